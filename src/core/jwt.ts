@@ -1,0 +1,78 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { SessionError } from './errors.js';
+import { REALMS, TOKEN_ORIGINS, type Realm, type TokenOrigin, type TokenRecord } from './types.js';
+
+// jose: the well-kept JWT library (browser and Node, no dependencies). The core only decodes: signatures are the
+// backend's business, and the panel labels decoded claims as unverified.
+
+/** Tokens longer than this are refused before decoding (a hostile backend could send megabytes). */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+
+export interface JwtParts {
+  readonly header: Record<string, unknown>;
+  readonly claims: Record<string, unknown>;
+}
+
+/** Decodes a compact JWS without verifying it. Throws SessionError `invalid-jwt` (-104) on anything malformed. */
+export function decodeJwtParts(token: unknown): JwtParts {
+  if (typeof token !== 'string' || token.length === 0) throw invalid('the token is not a non-empty string');
+  if (token.length > MAX_TOKEN_LENGTH) throw invalid(`the token is ${token.length} characters long (limit ${MAX_TOKEN_LENGTH})`);
+  const parts = token.split('.');
+  if (parts.length !== 3) throw invalid(`a JWT has 3 parts, this one has ${parts.length}`);
+  let header: Record<string, unknown>;
+  let claims: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    claims = decodeJwt(token) as Record<string, unknown>;
+  } catch (cause) {
+    throw invalid(cause instanceof Error ? cause.message : 'the token cannot be decoded', cause);
+  }
+  return { header, claims };
+}
+
+/**
+ * Turns a backend's JWT into the record the session keeps. `receivedAt` is the session clock at arrival.
+ * Refuses unsigned tokens (`alg: none`), a missing or non-numeric `exp`, and an unknown realm.
+ */
+export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): TokenRecord {
+  const { header, claims } = decodeJwtParts(tokenString);
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
+    throw invalid('the token is unsigned (alg "none")');
+  }
+  const exp = claims.exp;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('the token has no numeric "exp" claim');
+  const rlm = claims.rlm;
+  if (!isRealm(rlm)) throw invalid(`the token's realm "rlm" is ${JSON.stringify(rlm) ?? 'missing'}`);
+  const origin: TokenOrigin = isOrigin(claims.origin) ? claims.origin : rlm === 'anonymous_client' ? 'ANONYMOUS' : 'UNKNOWN';
+  const iat = typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? claims.iat * 1000 : undefined;
+  const expMs = exp * 1000;
+  // Judge expiry by the lifetime the token was issued with, counted from when it arrived (clock-skew safe).
+  const expiresAt = iat !== undefined ? receivedAt + (expMs - iat) : expMs;
+  const record: {
+    -readonly [K in keyof TokenRecord]: TokenRecord[K];
+  } = { tokenString: tokenString as string, origin, rlm, exp: expMs, receivedAt, expiresAt };
+  if (iat !== undefined) record.iat = iat;
+  const clientId = stringClaim(claims.clientId);
+  if (clientId !== undefined) record.clientId = clientId;
+  const customId = stringClaim(claims.customId);
+  if (customId !== undefined) record.customId = customId;
+  return record;
+}
+
+function isRealm(value: unknown): value is Realm {
+  return typeof value === 'string' && (REALMS as readonly string[]).includes(value);
+}
+
+function isOrigin(value: unknown): value is TokenOrigin {
+  return typeof value === 'string' && (TOKEN_ORIGINS as readonly string[]).includes(value);
+}
+
+function stringClaim(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function invalid(message: string, cause?: unknown): SessionError {
+  return new SessionError('invalid-jwt', `Invalid JWT: ${message}`, cause === undefined ? {} : { cause });
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: unit tests (core in plain Node, components in happy-dom) and end-to-end tests that
+// drive Debian's Chromium against the built dist/ (run after `npm run build`).
+export default defineConfig({
+  // Lit ships a server build under the "node" condition; components must get the browser build
+  // (isServer === false) or code guarded by !isServer silently never runs.
+  resolve: { conditions: ['browser'] },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          environment: 'node',
+          server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit-labs/virtualizer'] } },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
