@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   'disposed': 9006,
   'invalid-response': 9007,
   'not-signed-in': 9008,
+  /** The session was destroyed or replaced while the call was in flight; its result was discarded. */
+  'superseded': 9009,
 } as const;
 
 export type SessionErrorKind = keyof typeof ERROR_CODES;

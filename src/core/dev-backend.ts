@@ -1,0 +1,221 @@
+import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
+import { ERROR_CODES, SessionError, isSessionErrorKind } from './errors.js';
+import type {
+  AuthBackend,
+  BackendCall,
+  BackendInfo,
+  BackendRequestInfo,
+  ErrorInfo,
+  FaultControls,
+  FaultState,
+  Realm,
+  SignOutMode,
+  TokenOrigin,
+} from './types.js';
+
+/**
+ * The embedded dev backend: issues real ES256-signed JWTs (jose, WebCrypto) with a key pair generated per backend,
+ * in the browser or in Node, with no server. It keeps the SDK's rules (refresh only while the token is valid) and
+ * offers fault injection so the panel can show what an app does when the backend misbehaves.
+ */
+export interface DevBackendOptions {
+  /** Lifetime of issued tokens. Default 3600 s. */
+  tokenTtlSeconds?: number;
+  /** Clock in ms. Default Date.now. Pass the session's clock to keep both in step. */
+  now?: () => number;
+  /** Simulated network latency per call. Default 0. */
+  latencyMs?: number;
+  /** Accepted logins and their passwords. Default: any non-empty login and password. */
+  users?: Readonly<Record<string, string>>;
+}
+
+export interface DevBackend extends AuthBackend {
+  readonly faults: FaultControls;
+  describe(): BackendInfo;
+  /** Public key of this backend as a JWK, to verify its tokens elsewhere. */
+  publicJwk(): Promise<JWK>;
+  /** Calls received so far, by kind (for tests and benchmarks). */
+  readonly calls: Readonly<Record<BackendCall, number>>;
+}
+
+const ISSUER = 'session-panel-dev-backend';
+
+export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
+  const ttl = options.tokenTtlSeconds ?? 3600;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new SessionError('invalid-argument', 'tokenTtlSeconds must be a positive number');
+  const latency = options.latencyMs ?? 0;
+  if (!Number.isFinite(latency) || latency < 0) throw new SessionError('invalid-argument', 'latencyMs must be 0 or more');
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new SessionError('invalid-argument', 'now must be a function returning milliseconds');
+  }
+  const now = options.now ?? Date.now;
+  const users = options.users;
+
+  let keys: Promise<{ publicKey: CryptoKey; privateKey: CryptoKey }> | undefined;
+  const keyPair = () => (keys ??= generateKeyPair('ES256', { extractable: true }));
+
+  let offline = false;
+  let expiredNext = false;
+  const failNext: Partial<Record<BackendCall, ErrorInfo>> = {};
+  const calls: Record<BackendCall, number> = { anonymous: 0, refresh: 0, signIn: 0, signOut: 0 };
+  let lastRequest: BackendRequestInfo | undefined;
+
+  const faults: FaultControls = {
+    state: (): FaultState => ({ offline, expiredNext, failNext: { ...failNext } }),
+    failNext(call, error = {}) {
+      const kind = isSessionErrorKind(error.kind) ? error.kind : 'backend';
+      failNext[call] = {
+        kind,
+        code: error.code ?? ERROR_CODES[kind],
+        message: error.message ?? `Injected failure of the next ${call} call`,
+      };
+    },
+    setOffline(value) {
+      offline = value;
+    },
+    issueExpiredNext() {
+      expiredNext = true;
+    },
+    clear() {
+      offline = false;
+      expiredNext = false;
+      for (const key of Object.keys(failNext) as BackendCall[]) delete failNext[key];
+    },
+  };
+
+  async function issue(claims: { sub: string; rlm: Realm; origin: TokenOrigin; clientId?: string; customId?: string; deviceId?: string }): Promise<string> {
+    const { privateKey } = await keyPair();
+    const iat = Math.floor(now() / 1000);
+    const exp = expiredNext ? iat : iat + ttl;
+    expiredNext = false;
+    return new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(globalThis.crypto.randomUUID())
+      .sign(privateKey);
+  }
+
+  async function verify(token: string): Promise<Record<string, unknown>> {
+    if (typeof token !== 'string' || token.length === 0) throw new SessionError('invalid-argument', 'token must be a non-empty string');
+    const { publicKey } = await keyPair();
+    try {
+      const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, currentDate: new Date(now()), clockTolerance: 0 });
+      return payload as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new SessionError('session-expired', 'The token has expired and cannot be refreshed');
+      }
+      throw new SessionError('unauthorized', 'The token was not issued by this backend or was altered', { cause: error });
+    }
+  }
+
+  /** Runs one call with latency, faults and request reporting. */
+  async function call<T>(kind: BackendCall, work: () => Promise<T>): Promise<T> {
+    calls[kind]++;
+    const started = now();
+    const attemptStart = performanceNow();
+    let result: { ok: true; value: T } | { ok: false; error: SessionError };
+    try {
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (offline) throw new SessionError('network', 'The dev backend is offline (fault injection)');
+      const injected = failNext[kind];
+      if (injected) {
+        delete failNext[kind];
+        throw new SessionError(isSessionErrorKind(injected.kind) ? injected.kind : 'backend', injected.message, { code: injected.code });
+      }
+      result = { ok: true, value: await work() };
+    } catch (error) {
+      result = { ok: false, error: error instanceof SessionError ? error : new SessionError('backend', String(error), { cause: error }) };
+    }
+    const info: { -readonly [K in keyof BackendRequestInfo]: BackendRequestInfo[K] } = {
+      operation: kind,
+      target: `dev backend: ${kind}`,
+      ok: result.ok,
+      durationMs: performanceNow() - attemptStart,
+      attempt: 1,
+      at: started,
+    };
+    if (!result.ok) info.error = result.error.toJSON();
+    lastRequest = info;
+    backend.onRequest?.(info);
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  const backend: DevBackend = {
+    faults,
+    calls,
+    onRequest: undefined,
+    describe: () => {
+      const info: { -readonly [K in keyof BackendInfo]: BackendInfo[K] } = {
+        kind: 'dev',
+        endpoint: `in-page dev backend (ES256, ${ttl} s tokens)`,
+        faults: faults.state(),
+      };
+      if (lastRequest) info.lastRequest = lastRequest;
+      return info;
+    },
+    publicJwk: async () => exportJWK((await keyPair()).publicKey),
+    anonymous: (req) =>
+      call('anonymous', async () => {
+        requireString(req?.uuid, 'uuid');
+        requireString(req?.deviceId, 'deviceId', true);
+        return issue({ sub: req.uuid, rlm: 'anonymous_client', origin: 'ANONYMOUS', deviceId: req.deviceId });
+      }),
+    refresh: (req) =>
+      call('refresh', async () => {
+        const claims = await verify(req?.token);
+        const next: Parameters<typeof issue>[0] = {
+          sub: String(claims.sub),
+          rlm: claims.rlm === 'client' ? 'client' : 'anonymous_client',
+          origin: (typeof claims.origin === 'string' ? claims.origin : 'UNKNOWN') as TokenOrigin,
+        };
+        if (typeof claims.clientId === 'string') next.clientId = claims.clientId;
+        if (typeof claims.customId === 'string') next.customId = claims.customId;
+        if (typeof claims.deviceId === 'string') next.deviceId = claims.deviceId;
+        return issue(next);
+      }),
+    signIn: (req) =>
+      call('signIn', async () => {
+        requireString(req?.login, 'login');
+        requireString(req?.password, 'password');
+        requireString(req?.uuid, 'uuid');
+        if (users && users[req.login] !== req.password) {
+          throw new SessionError('unauthorized', 'Wrong login or password');
+        }
+        return issue({
+          sub: req.uuid,
+          rlm: 'client',
+          origin: 'SYNERISE',
+          clientId: String(clientIdFor(req.login)),
+          customId: req.login,
+          deviceId: req.deviceId,
+        });
+      }),
+    signOut: (req: { token: string; mode: SignOutMode }) =>
+      call('signOut', async () => {
+        await verify(req?.token);
+      }),
+  };
+  return backend;
+}
+
+
+function requireString(value: unknown, name: string, allowEmpty = false): asserts value is string {
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    throw new SessionError('invalid-argument', `${name} must be a non-empty string`);
+  }
+}
+
+/** A stable numeric customer id per login, like the numeric clientId the real backend puts in its tokens. */
+function clientIdFor(login: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < login.length; i++) hash = Math.imul(hash ^ login.charCodeAt(i), 16777619);
+  return (hash >>> 0) % 100_000_000;
+}
+
+function performanceNow(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}

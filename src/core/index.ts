@@ -1,0 +1,21 @@
+/**
+ * The session core's public API (dist/core.js, the package's "./core" export). Pure TypeScript: it runs unchanged
+ * in Node ≥ 20 and in browsers, and imports no Lit, no DOM-only globals and no `chrome`.
+ */
+import { createDevBackend } from './dev-backend.js';
+import { createSessionCore } from './session.js';
+import type { Session, SessionOptions } from './types.js';
+
+/** A customer session; without a `backend` option it uses the embedded dev backend. */
+export function createSession(options: SessionOptions & { requestTimeoutMs?: number } = {}): Session {
+  return createSessionCore({ ...options, backend: options.backend ?? createDevBackend(options.now ? { now: options.now } : {}) });
+}
+
+export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';
+export { createClientModule, type ClientModule, type ClientModuleError, type OnError, type OnSuccess } from './client-module.js';
+export { SessionError, ERROR_CODES, type SessionErrorKind } from './errors.js';
+export { uuidFromName, isUuid } from './uuid.js';
+export { decodeJwtParts } from './jwt.js';
+export { getSessionHook, findSessionHook, HOOK_KEY, type SessionHook } from './hook.js';
+export { LIBRARY_VERSION } from './version.js';
+export * from './types.js';

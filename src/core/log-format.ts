@@ -1,0 +1,60 @@
+import type { LogEntry, SessionEvent } from './types.js';
+
+/**
+ * Turns a session event into a log line. Lines never carry a token string: tokens are described by realm and expiry.
+ * Returns null for events that are not worth a line of their own.
+ */
+export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null {
+  const at = event.at;
+  switch (event.type) {
+    case 'ready':
+      return { at, kind: 'event', message: 'session ready' };
+    case 'uuid-changed':
+      return { at, kind: 'event', message: `UUID changed to ${event.uuid} (was ${event.previous})` };
+    case 'token-changed':
+      return {
+        at,
+        kind: 'event',
+        message: event.token
+          ? `new ${event.token.rlm} token, expires ${new Date(event.token.exp).toISOString()}`
+          : 'token cleared',
+      };
+    case 'signed-in':
+      return { at, kind: 'event', message: `signed in as ${event.login}` };
+    case 'signed-out':
+      return { at, kind: 'event', message: `signed out (${event.reason})` };
+    case 'error':
+      return {
+        at,
+        kind: event.error.kind === 'storage' ? 'storage' : 'error',
+        message: `${event.error.kind} ${event.error.code}: ${event.error.message}`,
+        error: event.error,
+        ...(event.operation ? { operation: event.operation } : {}),
+      };
+    case 'operation-start':
+      return { at, kind: 'operation', operation: event.operation, message: `${event.operation} started` };
+    case 'operation-end': {
+      const base = { at, kind: 'operation' as const, operation: event.operation, durationMs: event.durationMs, outcome: event.outcome };
+      return event.error
+        ? { ...base, error: event.error, message: `${event.operation} failed: ${event.error.code} ${event.error.message}` }
+        : { ...base, message: `${event.operation} done${event.result ? `: ${event.result}` : ''}` };
+    }
+    case 'request': {
+      const r = event.request;
+      const status = r.status !== undefined ? ` ${r.status}` : '';
+      const outcome = r.ok ? 'ok' : `failed${r.error ? ` (${r.error.kind} ${r.error.code})` : ''}`;
+      return {
+        at,
+        kind: 'request',
+        message: `${r.target}${status} ${outcome} in ${r.durationMs.toFixed(1)} ms${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`,
+        durationMs: r.durationMs,
+        outcome: r.ok ? 'ok' : 'error',
+        ...(r.error ? { error: r.error } : {}),
+      };
+    }
+    case 'state':
+      return { at, kind: 'event', message: event.what };
+    case 'disposed':
+      return { at, kind: 'event', message: 'session disposed' };
+  }
+}

@@ -1,0 +1,601 @@
+import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
+import { getSessionHook } from './hook.js';
+import { tokenRecordFromJwt } from './jwt.js';
+import { RingLog } from './log.js';
+import { describeEvent } from './log-format.js';
+import { SessionStore, type PersistedState } from './storage.js';
+import { isUuid, randomUuid, uuidFromName } from './uuid.js';
+import { LIBRARY_VERSION } from './version.js';
+import {
+  SIGN_OUT_MODES,
+  type AuthBackend,
+  type LogEntry,
+  type OperationName,
+  type Realm,
+  type Session,
+  type SessionDebug,
+  type SessionEvent,
+  type SessionListener,
+  type SessionOptions,
+  type SessionSnapshot,
+  type SignOutMode,
+  type SignOutReason,
+  type Token,
+  type TokenRecord,
+  type TokenStatus,
+} from './types.js';
+
+/** Options once a backend is chosen (createSession in index.ts supplies the dev backend by default). */
+export interface SessionCoreOptions extends SessionOptions {
+  backend: AuthBackend;
+  /** A backend call that has not answered after this long fails as `timeout`. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_REFRESH_WINDOW_S = 1800;
+const MIN_REFRESH_INTERVAL_MS = 1000;
+const MAX_REFRESH_BACKOFF_MS = 60_000;
+const MAX_SEED_LENGTH = 1024;
+const MAX_CREDENTIAL_LENGTH = 1024;
+
+type EventInput = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'at'> : never) : never;
+
+/**
+ * A customer session with the semantics of the Synerise SDKs' Client module.
+ *
+ * State changes that the SDKs make "at once" (a new UUID on regenerate or destroy) happen synchronously inside the
+ * call, before its first await, so getUUID() right after the call sees them. Every later commit of a backend answer
+ * is guarded by `#epoch`: an answer that arrives after the identity changed (destroy, regenerate, sign-in/out) is
+ * discarded, never written over the new session.
+ */
+class CustomerSession implements Session {
+  readonly id = `s-${randomUuid().slice(0, 8)}`;
+  readonly ready: Promise<void>;
+  readonly debug: SessionDebug;
+
+  readonly #backend: AuthBackend;
+  readonly #store: SessionStore;
+  readonly #now: () => number;
+  readonly #namespace: string;
+  readonly #deviceId: string;
+  readonly #windowMs: number;
+  readonly #autoRefresh: boolean;
+  readonly #timeoutMs: number;
+  readonly #log: RingLog;
+  readonly #listeners = new Set<SessionListener>();
+  readonly #flights = new Map<string, Promise<TokenRecord>>();
+  readonly #pending = new Map<OperationName, number>();
+  #state: PersistedState;
+  #epoch = 0;
+  #opSeq = 0;
+  #isReady = false;
+  #started = false;
+  #disposed = false;
+  #unregister: (() => void) | undefined;
+  #autoRefreshNotBefore = -Infinity;
+  #autoRefreshFailures = 0;
+  /** The token whose expiry was already reported as a SESSION_EXPIRATION sign-out, so it is said once. */
+  #expiryReportedFor: string | null = null;
+
+  constructor(options: SessionCoreOptions) {
+    this.#backend = options.backend;
+    this.#now = options.now ?? Date.now;
+    this.#namespace = options.namespace ?? 'session-panel';
+    this.#windowMs = (options.refreshWindowSeconds ?? DEFAULT_REFRESH_WINDOW_S) * 1000;
+    this.#autoRefresh = options.autoRefresh ?? true;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#log = new RingLog(options.logLimit ?? 500);
+    this.#store = new SessionStore(options.storage, this.#namespace);
+
+    const storedDevice = this.#store.deviceId();
+    this.#deviceId = options.deviceId ?? storedDevice ?? randomUuid();
+    if (options.deviceId === undefined && storedDevice === null) this.#store.saveDeviceId(this.#deviceId);
+
+    const loaded = this.#store.load(this.#now());
+    this.#state =
+      loaded.kind === 'ok'
+        ? loaded.state
+        : { uuid: randomUuid(), token: null, login: null, customEmail: null, customIdentifier: null };
+    if (loaded.kind !== 'ok') this.#persist();
+    const loadProblem = loaded.kind === 'unreadable' ? loaded.reason : null;
+
+    this.#backend.onRequest = (request) => this.#emit({ type: 'request', request });
+    this.debug = {
+      expireToken: () => this.#expireTokenNow(),
+      faults: this.#backend.faults ?? null,
+      clearLog: () => this.#log.clear(),
+    };
+    if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
+    this.ready = this.#start(loadProblem);
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  async #start(loadProblem: string | null): Promise<void> {
+    // Let the creator subscribe before the first events (a load problem, the first token) are emitted.
+    await Promise.resolve();
+    this.#started = true;
+    if (loadProblem !== null) {
+      const info = this.#store.info();
+      this.#emitError(
+        new SessionError('storage', `Stored session was unreadable (${loadProblem}); started a fresh session` +
+          (info.backupKey ? ` and kept the old value under "${info.backupKey}"` : '')),
+        'start',
+      );
+    }
+    this.#drainStorageProblems();
+    const token = this.#state.token;
+    if (token && token.rlm === 'client' && this.#isExpired(token)) this.#reportExpiry(token);
+    if (!token || (token.rlm === 'anonymous_client' && this.#isExpired(token))) {
+      try {
+        await this.#track('start', () => this.#acquireAnonymous());
+      } catch {
+        // Already reported as an error event; ready means "settled", and retrieveToken() will try again.
+      }
+    }
+    this.#isReady = true;
+    this.#emit({ type: 'ready' });
+  }
+
+  // ---------------------------------------------------------------- the Client module operations
+
+  getUUID(): string {
+    return this.#state.uuid;
+  }
+
+  retrieveToken(): Promise<Token> {
+    return this.#track('retrieveToken', async () => toToken(await this.#usableToken()), describeToken);
+  }
+
+  refreshToken(): Promise<Token> {
+    return this.#track('refreshToken', async () => toToken(await this.#refresh()), describeToken);
+  }
+
+  regenerateUUID(): Promise<boolean> {
+    return this.#track('regenerateUUID', () => this.#regenerate(null), String);
+  }
+
+  regenerateUUIDWithClientIdentifier(clientIdentifier: string): Promise<boolean> {
+    return this.#track(
+      'regenerateUUIDWithClientIdentifier',
+      () => this.#regenerate(requireSeed(clientIdentifier)),
+      String,
+    );
+  }
+
+  destroySession(): Promise<void> {
+    return this.#track('destroySession', async () => {
+      const wasSignedIn = this.isSignedIn();
+      this.#resetIdentity(randomUuid());
+      if (wasSignedIn) this.#emit({ type: 'signed-out', reason: 'SESSION_DESTROYED' });
+      await this.#obtainAnonymousAfterReset('destroySession');
+    });
+  }
+
+  getUUIDForAuthentication(authID: string): string {
+    requireString(authID, 'authID', MAX_CREDENTIAL_LENGTH);
+    const login = this.#state.login;
+    return login === null || login === authID ? this.#state.uuid : uuidFromName(this.#deviceId + authID);
+  }
+
+  signIn(login: string, password: string): Promise<void> {
+    return this.#track('signIn', async () => {
+      requireString(login, 'login', MAX_CREDENTIAL_LENGTH);
+      requireString(password, 'password', MAX_CREDENTIAL_LENGTH);
+      const epoch = this.#epoch;
+      const current = this.#state;
+      // A different customer gets the seeded UUID of their login; it is committed only if sign-in succeeds.
+      const uuid = current.login === null || current.login === login ? current.uuid : uuidFromName(this.#deviceId + login);
+      const jwt = await this.#call('sign-in', () =>
+        this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }),
+      );
+      const record = this.#accept(jwt, 'client');
+      this.#guard(epoch);
+      const previous = this.#state.uuid;
+      this.#epoch++;
+      this.#state = { ...this.#state, uuid, token: record, login };
+      this.#persist();
+      if (uuid !== previous) this.#emit({ type: 'uuid-changed', uuid, previous });
+      this.#emit({ type: 'token-changed', token: record });
+      this.#emit({ type: 'signed-in', login });
+    });
+  }
+
+  signOut(mode: SignOutMode = 'SIGN_OUT'): Promise<void> {
+    return this.#track('signOut', async () => {
+      if (!(SIGN_OUT_MODES as readonly unknown[]).includes(mode)) {
+        throw new SessionError('invalid-argument', `signOut mode must be one of ${SIGN_OUT_MODES.join(', ')}`);
+      }
+      const token = this.#state.token;
+      if (this.#state.login === null && token?.rlm !== 'client') {
+        throw new SessionError('already-signed-out', 'No customer is signed in');
+      }
+      const epoch = this.#epoch;
+      if (token && !this.#isExpired(token)) {
+        try {
+          await this.#call('sign-out', () => this.#backend.signOut({ token: token.tokenString, mode }));
+        } catch (error) {
+          // The SDKs sign out locally whatever the backend says; the failure stays visible in the log.
+          this.#emitError(error, 'signOut');
+        }
+      }
+      if (epoch !== this.#epoch) return; // Destroyed or signed out meanwhile: nothing left to sign out of.
+      if (mode === 'SIGN_OUT_WITH_SESSION_DESTROY') this.#resetIdentity(randomUuid());
+      else this.#resetIdentity(this.#state.uuid);
+      this.#emit({ type: 'signed-out', reason: 'USER_SIGN_OUT' });
+      await this.#obtainAnonymousAfterReset('signOut');
+    });
+  }
+
+  isSignedIn(): boolean {
+    const token = this.#state.token;
+    return token !== null && token.rlm === 'client' && !this.#isExpired(token);
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  snapshot(): SessionSnapshot {
+    const now = this.#now();
+    const s = this.#state;
+    const pending: OperationName[] = [];
+    for (const [op, count] of this.#pending) if (count > 0) pending.push(op);
+    return {
+      id: this.id,
+      namespace: this.#namespace,
+      libraryVersion: LIBRARY_VERSION,
+      uuid: s.uuid,
+      deviceId: this.#deviceId,
+      token: s.token,
+      tokenStatus: this.#status(s.token, now),
+      refreshMarginMs: s.token ? this.#margin(s.token) : 0,
+      login: s.login,
+      signedIn: this.isSignedIn(),
+      customEmail: s.customEmail,
+      customIdentifier: s.customIdentifier,
+      now,
+      ready: this.#isReady,
+      disposed: this.#disposed,
+      autoRefresh: this.#autoRefresh,
+      refreshWindowSeconds: this.#windowMs / 1000,
+      storage: this.#store.info(),
+      backend: this.#backend.describe?.() ?? { kind: 'custom' },
+      pending,
+    };
+  }
+
+  subscribe(listener: SessionListener): () => void {
+    if (typeof listener !== 'function') throw new SessionError('invalid-argument', 'subscribe expects a function');
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  log(): readonly LogEntry[] {
+    return this.#log.entries();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#epoch++; // Answers still in flight are discarded.
+    this.#emit({ type: 'disposed' });
+    this.#listeners.clear();
+    this.#unregister?.();
+    if (this.#backend.onRequest) this.#backend.onRequest = undefined;
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  /** The token retrieveToken() hands out: refreshed or re-obtained as the SDKs do. */
+  async #usableToken(): Promise<TokenRecord> {
+    const token = this.#state.token;
+    if (!token) return this.#acquireAnonymous();
+    if (this.#isExpired(token)) {
+      if (token.rlm === 'client') {
+        this.#reportExpiry(token);
+        throw new SessionError('session-expired', 'The session has expired');
+      }
+      return this.#acquireAnonymous();
+    }
+    if (!this.#dueForAutoRefresh(token)) return token;
+    try {
+      return await this.#track('autoRefresh', () => this.#refresh(), describeRecord);
+    } catch {
+      // Reported by the autoRefresh operation; the current token is still good for a while.
+      const current = this.#state.token;
+      if (current && !this.#isExpired(current)) return current;
+      if (current?.rlm === 'client') throw new SessionError('session-expired', 'The session has expired');
+      return this.#acquireAnonymous();
+    }
+  }
+
+  #dueForAutoRefresh(token: TokenRecord): boolean {
+    if (!this.#autoRefresh) return false;
+    const now = this.#now();
+    if (token.expiresAt - now > this.#margin(token)) return false;
+    if (now < this.#autoRefreshNotBefore) return false;
+    return true;
+  }
+
+  /** One refresh per token: concurrent callers share the flight; a later call on the new token starts another. */
+  #refresh(): Promise<TokenRecord> {
+    const token = this.#state.token;
+    if (!token) return Promise.reject(new SessionError('session-expired', 'There is no token to refresh'));
+    if (this.#isExpired(token)) {
+      if (token.rlm === 'client') this.#reportExpiry(token);
+      return Promise.reject(new SessionError('session-expired', 'The token has expired and cannot be refreshed'));
+    }
+    const epoch = this.#epoch;
+    return this.#flight(`refresh:${epoch}:${token.tokenString}`, async () => {
+      this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
+      try {
+        const jwt = await this.#call('refresh', () => this.#backend.refresh({ token: token.tokenString }));
+        const record = this.#accept(jwt, token.rlm);
+        this.#guard(epoch);
+        if (this.#state.token?.tokenString !== token.tokenString) {
+          throw new SessionError('superseded', 'The token changed while the refresh was in flight; its result was discarded');
+        }
+        this.#autoRefreshFailures = 0;
+        this.#commitToken(record);
+        return record;
+      } catch (error) {
+        // Failures back off exponentially (capped); only a success clears the cooldown.
+        this.#autoRefreshFailures++;
+        const backoff = Math.min(MIN_REFRESH_INTERVAL_MS * 2 ** this.#autoRefreshFailures, MAX_REFRESH_BACKOFF_MS);
+        this.#autoRefreshNotBefore = this.#now() + backoff;
+        throw error;
+      }
+    });
+  }
+
+  #acquireAnonymous(): Promise<TokenRecord> {
+    const epoch = this.#epoch;
+    const uuid = this.#state.uuid;
+    return this.#flight(`anonymous:${epoch}`, async () => {
+      const jwt = await this.#call('anonymous', () => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }));
+      const record = this.#accept(jwt, 'anonymous_client');
+      this.#guard(epoch);
+      this.#commitToken(record);
+      if (this.#isExpired(record)) throw new SessionError('session-expired', 'The backend issued a token that has already expired');
+      return record;
+    });
+  }
+
+  async #obtainAnonymousAfterReset(operation: OperationName): Promise<void> {
+    try {
+      await this.#acquireAnonymous();
+    } catch (error) {
+      // The identity change already happened and stands; the missing token is retried by retrieveToken().
+      if (!(error instanceof SessionError && error.kind === 'superseded')) this.#emitError(error, operation);
+    }
+  }
+
+  async #regenerate(seed: string | null): Promise<boolean> {
+    if (this.isSignedIn()) return false;
+    this.#resetIdentity(seed === null ? randomUuid() : uuidFromName(this.#deviceId + seed));
+    await this.#obtainAnonymousAfterReset(seed === null ? 'regenerateUUID' : 'regenerateUUIDWithClientIdentifier');
+    return true;
+  }
+
+  /** A new identity: all customer data and the token cleared, answers in flight for the old one discarded. */
+  #resetIdentity(uuid: string): void {
+    const previous = this.#state;
+    this.#epoch++;
+    this.#autoRefreshNotBefore = -Infinity;
+    this.#autoRefreshFailures = 0;
+    this.#state = { uuid, token: null, login: null, customEmail: null, customIdentifier: null };
+    this.#persist();
+    if (uuid !== previous.uuid) this.#emit({ type: 'uuid-changed', uuid, previous: previous.uuid });
+    if (previous.token !== null) this.#emit({ type: 'token-changed', token: null });
+  }
+
+  #commitToken(record: TokenRecord): void {
+    this.#state = { ...this.#state, token: record };
+    this.#persist();
+    this.#emit({ type: 'token-changed', token: record });
+  }
+
+  /** Decodes and checks a backend's JWT; the realm must be the one the call promises. */
+  #accept(jwt: unknown, realm: Realm): TokenRecord {
+    const record = tokenRecordFromJwt(jwt, this.#now());
+    if (record.rlm !== realm) {
+      throw new SessionError('invalid-response', `The backend answered with a "${record.rlm}" token where "${realm}" was expected`);
+    }
+    return record;
+  }
+
+  #guard(epoch: number): void {
+    if (epoch !== this.#epoch) {
+      throw new SessionError('superseded', 'The session changed while the call was in flight; its result was discarded');
+    }
+  }
+
+  #expireTokenNow(): void {
+    const token = this.#state.token;
+    if (!token) return;
+    const now = this.#now();
+    // Move the receipt time back so that receipt + lifetime = now: the stored record stays consistent with its claims.
+    const lifetime = token.expiresAt - token.receivedAt;
+    this.#commitToken({ ...token, receivedAt: now - lifetime, expiresAt: now });
+    this.#emit({ type: 'state', what: 'token expired by hand (devtools)' });
+  }
+
+  #reportExpiry(token: TokenRecord): void {
+    if (this.#expiryReportedFor === token.tokenString) return;
+    this.#expiryReportedFor = token.tokenString;
+    this.#emit({ type: 'signed-out', reason: 'SESSION_EXPIRATION' });
+  }
+
+  #isExpired(token: TokenRecord): boolean {
+    return this.#now() >= token.expiresAt;
+  }
+
+  /** Refresh margin: the configured window, capped at half the token's lifetime so short tokens never loop. */
+  #margin(token: TokenRecord): number {
+    return Math.max(0, Math.min(this.#windowMs, (token.expiresAt - token.receivedAt) / 2));
+  }
+
+  #status(token: TokenRecord | null, now: number): TokenStatus {
+    if (!token) return 'none';
+    if (now >= token.expiresAt) return 'expired';
+    return token.expiresAt - now <= this.#margin(token) ? 'expiring' : 'valid';
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  #flight(key: string, run: () => Promise<TokenRecord>): Promise<TokenRecord> {
+    const existing = this.#flights.get(key);
+    if (existing) return existing;
+    const flight = run().finally(() => this.#flights.delete(key));
+    this.#flights.set(key, flight);
+    return flight;
+  }
+
+  /** One backend call with the session's timeout; every failure becomes a SessionError. */
+  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SessionError('timeout', `The backend did not answer the ${what} call within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(run), timeout]);
+    } catch (error) {
+      throw toSessionError(error, 'backend');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs an operation with its start and end events; the body runs synchronously up to its first await. */
+  async #track<T>(operation: OperationName, body: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+    if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
+    const id = ++this.#opSeq;
+    const started = monotonicNow();
+    this.#pending.set(operation, (this.#pending.get(operation) ?? 0) + 1);
+    this.#emit({ type: 'operation-start', id, operation });
+    const finish = (): number => {
+      this.#pending.set(operation, (this.#pending.get(operation) ?? 1) - 1);
+      return monotonicNow() - started;
+    };
+    try {
+      const value = await body();
+      const durationMs = finish();
+      const end: EventInput = { type: 'operation-end', id, operation, durationMs, outcome: 'ok' };
+      this.#emit(describe ? { ...end, result: describe(value) } : end);
+      return value;
+    } catch (thrown) {
+      const error = toSessionError(thrown, 'backend');
+      this.#emit({ type: 'operation-end', id, operation, durationMs: finish(), outcome: 'error', error: error.toJSON() });
+      throw error;
+    }
+  }
+
+  #persist(): void {
+    this.#store.save(this.#state);
+    this.#drainStorageProblems();
+  }
+
+  #drainStorageProblems(): void {
+    if (!this.#started) return; // Problems met while constructing are reported once #start runs.
+    for (const problem of this.#store.problems.splice(0)) this.#emitError(new SessionError('storage', problem));
+  }
+
+  #emitError(error: unknown, operation?: OperationName): void {
+    const info = toSessionError(error).toJSON();
+    this.#emit(operation ? { type: 'error', error: info, operation } : { type: 'error', error: info });
+  }
+
+  #emit(input: EventInput): void {
+    const event = { ...input, at: this.#now() } as SessionEvent;
+    const entry = describeEvent(event);
+    if (entry) this.#log.append(entry);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A broken subscriber must not break the session or the other subscribers.
+      }
+    }
+  }
+}
+
+export function createSessionCore(options: SessionCoreOptions): Session {
+  validateOptions(options);
+  return new CustomerSession(options);
+}
+
+function validateOptions(options: SessionCoreOptions): void {
+  const fail = (message: string): never => {
+    throw new SessionError('invalid-argument', `createSession: ${message}`);
+  };
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const b = options.backend as Partial<AuthBackend> | null;
+  if (typeof b !== 'object' || b === null || ['anonymous', 'refresh', 'signIn', 'signOut'].some((m) => typeof b[m as keyof AuthBackend] !== 'function')) {
+    fail('backend must implement anonymous, refresh, signIn and signOut');
+  }
+  const st = options.storage;
+  if (st !== undefined && st !== 'local' && st !== 'memory') {
+    if (typeof st !== 'object' || st === null || typeof st.getItem !== 'function' || typeof st.setItem !== 'function' || typeof st.removeItem !== 'function') {
+      fail('storage must be "local", "memory" or an object with getItem, setItem and removeItem');
+    }
+  }
+  if (options.namespace !== undefined && (typeof options.namespace !== 'string' || !/^[\w.-]{1,64}$/.test(options.namespace))) {
+    fail('namespace must be 1 to 64 letters, digits, "_", "-" or "."');
+  }
+  if (options.deviceId !== undefined && (typeof options.deviceId !== 'string' || !/^[\w-]{1,128}$/.test(options.deviceId))) {
+    fail('deviceId must be 1 to 128 letters, digits, "_" or "-"');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning milliseconds');
+  const rw = options.refreshWindowSeconds;
+  if (rw !== undefined && (typeof rw !== 'number' || !Number.isFinite(rw) || rw < 0)) fail('refreshWindowSeconds must be a number ≥ 0');
+  const ll = options.logLimit;
+  if (ll !== undefined && (!Number.isInteger(ll) || ll < 0 || ll > 1_000_000)) fail('logLimit must be an integer from 0 to 1000000');
+  const rt = options.requestTimeoutMs;
+  if (rt !== undefined && (typeof rt !== 'number' || !Number.isFinite(rt) || rt <= 0)) fail('requestTimeoutMs must be a positive number');
+  for (const flag of ['autoRefresh', 'devtools'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') fail(`${flag} must be a boolean`);
+  }
+}
+
+function requireString(value: unknown, name: string, max: number): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SessionError('invalid-argument', `${name} must be a non-empty string`);
+  }
+  if (value.length > max) throw new SessionError('invalid-argument', `${name} is ${value.length} characters long (limit ${max})`);
+}
+
+function requireSeed(seed: unknown): string {
+  requireString(seed, 'clientIdentifier', MAX_SEED_LENGTH);
+  return seed;
+}
+
+function toToken(record: TokenRecord): Token {
+  const token: { -readonly [K in keyof Token]: Token[K] } = {
+    tokenString: record.tokenString,
+    expirationDate: new Date(record.exp),
+    origin: record.origin,
+    rlm: record.rlm,
+  };
+  if (record.clientId !== undefined) token.clientId = record.clientId;
+  if (record.customId !== undefined) token.customId = record.customId;
+  return token;
+}
+
+function describeToken(token: Token): string {
+  return `${token.rlm} token until ${token.expirationDate.toISOString()}`;
+}
+
+function describeRecord(record: TokenRecord): string {
+  return `${record.rlm} token until ${new Date(record.exp).toISOString()}`;
+}
+
+function monotonicNow(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+export { isUuid };
+export type { SessionErrorKind, SignOutReason };

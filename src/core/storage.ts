@@ -1,0 +1,192 @@
+import { tokenRecordFromJwt } from './jwt.js';
+import { isUuid } from './uuid.js';
+import type { StorageInfo, StorageLike, TokenRecord } from './types.js';
+
+/**
+ * Persistence of the session state: one versioned JSON value per namespace, validated field by field on load.
+ * Nothing here throws: storage that throws (private mode, quota) degrades to memory and says so, and a value that
+ * cannot be read is set aside under a backup key instead of being destroyed.
+ */
+export const SCHEMA_VERSION = 1;
+
+export interface PersistedState {
+  uuid: string;
+  token: TokenRecord | null;
+  login: string | null;
+  customEmail: string | null;
+  customIdentifier: string | null;
+}
+
+export type LoadResult =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'ok'; readonly state: PersistedState }
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly backupKey: string | null };
+
+class MemoryStorage implements StorageLike {
+  readonly #map = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.#map.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.#map.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.#map.delete(key);
+  }
+}
+
+export class SessionStore {
+  #backing: StorageLike;
+  #kind: StorageInfo['kind'];
+  #persistent = true;
+  #note: string | undefined;
+  #backupKey: string | undefined;
+  readonly #stateKey: string;
+  readonly #deviceKey: string;
+
+  constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string) {
+    this.#stateKey = `${namespace}:state`;
+    this.#deviceKey = `${namespace}:device-id`;
+    if (option === 'memory') {
+      this.#backing = new MemoryStorage();
+      this.#kind = 'memory';
+    } else if (option === undefined || option === 'local') {
+      const local = findLocalStorage();
+      this.#backing = local ?? new MemoryStorage();
+      this.#kind = local ? 'local' : 'memory';
+      if (!local && option === 'local') this.#degrade('local storage is not available here');
+    } else {
+      this.#backing = option;
+      this.#kind = 'custom';
+    }
+  }
+
+  info(): StorageInfo {
+    const info: { -readonly [K in keyof StorageInfo]: StorageInfo[K] } = {
+      kind: this.#kind,
+      persistent: this.#persistent && this.#kind !== 'memory',
+    };
+    if (this.#note !== undefined) info.note = this.#note;
+    if (this.#backupKey !== undefined) info.backupKey = this.#backupKey;
+    return info;
+  }
+
+  /** Problems met while reading or writing; the session turns these into error events. */
+  readonly problems: string[] = [];
+
+  load(now: number): LoadResult {
+    const raw = this.#read(this.#stateKey);
+    if (raw === null) return { kind: 'empty' };
+    const reason = describeProblem(raw, now);
+    if (typeof reason !== 'string') return { kind: 'ok', state: reason };
+    const backupKey = `${this.#stateKey}:unreadable:${now}`;
+    const kept = this.#write(backupKey, raw);
+    if (kept) this.#backupKey = backupKey;
+    this.#note = `stored state was unreadable (${reason}); started fresh${kept ? `, kept it under "${backupKey}"` : ''}`;
+    return { kind: 'unreadable', reason, backupKey: kept ? backupKey : null };
+  }
+
+  save(state: PersistedState): void {
+    this.#write(this.#stateKey, JSON.stringify({ v: SCHEMA_VERSION, ...state }));
+  }
+
+  deviceId(): string | null {
+    const value = this.#read(this.#deviceKey);
+    return value !== null && /^[\w-]{1,128}$/.test(value) ? value : null;
+  }
+
+  saveDeviceId(id: string): void {
+    this.#write(this.#deviceKey, id);
+  }
+
+  #read(key: string): string | null {
+    try {
+      return this.#backing.getItem(key);
+    } catch (error) {
+      this.#degrade(`reading storage failed: ${messageOf(error)}`);
+      return this.#backing.getItem(key);
+    }
+  }
+
+  #write(key: string, value: string): boolean {
+    try {
+      this.#backing.setItem(key, value);
+      return true;
+    } catch (error) {
+      this.#degrade(`writing storage failed: ${messageOf(error)}`);
+      this.#backing.setItem(key, value);
+      return false;
+    }
+  }
+
+  /** Falls back to memory for the rest of this session's life; the state keeps working, it just is not kept. */
+  #degrade(why: string): void {
+    this.problems.push(why);
+    this.#note = `${why}; the session keeps working in memory`;
+    if (this.#persistent) {
+      this.#persistent = false;
+      this.#backing = new MemoryStorage();
+    }
+  }
+}
+
+function findLocalStorage(): StorageLike | null {
+  try {
+    const candidate = (globalThis as { localStorage?: StorageLike }).localStorage;
+    return candidate && typeof candidate.getItem === 'function' ? candidate : null;
+  } catch {
+    return null; // Accessing localStorage itself throws in some sandboxed iframes.
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The parsed state, or a sentence saying why the stored value cannot be used. */
+function describeProblem(raw: string, now: number): PersistedState | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const v = value as Record<string, unknown>;
+  if (v.v !== SCHEMA_VERSION) return `schema version ${JSON.stringify(v.v) ?? 'missing'}, expected ${SCHEMA_VERSION}`;
+  if (!isUuid(v.uuid)) return 'the uuid is not a lowercase UUID';
+  for (const key of ['login', 'customEmail', 'customIdentifier'] as const) {
+    if (v[key] !== null && typeof v[key] !== 'string') return `"${key}" is neither a string nor null`;
+  }
+  let token: TokenRecord | null = null;
+  if (v.token !== null) {
+    const problem = checkToken(v.token, now);
+    if (typeof problem === 'string') return problem;
+    token = problem;
+  }
+  return {
+    uuid: v.uuid,
+    token,
+    login: v.login as string | null,
+    customEmail: v.customEmail as string | null,
+    customIdentifier: v.customIdentifier as string | null,
+  };
+}
+
+/** A stored token must decode to the same claims it was stored with: anything else was tampered with. */
+function checkToken(value: unknown, now: number): TokenRecord | string {
+  if (typeof value !== 'object' || value === null) return 'the token is not an object';
+  const t = value as Record<string, unknown>;
+  if (typeof t.receivedAt !== 'number' || !Number.isFinite(t.receivedAt)) return 'the token has no receipt time';
+  if (t.receivedAt > now + 24 * 3600_000) return 'the token was received in the future';
+  let decoded: TokenRecord;
+  try {
+    decoded = tokenRecordFromJwt(t.tokenString, t.receivedAt);
+  } catch (error) {
+    return `the token does not decode (${messageOf(error)})`;
+  }
+  for (const key of ['rlm', 'origin', 'exp', 'expiresAt', 'clientId', 'customId'] as const) {
+    if (t[key] !== decoded[key]) return `the token's "${key}" does not match its claims`;
+  }
+  return decoded;
+}
