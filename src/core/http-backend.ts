@@ -1,0 +1,534 @@
+import { SessionError } from './errors.js';
+import { MAX_TOKEN_LENGTH, tokenRecordFromJwt } from './jwt.js';
+import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, SignOutMode } from './types.js';
+
+/**
+ * An AuthBackend over HTTP, speaking the Synerise-shaped REST paths:
+ *
+ *   POST {baseUrl}/sauth/v3/auth/login/client/anonymous  { apiKey, uuid, deviceId }            → { token }
+ *   POST {baseUrl}/sauth/v3/auth/refresh/client          { apiKey } + Authorization: Bearer    → { token }
+ *   POST {baseUrl}/sauth/v3/auth/login/client            { apiKey, login, password, uuid, deviceId } → { token }
+ *   POST {baseUrl}/sauth/v3/my-account/logout            { mode } + Authorization: Bearer     → anything 2xx
+ *
+ * Rules (see docs/http-backend.md):
+ * - `timeoutMs` bounds the whole call, retries and waits included: the promise settles by then, whatever the server
+ *   does (a custom fetch that ignores its AbortSignal included). `attemptTimeoutMs` optionally bounds each attempt;
+ *   an attempt that runs out of it counts as a network failure and may be retried within `timeoutMs`.
+ * - Retries only on network errors, 5xx and 429, with exponential backoff (`retryBaseMs` · 2^n, capped at
+ *   `retryMaxMs`, jittered between 50 % and 100 %). A `Retry-After` header (seconds or HTTP date) is honoured as the
+ *   minimum wait; when it asks for longer than the time left, the call fails at once instead of retrying early.
+ *   Other 4xx answers are never retried.
+ * - 401/403 → `unauthorized` (3200); a 401/403 that says the token expired → `session-expired` (3210).
+ * - Every answer is validated: status, content type (JSON), size (read through the stream reader with a bound),
+ *   JSON shape (`{ token: string }`) and the token itself (a decodable, signed JWT with `exp` and a realm), so a bad
+ *   answer is a `SessionError` and never reaches the session's state.
+ * - Each attempt is reported through `onRequest` (status, timing, attempt number, error); tokens never appear in it.
+ *
+ * Pure TypeScript over fetch, AbortController and TextDecoder: runs in browsers and Node ≥ 20.
+ */
+export interface HttpBackendOptions {
+  /** Origin (and optional path prefix) of the auth API, e.g. `http://127.0.0.1:8787`. http or https. */
+  baseUrl: string;
+  /** The API key sent in every body. */
+  apiKey: string;
+  /** Default: globalThis.fetch. */
+  fetch?: FetchLike;
+  /** Upper bound on one call, retries and backoff waits included, in ms. Default 15 000. */
+  timeoutMs?: number;
+  /** Upper bound on one attempt, in ms. Default: timeoutMs (one attempt may use the whole budget). */
+  attemptTimeoutMs?: number;
+  /** Retries after the first attempt (network errors, 5xx, 429 only). Default 2. */
+  retries?: number;
+  /** First backoff delay, in ms. Default 250. */
+  retryBaseMs?: number;
+  /** Backoff cap, in ms. Default 4 000. */
+  retryMaxMs?: number;
+  /** Largest response body read, in bytes. Default 64 KiB. */
+  maxResponseBytes?: number;
+  /** Clock in ms for `at` timestamps and Retry-After dates. Default Date.now. */
+  now?: () => number;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+  /** How to wait between attempts (tests pass a recorder). Default: setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The part of fetch this backend uses, so any fetch-compatible function can be passed. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpBackend extends AuthBackend {
+  describe(): BackendInfo;
+  /** The normalised base URL (no trailing slash). */
+  readonly endpoint: string;
+}
+
+export const HTTP_PATHS = {
+  anonymous: '/sauth/v3/auth/login/client/anonymous',
+  refresh: '/sauth/v3/auth/refresh/client',
+  signIn: '/sauth/v3/auth/login/client',
+  signOut: '/sauth/v3/my-account/logout',
+} as const satisfies Record<BackendCall, string>;
+
+/** The wire names of the sign-out modes. */
+export const LOGOUT_MODES = {
+  SIGN_OUT: 'LOGOUT',
+  SIGN_OUT_WITH_SESSION_DESTROY: 'LOGOUT_WITH_SESSION_CLEARING',
+} as const satisfies Record<SignOutMode, string>;
+
+const DEFAULTS = {
+  timeoutMs: 15_000,
+  retries: 2,
+  retryBaseMs: 250,
+  retryMaxMs: 4_000,
+  maxResponseBytes: 64 * 1024,
+} as const;
+
+/** Longest server message carried into an error, in characters. */
+const MAX_MESSAGE = 200;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface Attempt {
+  readonly status?: number;
+  /** Set when the call succeeded. */
+  readonly body?: unknown;
+  readonly error?: SessionError;
+  readonly retryable: boolean;
+  /** From a Retry-After header, in ms. */
+  readonly retryAfterMs?: number;
+}
+
+export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
+  if (typeof options !== 'object' || options === null) {
+    throw new SessionError('invalid-argument', 'createHttpBackend needs an options object with baseUrl and apiKey');
+  }
+  const endpoint = normaliseBaseUrl(options.baseUrl);
+  if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) {
+    throw new SessionError('invalid-argument', 'apiKey must be a non-empty string');
+  }
+  const apiKey = options.apiKey;
+  const timeoutMs = positive(options.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs');
+  const attemptTimeoutMs = Math.min(positive(options.attemptTimeoutMs, timeoutMs, 'attemptTimeoutMs'), timeoutMs);
+  const retries = nonNegativeInteger(options.retries, DEFAULTS.retries, 'retries');
+  const retryBaseMs = nonNegative(options.retryBaseMs, DEFAULTS.retryBaseMs, 'retryBaseMs');
+  const retryMaxMs = Math.max(nonNegative(options.retryMaxMs, DEFAULTS.retryMaxMs, 'retryMaxMs'), retryBaseMs);
+  const maxResponseBytes = positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes, 'maxResponseBytes');
+  for (const name of ['fetch', 'now', 'random', 'sleep'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new SessionError('invalid-argument', `${name} must be a function`);
+    }
+  }
+  const foundFetch: FetchLike | undefined = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
+  if (!foundFetch) throw new SessionError('invalid-argument', 'No fetch in this environment: pass options.fetch');
+  const fetchImpl: FetchLike = foundFetch;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? defaultSleep;
+
+  let lastRequest: BackendRequestInfo | undefined;
+
+  function report(info: BackendRequestInfo): void {
+    lastRequest = info;
+    const listener = backend.onRequest;
+    if (!listener) return;
+    try {
+      listener(info);
+    } catch {
+      // A failing listener must not turn a good answer into a failure.
+    }
+  }
+
+  /** One attempt: fetch + bounded read + JSON parse, all under the attempt's AbortSignal and deadline. */
+  async function attempt(call: BackendCall, init: RequestInit, budgetMs: number): Promise<Attempt> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    // Rejects when the attempt's time is up, even if fetch or the body stream ignores the abort.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+        reject(new SessionError('timeout', `No answer from ${describeTarget(call)} within ${Math.round(budgetMs)} ms`));
+      }, budgetMs);
+    });
+    deadline.catch(() => {});
+    const work = exchange(call, { ...init, signal: controller.signal });
+    // If the deadline wins, the exchange may still reject later (aborted): that rejection is expected, not unhandled.
+    work.catch(() => {});
+    try {
+      return await Promise.race([deadline, work]);
+    } catch (error) {
+      if (timedOut || (error instanceof SessionError && error.kind === 'timeout')) {
+        const timeout = new SessionError('timeout', `No answer from ${describeTarget(call)} within ${Math.round(budgetMs)} ms`, { cause: error });
+        return { error: timeout, retryable: true };
+      }
+      if (error instanceof SessionError) return { error, retryable: false };
+      // fetch rejects with a TypeError (or a DOMException) on DNS, connection, CORS and TLS failures.
+      const message = error instanceof Error && error.message ? error.message : 'request failed';
+      return { error: new SessionError('network', `Network error calling ${describeTarget(call)}: ${sanitise(message)}`, { cause: error }), retryable: true };
+    } finally {
+      clearTimeout(timer);
+      // Release the connection if the body was not consumed (error paths, or we stopped early).
+      controller.abort();
+    }
+  }
+
+  async function exchange(call: BackendCall, init: RequestInit): Promise<Attempt> {
+    const response = await fetchImpl(endpoint + HTTP_PATHS[call], init);
+    const status = response.status;
+    if (response.ok) {
+      if (call === 'signOut') {
+        await discard(response);
+        return { status, retryable: false, body: null };
+      }
+      const text = await readJsonText(response, maxResponseBytes, status);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (cause) {
+        throw new SessionError('invalid-response', `The server's answer (HTTP ${status}) is not valid JSON`, { status, cause });
+      }
+      return { status, body, retryable: false };
+    }
+    // An error answer: read a little of it for the server's own explanation, tolerating anything.
+    const details = await readErrorDetails(response);
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+    const retryable = status >= 500 || status === 429;
+    const error = mapStatus(call, status, details, response.headers.get('www-authenticate'));
+    return retryAfterMs === undefined ? { status, error, retryable } : { status, error, retryable, retryAfterMs };
+  }
+
+  /** Runs a call with retries; resolves with the parsed JSON body or rejects with a SessionError. */
+  async function run(call: BackendCall, payload: Record<string, unknown>, token?: string): Promise<unknown> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(payload) };
+    const callStart = monotonic();
+    const deadline = callStart + timeoutMs;
+    for (let n = 1; ; n++) {
+      const remaining = deadline - monotonic();
+      if (remaining <= 0) throw new SessionError('timeout', `No answer from ${describeTarget(call)} within ${timeoutMs} ms`);
+      const at = now();
+      const started = monotonic();
+      const result = await attempt(call, init, Math.min(attemptTimeoutMs, remaining));
+      const info: Mutable<BackendRequestInfo> = {
+        operation: call,
+        target: describeTarget(call),
+        ok: result.error === undefined,
+        durationMs: round(monotonic() - started),
+        attempt: n,
+        at,
+      };
+      if (result.status !== undefined) info.status = result.status;
+      if (result.error) info.error = result.error.toJSON();
+      report(info);
+      if (!result.error) return result.body;
+      if (!result.retryable || n > retries) throw result.error;
+      // Backoff: exponential with a cap, jittered to 50–100 % so clients that failed together do not retry together.
+      const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** (n - 1)) * (0.5 + 0.5 * clamp01(random()));
+      const wait = Math.max(backoff, result.retryAfterMs ?? 0);
+      const left = deadline - monotonic();
+      if (wait >= left) {
+        // Retrying sooner than the server asked would be rude; waiting past the deadline would break the promise.
+        if (result.retryAfterMs !== undefined && result.retryAfterMs >= left) {
+          throw new SessionError(
+            result.error.kind,
+            `${result.error.message} (the server asked to retry after ${Math.ceil(result.retryAfterMs / 1000)} s, past this call's ${timeoutMs} ms budget)`,
+            errorOptions(result.error),
+          );
+        }
+        throw result.error;
+      }
+      await sleep(wait);
+    }
+  }
+
+  async function tokenCall(call: Exclude<BackendCall, 'signOut'>, payload: Record<string, unknown>, token?: string): Promise<string> {
+    const body = await run(call, payload, token);
+    return validateTokenAnswer(body, now());
+  }
+
+  const backend: HttpBackend = {
+    endpoint,
+    onRequest: undefined,
+    describe() {
+      const info: Mutable<BackendInfo> = { kind: 'http', endpoint };
+      if (lastRequest) info.lastRequest = lastRequest;
+      return info;
+    },
+    anonymous(req) {
+      return guard(async () => {
+        const uuid = requireString(req?.uuid, 'uuid');
+        const deviceId = requireString(req?.deviceId, 'deviceId', true);
+        return tokenCall('anonymous', { apiKey, uuid, deviceId });
+      });
+    },
+    refresh(req) {
+      return guard(async () => {
+        const token = requireString(req?.token, 'token');
+        return tokenCall('refresh', { apiKey }, token);
+      });
+    },
+    signIn(req) {
+      return guard(async () => {
+        const login = requireString(req?.login, 'login');
+        const password = requireString(req?.password, 'password');
+        const uuid = requireString(req?.uuid, 'uuid');
+        const deviceId = requireString(req?.deviceId, 'deviceId', true);
+        return tokenCall('signIn', { apiKey, login, password, uuid, deviceId });
+      });
+    },
+    signOut(req) {
+      return guard(async () => {
+        const token = requireString(req?.token, 'token');
+        const mode = req?.mode ?? 'SIGN_OUT';
+        if (mode !== 'SIGN_OUT' && mode !== 'SIGN_OUT_WITH_SESSION_DESTROY') {
+          throw new SessionError('invalid-argument', `mode must be SIGN_OUT or SIGN_OUT_WITH_SESSION_DESTROY, not ${JSON.stringify(mode)}`);
+        }
+        await run('signOut', { mode: LOGOUT_MODES[mode] }, token);
+      });
+    },
+  };
+  return backend;
+}
+
+/** `{ token: "<JWT>" }` or a SessionError: the token must decode as a signed JWT with `exp` and a realm. */
+function validateTokenAnswer(body: unknown, receivedAt: number): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new SessionError('invalid-response', 'The server answered with JSON that is not an object (expected { "token": "<JWT>" })');
+  }
+  const token = (body as { token?: unknown }).token;
+  if (token === undefined) throw new SessionError('invalid-response', 'The server\'s answer has no "token" field');
+  if (typeof token !== 'string') {
+    throw new SessionError('invalid-response', `The server's "token" field is ${token === null ? 'null' : `a ${typeof token}`}, not a string`);
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new SessionError('invalid-jwt', `Invalid JWT from the server: ${token.length} characters (limit ${MAX_TOKEN_LENGTH})`);
+  }
+  try {
+    tokenRecordFromJwt(token, receivedAt);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'undecodable token';
+    throw new SessionError('invalid-jwt', `The server returned a token that is not a usable JWT (${message})`, { cause: error });
+  }
+  return token;
+}
+
+/** Reads a JSON body with a byte bound, checking the content type first. */
+async function readJsonText(response: Response, maxBytes: number, status: number): Promise<string> {
+  const type = response.headers.get('content-type') ?? '';
+  if (!isJsonType(type)) {
+    await discard(response);
+    throw new SessionError(
+      'invalid-response',
+      `The server answered HTTP ${status} with content type ${type ? JSON.stringify(type.slice(0, 80)) : '(none)'}, expected application/json`,
+      { status },
+    );
+  }
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await discard(response);
+    throw tooLarge(status, maxBytes);
+  }
+  const bytes = await readBounded(response, maxBytes);
+  if (bytes === null) throw tooLarge(status, maxBytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new SessionError('invalid-response', `The server's answer (HTTP ${status}) is not valid UTF-8`, { status, cause });
+  }
+}
+
+/** The body's bytes, or null when it is longer than maxBytes (reading stops there and the stream is cancelled). */
+async function readBounded(response: Response, maxBytes: number): Promise<Uint8Array | null> {
+  const stream = response.body;
+  if (!stream) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        return null;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+interface ErrorDetails {
+  readonly message?: string;
+  readonly code?: number;
+  readonly error?: string;
+}
+
+/** The server's own explanation of an error answer, read with a small bound; never throws. */
+async function readErrorDetails(response: Response): Promise<ErrorDetails> {
+  try {
+    if (!isJsonType(response.headers.get('content-type') ?? '')) {
+      await discard(response);
+      return {};
+    }
+    const bytes = await readBounded(response, 8 * 1024);
+    if (bytes === null) return {};
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    const record = parsed as Record<string, unknown>;
+    const details: Mutable<ErrorDetails> = {};
+    const message = typeof record.message === 'string' ? record.message : typeof record.error_description === 'string' ? record.error_description : undefined;
+    if (message) details.message = sanitise(message);
+    if (typeof record.code === 'number' && Number.isInteger(record.code)) details.code = record.code;
+    if (typeof record.error === 'string') details.error = sanitise(record.error);
+    return details;
+  } catch {
+    return {};
+  }
+}
+
+function mapStatus(call: BackendCall, status: number, details: ErrorDetails, wwwAuthenticate: string | null): SessionError {
+  const target = describeTarget(call);
+  const said = details.message ? `: ${details.message}` : '';
+  if (status === 401 || status === 403) {
+    const expired =
+      details.code === 3210 ||
+      /expired/i.test(details.error ?? '') ||
+      /expired/i.test(details.message ?? '') ||
+      /expired/i.test(wwwAuthenticate ?? '');
+    if (expired) return new SessionError('session-expired', `The session has expired (HTTP ${status} from ${target})${said}`, { status });
+    const what = call === 'signIn' ? 'Sign-in refused' : status === 401 ? 'Unauthorized' : 'Forbidden';
+    return new SessionError('unauthorized', `${what} (HTTP ${status} from ${target})${said}`, { status });
+  }
+  if (status === 429) return new SessionError('backend', `Too many requests (HTTP 429 from ${target})${said}`, { status });
+  if (status >= 500) return new SessionError('backend', `Server error (HTTP ${status} from ${target})${said}`, { status });
+  if (status === 404) return new SessionError('backend', `Not found (HTTP 404 from ${target}): check baseUrl${said}`, { status });
+  if (status >= 400) return new SessionError('backend', `Request refused (HTTP ${status} from ${target})${said}`, { status });
+  // 1xx/3xx that fetch did not resolve itself (e.g. a redirect it was not allowed to follow).
+  return new SessionError('invalid-response', `Unexpected HTTP ${status} from ${target}`, { status });
+}
+
+/** Retry-After as ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+function isJsonType(type: string): boolean {
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(essence);
+}
+
+function tooLarge(status: number, maxBytes: number): SessionError {
+  return new SessionError('invalid-response', `The server's answer (HTTP ${status}) is larger than ${maxBytes} bytes; reading stopped there`, { status });
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Nothing useful to do: the connection is released by the abort in attempt().
+  }
+}
+
+/** Server text carried into messages: bounded, single-line, and with anything JWT-shaped masked. */
+function sanitise(text: string): string {
+  const oneLine = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[token]');
+  return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE)}…` : oneLine;
+}
+
+function describeTarget(call: BackendCall): string {
+  return `POST ${HTTP_PATHS[call]}`;
+}
+
+function errorOptions(error: SessionError): { code: number; cause: unknown; status?: number } {
+  return error.status === undefined ? { code: error.code, cause: error } : { code: error.code, cause: error, status: error.status };
+}
+
+/** Runs a backend method so that every failure, including a programming error, is a SessionError. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    throw new SessionError('backend', error instanceof Error ? error.message : 'Unknown failure in the HTTP backend', { cause: error });
+  }
+}
+
+function normaliseBaseUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new SessionError('invalid-argument', 'baseUrl must be a non-empty URL string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new SessionError('invalid-argument', `baseUrl is not a valid URL: ${JSON.stringify(value.slice(0, 100))}`, { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SessionError('invalid-argument', `baseUrl must be http or https, not ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new SessionError('invalid-argument', 'baseUrl must not contain credentials');
+  if (url.search || url.hash) throw new SessionError('invalid-argument', 'baseUrl must not have a query or fragment');
+  return (url.origin + url.pathname).replace(/\/+$/, '');
+}
+
+function requireString(value: unknown, name: string, allowEmpty = false): string {
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    throw new SessionError('invalid-argument', `${name} must be a ${allowEmpty ? '' : 'non-empty '}string`);
+  }
+  return value;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new SessionError('invalid-argument', `${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new SessionError('invalid-argument', `${name} must be 0 or more`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10) {
+    throw new SessionError('invalid-argument', `${name} must be an integer from 0 to 10`);
+  }
+  return value;
+}
+
+function clamp01(value: number): number {
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function monotonic(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
