@@ -19,3 +19,4 @@ export { decodeJwtParts } from './jwt.js';
 export { getSessionHook, findSessionHook, HOOK_KEY, type SessionHook } from './hook.js';
 export { LIBRARY_VERSION } from './version.js';
 export * from './types.js';
+export { createHttpBackend, type HttpBackend, type HttpBackendOptions, type FetchLike } from './http-backend.js';
