@@ -1,0 +1,233 @@
+import type { SessionHook } from '../core/hook.js';
+import type { Session, SessionEvent } from '../core/types.js';
+import { executeCommand } from '../protocol/commands.js';
+import {
+  DropCounter,
+  LIMITS,
+  LINK_ERRORS,
+  makePageMessage,
+  parseBridgeMessage,
+  parsePageUpdate,
+  type CommandBody,
+  type PageMessage,
+  type PageUpdate,
+  type WireResult,
+} from '../protocol/messages.js';
+import { INVALID, safeParse } from '../protocol/schema.js';
+import type { SessionSummary } from '../transport/types.js';
+
+/**
+ * The MAIN-world agent's logic: reads the page hook (spec §4), streams state to the bridge while a panel is
+ * attached, and runs the panel's commands in the page's own core (executeCommand). Free of window globals so it
+ * runs under test with a real core.
+ *
+ * Streaming is pushed and coalesced: events and "this session changed" marks collect in bounded buffers and go out
+ * at most once per `minIntervalMs` (the first change after a quiet spell goes out at once, in a microtask). Each
+ * flush sends the events (the newest LIMITS.eventsPerBatch) and then one snapshot per changed session, so a burst of
+ * any size ends on the final state and no queue grows without bound.
+ */
+
+export interface PageAgentOptions {
+  readonly hook: SessionHook;
+  readonly post: (message: PageMessage) => void;
+  readonly minIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+export interface PageAgent {
+  /** A window message's data, already checked to come from this window. */
+  onMessage(data: unknown): void;
+  readonly dropped: DropCounter;
+  /** Events left out of batches because a burst overflowed the buffer. */
+  eventsOverflowed(): number;
+  flushes(): number;
+  isAttached(): boolean;
+  dispose(): void;
+}
+
+interface Watched {
+  readonly session: Session;
+  readonly unsubscribe: () => void;
+  events: SessionEvent[];
+}
+
+export function createPageAgent(options: PageAgentOptions): PageAgent {
+  const { hook } = options;
+  const minInterval = options.minIntervalMs ?? 16;
+  const now = options.now ?? (() => performance.now());
+  const dropped = new DropCounter();
+  const watched = new Map<string, Watched>();
+  const dirty = new Set<string>();
+  let sessionsDirty = false;
+  let attached = false;
+  let unhook: (() => void) | null = null;
+  let scheduled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastFlush = -Infinity;
+  let overflowed = 0;
+  let flushCount = 0;
+
+  const post = (message: PageMessage): void => {
+    try {
+      options.post(message);
+    } catch {
+      dropped.drop('uncloneable'); // a session handed us something postMessage cannot copy
+    }
+  };
+  /** Sends an update only if it fits the schema the bridge will check, so a bad session cannot jam the link. */
+  const sendUpdate = (update: PageUpdate): void => {
+    const checked = safeParse(parsePageUpdate, update);
+    if (checked === INVALID) return dropped.drop('outgoing-schema');
+    post(makePageMessage('update', { update: checked }));
+  };
+
+  const summary = (s: Session): SessionSummary | null => {
+    try {
+      const snap = s.snapshot();
+      return { id: s.id, namespace: snap.namespace, uuid: snap.uuid };
+    } catch {
+      return null;
+    }
+  };
+
+  const sendSessions = (): void => {
+    const sessions: SessionSummary[] = [];
+    for (const w of watched.values()) {
+      const s = summary(w.session);
+      if (s) sessions.push(s);
+    }
+    sendUpdate({ type: 'sessions', sessions: sessions.slice(0, LIMITS.sessions) });
+  };
+  const sendSnapshot = (w: Watched): void => {
+    try {
+      sendUpdate({ type: 'snapshot', sessionId: w.session.id, snapshot: w.session.snapshot() });
+    } catch {
+      dropped.drop('snapshot-threw');
+    }
+  };
+  const sendLog = (w: Watched): void => {
+    try {
+      sendUpdate({ type: 'log', sessionId: w.session.id, entries: w.session.log().slice(-LIMITS.logEntries) });
+    } catch {
+      dropped.drop('log-threw');
+    }
+  };
+
+  const flush = (): void => {
+    scheduled = false;
+    timer = undefined;
+    if (!attached) return;
+    lastFlush = now();
+    flushCount++;
+    if (sessionsDirty) {
+      sessionsDirty = false;
+      sendSessions();
+    }
+    for (const id of [...dirty]) {
+      dirty.delete(id);
+      const w = watched.get(id);
+      if (!w) continue;
+      if (w.events.length) {
+        const events = w.events;
+        w.events = [];
+        sendUpdate({ type: 'events', sessionId: id, events });
+      }
+      sendSnapshot(w);
+    }
+  };
+
+  const schedule = (): void => {
+    if (scheduled || !attached) return;
+    scheduled = true;
+    const wait = lastFlush + minInterval - now();
+    if (wait <= 0) queueMicrotask(flush);
+    else timer = setTimeout(flush, wait);
+  };
+
+  const onEvent = (w: Watched, event: SessionEvent): void => {
+    w.events.push(event);
+    if (w.events.length > LIMITS.eventsPerBatch) {
+      w.events.splice(0, w.events.length - LIMITS.eventsPerBatch);
+      overflowed++;
+    }
+    if (event.type === 'uuid-changed' || event.type === 'disposed') sessionsDirty = true;
+    dirty.add(w.session.id);
+    schedule();
+  };
+
+  const sync = (list: readonly Session[]): void => {
+    const ids = new Set(list.map((s) => s.id));
+    for (const [id, w] of watched) {
+      if (ids.has(id)) continue;
+      w.unsubscribe();
+      watched.delete(id);
+      dirty.delete(id);
+    }
+    for (const session of list) {
+      if (watched.has(session.id)) continue;
+      const w: Watched = { session, unsubscribe: () => {}, events: [] };
+      try {
+        (w as { unsubscribe: () => void }).unsubscribe = session.subscribe((event) => onEvent(w, event));
+      } catch {
+        dropped.drop('subscribe-threw');
+        continue;
+      }
+      watched.set(session.id, w);
+      if (attached) {
+        sendSnapshot(w);
+        sendLog(w);
+      }
+    }
+    sessionsDirty = true;
+    schedule();
+  };
+
+  const attach = (): void => {
+    const first = !attached;
+    attached = true;
+    if (first) unhook = hook.subscribe(sync);
+    sync(hook.list());
+    // A (re)attaching panel gets the whole picture: list, then each session's state and log so far.
+    sessionsDirty = false;
+    sendSessions();
+    for (const w of watched.values()) {
+      w.events = [];
+      sendSnapshot(w);
+      sendLog(w);
+    }
+  };
+
+  const detach = (): void => {
+    attached = false;
+    unhook?.();
+    unhook = null;
+    for (const w of watched.values()) w.unsubscribe();
+    watched.clear();
+    dirty.clear();
+    clearTimeout(timer);
+    scheduled = false;
+  };
+
+  const run = async (body: CommandBody): Promise<void> => {
+    const session = hook.get(body.sessionId);
+    const result: WireResult = session
+      ? ((await executeCommand(session, body.command, body.args)) as WireResult)
+      : { ok: false, error: LINK_ERRORS.unknownSession(body.sessionId) };
+    post(makePageMessage('result', { id: body.id, result }));
+  };
+
+  return {
+    dropped,
+    eventsOverflowed: () => overflowed,
+    flushes: () => flushCount,
+    isAttached: () => attached,
+    onMessage(data) {
+      const msg = parseBridgeMessage(data);
+      if (!msg) return dropped.drop('bridge-schema');
+      if (msg.kind === 'attach') attach();
+      else if (msg.kind === 'detach') detach();
+      else void run(msg);
+    },
+    dispose: detach,
+  };
+}

@@ -1,0 +1,427 @@
+import {
+  REALMS,
+  SIGN_OUT_REASONS,
+  TOKEN_ORIGINS,
+  type BackendCall,
+  type BackendInfo,
+  type BackendRequestInfo,
+  type ErrorInfo,
+  type FaultState,
+  type LogEntry,
+  type OperationName,
+  type SessionEvent,
+  type SessionSnapshot,
+  type StorageInfo,
+  type TokenRecord,
+} from '../core/types.js';
+import type { SessionSummary, TransportUpdate } from '../transport/types.js';
+import { COMMAND_NAMES, type CommandName, type CommandResult } from './commands.js';
+import {
+  INVALID,
+  MAX_STRING,
+  arr,
+  bool,
+  int,
+  lit,
+  nul,
+  nullable,
+  num,
+  obj,
+  oneOf,
+  partialRecord,
+  pattern,
+  safeParse,
+  str,
+  tagged,
+  type Parser,
+} from './schema.js';
+
+/**
+ * The one wire protocol of the DevTools extension. Three hops, each with its own source tag:
+ *
+ *   MAIN-world page script  --window.postMessage-->  content-script bridge  --port "bridge"-->  service worker
+ *                           <--window.postMessage--                         <--port----------
+ *   service worker  --port "panel:<tabId>"-->  panel (port transport)      and back.
+ *
+ * Every message carries `source` (which side sent it), `v` (protocol version) and `kind` (the discriminant). Each
+ * receiver parses what arrives with the guard for its direction: anything outside the schema (wrong tag, version,
+ * shape, size) is dropped and counted by the receiver, never thrown. Parsing strips unknown keys, so what passes
+ * a boundary is exactly what the schema names.
+ */
+
+export const PROTOCOL_VERSION = 1;
+/** MAIN-world page script → bridge (window messages). */
+export const PAGE_SOURCE = 'session-panel:page';
+/** Bridge → MAIN-world page script (window messages). */
+export const BRIDGE_SOURCE = 'session-panel:bridge';
+/** Messages over extension ports (bridge ↔ worker ↔ panel). */
+export const PORT_SOURCE = 'session-panel:port';
+
+/** Port name of a content-script bridge. */
+export const BRIDGE_PORT_NAME = 'session-panel:bridge';
+/** Port name of a panel: one per inspected tab. */
+export const PANEL_PORT_PREFIX = 'session-panel:panel:';
+
+/** A Chrome tab id, branded so it cannot be mixed up with frame ids or counters. */
+export type TabId = number & { readonly __brand: 'TabId' };
+/** A frame id within a tab (0 is the top frame). */
+export type FrameId = number & { readonly __brand: 'FrameId' };
+
+export function asTabId(value: unknown): TabId | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? (value as TabId) : null;
+}
+export function asFrameId(value: unknown): FrameId | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? (value as FrameId) : null;
+}
+export function panelPortName(tabId: TabId): string {
+  return `${PANEL_PORT_PREFIX}${tabId}`;
+}
+/** The tab id in a panel port's name, or null when the name is not a panel port's. */
+export function tabIdFromPortName(name: string): TabId | null {
+  if (!name.startsWith(PANEL_PORT_PREFIX)) return null;
+  const rest = name.slice(PANEL_PORT_PREFIX.length);
+  return /^\d{1,12}$/.test(rest) ? asTabId(Number(rest)) : null;
+}
+
+// ---- limits -------------------------------------------------------------------------------------------------
+
+export const LIMITS = {
+  sessions: 64,
+  eventsPerBatch: 500,
+  logEntries: 2000,
+  token: 16_384,
+  id: 128,
+  pending: 32,
+} as const;
+
+// ---- core data -------------------------------------------------------------------------------------------------
+
+const OPERATIONS: readonly OperationName[] = [
+  'start',
+  'getUUID',
+  'retrieveToken',
+  'refreshToken',
+  'autoRefresh',
+  'regenerateUUID',
+  'regenerateUUIDWithClientIdentifier',
+  'destroySession',
+  'signIn',
+  'signOut',
+  'expireToken',
+];
+const BACKEND_CALLS: readonly BackendCall[] = ['anonymous', 'refresh', 'signIn', 'signOut'];
+
+const shortStr = str(256);
+const idStr = str(LIMITS.id);
+const operation = lit(...OPERATIONS) as Parser<OperationName>;
+
+export const parseErrorInfo: Parser<ErrorInfo> = obj({ code: num, kind: str(64), message: str() });
+
+export const parseTokenRecord: Parser<TokenRecord> = obj(
+  {
+    tokenString: str(LIMITS.token),
+    origin: lit(...TOKEN_ORIGINS),
+    rlm: lit(...REALMS),
+    exp: num,
+    receivedAt: num,
+    expiresAt: num,
+  },
+  { clientId: shortStr, customId: shortStr, iat: num },
+);
+
+const parseRequestInfo: Parser<BackendRequestInfo> = obj(
+  {
+    operation: lit('anonymous', 'refresh', 'signIn', 'signOut'),
+    target: str(1024),
+    ok: bool,
+    durationMs: num,
+    attempt: num,
+    at: num,
+  },
+  { status: num, error: parseErrorInfo },
+);
+
+const parseFaultState: Parser<FaultState> = obj({
+  offline: bool,
+  failNext: partialRecord(BACKEND_CALLS, parseErrorInfo),
+  expiredNext: bool,
+});
+
+const parseBackendInfo: Parser<BackendInfo> = obj(
+  { kind: str(64) },
+  { endpoint: str(1024), lastRequest: parseRequestInfo, faults: parseFaultState },
+);
+
+const parseStorageInfo: Parser<StorageInfo> = obj(
+  { kind: lit('local', 'memory', 'custom'), persistent: bool },
+  { note: str(), backupKey: str(512) },
+);
+
+export const parseSnapshot: Parser<SessionSnapshot> = obj({
+  id: idStr,
+  namespace: shortStr,
+  libraryVersion: str(64),
+  uuid: shortStr,
+  deviceId: shortStr,
+  token: nullable(parseTokenRecord),
+  tokenStatus: lit('none', 'valid', 'expiring', 'expired'),
+  refreshMarginMs: num,
+  login: nullable(shortStr),
+  signedIn: bool,
+  customEmail: nullable(shortStr),
+  customIdentifier: nullable(shortStr),
+  now: num,
+  ready: bool,
+  disposed: bool,
+  autoRefresh: bool,
+  refreshWindowSeconds: num,
+  storage: parseStorageInfo,
+  backend: parseBackendInfo,
+  pending: arr(operation, LIMITS.pending),
+});
+
+export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
+  ready: obj({ at: num }),
+  'uuid-changed': obj({ at: num, uuid: shortStr, previous: shortStr }),
+  'token-changed': obj({ at: num, token: nullable(parseTokenRecord) }),
+  'signed-in': obj({ at: num, login: shortStr }),
+  'signed-out': obj({ at: num, reason: lit(...SIGN_OUT_REASONS) }),
+  error: obj({ at: num, error: parseErrorInfo }, { operation }),
+  'operation-start': obj({ at: num, id: num, operation }),
+  'operation-end': obj(
+    { at: num, id: num, operation, durationMs: num, outcome: lit('ok', 'error') },
+    { result: str(), error: parseErrorInfo },
+  ),
+  request: obj({ at: num, request: parseRequestInfo }),
+  state: obj({ at: num, what: str() }),
+  disposed: obj({ at: num }),
+}) as Parser<SessionEvent>;
+
+export const parseLogEntry: Parser<LogEntry> = obj(
+  { seq: num, at: num, kind: lit('operation', 'event', 'error', 'request', 'storage'), message: str() },
+  { operation, durationMs: num, outcome: lit('ok', 'error'), error: parseErrorInfo },
+);
+
+const parseSummary: Parser<SessionSummary> = obj({ id: idStr, namespace: shortStr, uuid: shortStr }, { frame: str(2048) });
+
+/** What the page streams: the TransportUpdate kinds that carry session data (connection state is the link's own). */
+export type PageUpdate = Exclude<TransportUpdate, { type: 'connection' }>;
+
+export const parsePageUpdate: Parser<PageUpdate> = tagged('type', {
+  sessions: obj({ sessions: arr(parseSummary, LIMITS.sessions) }),
+  snapshot: obj({ sessionId: idStr, snapshot: parseSnapshot }),
+  events: obj({ sessionId: idStr, events: arr(parseSessionEvent, LIMITS.eventsPerBatch) }),
+  log: obj({ sessionId: idStr, entries: arr(parseLogEntry, LIMITS.logEntries) }),
+}) as Parser<PageUpdate>;
+
+// ---- commands and results --------------------------------------------------------------------------------------
+
+/** Request ids: random, URL-safe, bounded. */
+export const parseRequestId: Parser<string> = pattern(/^[A-Za-z0-9_-]+$/, 64);
+const commandName = lit(...COMMAND_NAMES) as Parser<CommandName>;
+/** Arguments are checked per command by checkCommandArgs in the page; here only their size is bounded. */
+const commandArgs: Parser<unknown[]> = arr(
+  (v) => (v === null || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_STRING) ? v : commandObject(v)),
+  4,
+);
+const commandObject = obj({}, { code: num, kind: str(64), message: str() });
+
+type ResultValue = TokenRecord | boolean | null;
+const resultValue: Parser<ResultValue> = oneOf(oneOf(nul, bool), parseTokenRecord);
+export type WireResult = { readonly ok: true; readonly value: ResultValue } | { readonly ok: false; readonly error: ErrorInfo };
+export const parseWireResult: Parser<WireResult> = (v) => {
+  const okPart = obj({ ok: lit(true), value: resultValue })(v);
+  if (okPart !== INVALID) return okPart as WireResult;
+  const errPart = obj({ ok: lit(false), error: parseErrorInfo })(v);
+  return errPart === INVALID ? INVALID : (errPart as WireResult);
+};
+
+/** The result value each command may carry, so a result for a refresh cannot deliver a boolean. */
+export function resultFits(command: CommandName, result: WireResult): result is CommandResult<typeof command> {
+  if (!result.ok) return true;
+  const v = result.value;
+  switch (command) {
+    case 'refreshToken':
+    case 'retrieveToken':
+      return v === null || typeof v === 'object';
+    case 'regenerateUUID':
+      return typeof v === 'boolean';
+    default:
+      return v === null;
+  }
+}
+
+// ---- envelopes -------------------------------------------------------------------------------------------------
+
+type Envelope<S extends string, K extends string, B> = { readonly source: S; readonly v: typeof PROTOCOL_VERSION; readonly kind: K } & B;
+
+export interface CommandBody {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly command: CommandName;
+  readonly args: readonly unknown[];
+}
+
+/** MAIN world → bridge. */
+export type PageMessage =
+  | Envelope<typeof PAGE_SOURCE, 'ready', { readonly hook: boolean }>
+  | Envelope<typeof PAGE_SOURCE, 'update', { readonly update: PageUpdate }>
+  | Envelope<typeof PAGE_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
+
+/** Bridge → MAIN world. */
+export type BridgeMessage =
+  | Envelope<typeof BRIDGE_SOURCE, 'attach', Record<never, never>>
+  | Envelope<typeof BRIDGE_SOURCE, 'detach', Record<never, never>>
+  | Envelope<typeof BRIDGE_SOURCE, 'command', CommandBody>;
+
+/** Bridge → worker (the worker adds tab and frame from the port's sender, never from the message). */
+export type BridgeToWorker =
+  | Envelope<typeof PORT_SOURCE, 'update', { readonly update: PageUpdate }>
+  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
+
+/** Worker → bridge. */
+export type WorkerToBridge =
+  | Envelope<typeof PORT_SOURCE, 'attach', Record<never, never>>
+  | Envelope<typeof PORT_SOURCE, 'detach', Record<never, never>>
+  | Envelope<typeof PORT_SOURCE, 'command', CommandBody>;
+
+/** Bridge → worker, one-shot (runtime.sendMessage) when a page loads: is a panel open for my tab? */
+export type BridgeHello = Envelope<typeof PORT_SOURCE, 'hello', Record<never, never>>;
+/** The worker's answer to a hello: connect a port now (a panel is open), or stay quiet. */
+export type HelloReply = Envelope<typeof PORT_SOURCE, 'hello-reply', { readonly connect: boolean }>;
+/** Worker → bridges of a tab, one-shot (tabs.sendMessage) when a panel opens: connect your port. */
+export type WakeMessage = Envelope<typeof PORT_SOURCE, 'wake', Record<never, never>>;
+
+/** Panel → worker. */
+export type PanelToWorker = Envelope<typeof PORT_SOURCE, 'command', CommandBody & { readonly frameId: number }>;
+
+/** Worker → panel. */
+export type WorkerToPanel =
+  | Envelope<typeof PORT_SOURCE, 'welcome', { readonly tabId: number; readonly frames: readonly FrameInfo[] }>
+  | Envelope<typeof PORT_SOURCE, 'frame', FrameInfo & { readonly state: 'attached' | 'detached' }>
+  | Envelope<typeof PORT_SOURCE, 'update', { readonly frameId: number; readonly update: PageUpdate }>
+  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
+
+export interface FrameInfo {
+  readonly frameId: number;
+  readonly url: string;
+}
+
+const V = lit(PROTOCOL_VERSION);
+const frameIdP = int(0, 2 ** 40);
+const commandBody = { id: parseRequestId, sessionId: idStr, command: commandName, args: commandArgs };
+const frameInfo = { frameId: frameIdP, url: str(2048) };
+const empty = obj({});
+
+function envelope<S extends string, M extends Record<string, Parser<unknown>>>(source: S, members: M): Parser<unknown> {
+  const inner = tagged('kind', members);
+  return (v) => {
+    if (typeof v !== 'object' || v === null) return INVALID;
+    const head = obj({ source: lit(source), v: V })(v);
+    if (head === INVALID) return INVALID;
+    const body = inner(v);
+    return body === INVALID ? INVALID : { source, v: PROTOCOL_VERSION, ...(body as object) };
+  };
+}
+
+const pageMessage = envelope(PAGE_SOURCE, {
+  ready: obj({ hook: bool }),
+  update: obj({ update: parsePageUpdate }),
+  result: obj({ id: parseRequestId, result: parseWireResult }),
+}) as Parser<PageMessage>;
+
+const bridgeMessage = envelope(BRIDGE_SOURCE, {
+  attach: empty,
+  detach: empty,
+  command: obj(commandBody),
+}) as Parser<BridgeMessage>;
+
+const bridgeToWorker = envelope(PORT_SOURCE, {
+  update: obj({ update: parsePageUpdate }),
+  result: obj({ id: parseRequestId, result: parseWireResult }),
+}) as Parser<BridgeToWorker>;
+
+const workerToBridge = envelope(PORT_SOURCE, {
+  attach: empty,
+  detach: empty,
+  command: obj(commandBody),
+}) as Parser<WorkerToBridge>;
+
+const panelToWorker = envelope(PORT_SOURCE, {
+  command: obj({ ...commandBody, frameId: frameIdP }),
+}) as Parser<PanelToWorker>;
+
+const bridgeHello = envelope(PORT_SOURCE, { hello: empty }) as Parser<BridgeHello>;
+const helloReply = envelope(PORT_SOURCE, { 'hello-reply': obj({ connect: bool }) }) as Parser<HelloReply>;
+const wakeMessage = envelope(PORT_SOURCE, { wake: empty }) as Parser<WakeMessage>;
+
+const workerToPanel = envelope(PORT_SOURCE, {
+  welcome: obj({ tabId: int(0), frames: arr(obj(frameInfo), 256) }),
+  frame: obj({ ...frameInfo, state: lit('attached', 'detached') }),
+  update: obj({ frameId: frameIdP, update: parsePageUpdate }),
+  result: obj({ id: parseRequestId, result: parseWireResult }),
+}) as Parser<WorkerToPanel>;
+
+// ---- guards (one per direction) --------------------------------------------------------------------------------
+
+/** Parses a message for one direction; `null` when it is outside the schema. Never throws. */
+const guard =
+  <T>(p: Parser<T>) =>
+  (value: unknown): T | null => {
+    const x = safeParse(p, value);
+    return x === INVALID ? null : x;
+  };
+
+export const parsePageMessage = guard(pageMessage);
+export const parseBridgeMessage = guard(bridgeMessage);
+export const parseBridgeToWorker = guard(bridgeToWorker);
+export const parseWorkerToBridge = guard(workerToBridge);
+export const parsePanelToWorker = guard(panelToWorker);
+export const parseBridgeHello = guard(bridgeHello);
+export const parseHelloReply = guard(helloReply);
+export const parseWakeMessage = guard(wakeMessage);
+export const parseWorkerToPanel = guard(workerToPanel);
+
+export const isPageMessage = (v: unknown): v is PageMessage => parsePageMessage(v) !== null;
+export const isBridgeMessage = (v: unknown): v is BridgeMessage => parseBridgeMessage(v) !== null;
+
+// ---- factories -------------------------------------------------------------------------------------------------
+
+type Body<T, K> = Omit<Extract<T, { kind: K }>, 'source' | 'v' | 'kind'>;
+
+export function makePageMessage<K extends PageMessage['kind']>(kind: K, body: Body<PageMessage, K>): PageMessage {
+  return { source: PAGE_SOURCE, v: PROTOCOL_VERSION, kind, ...body } as unknown as PageMessage;
+}
+export function makeBridgeMessage<K extends BridgeMessage['kind']>(kind: K, body: Body<BridgeMessage, K>): BridgeMessage {
+  return { source: BRIDGE_SOURCE, v: PROTOCOL_VERSION, kind, ...body } as unknown as BridgeMessage;
+}
+export function makePortMessage<T extends { kind: string }, K extends T['kind']>(kind: K, body: Body<T, K>): T {
+  return { source: PORT_SOURCE, v: PROTOCOL_VERSION, kind, ...body } as unknown as T;
+}
+
+// ---- drop counting ---------------------------------------------------------------------------------------------
+
+/** Per-boundary counters of dropped messages, by reason. */
+export class DropCounter {
+  total = 0;
+  readonly byReason = new Map<string, number>();
+  drop(reason: string): void {
+    this.total++;
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+  }
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.byReason);
+  }
+}
+
+/** Errors the link itself produces (not the session's). Codes match the core's `timeout`/`network` kinds. */
+export const LINK_ERRORS = {
+  timeout: (ms: number): ErrorInfo => ({ code: 9003, kind: 'timeout', message: `No answer from the page within ${ms} ms` }),
+  aborted: (): ErrorInfo => ({ code: 9003, kind: 'aborted', message: 'The request was aborted' }),
+  noPage: (): ErrorInfo => ({
+    code: 9002,
+    kind: 'network',
+    message: 'The page is not connected (it may be reloading, or have no session library)',
+  }),
+  unknownSession: (id: string): ErrorInfo => ({ code: 9001, kind: 'invalid-argument', message: `No session ${id} on this page` }),
+} as const;

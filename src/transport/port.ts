@@ -1,0 +1,350 @@
+import type { SessionSnapshot } from '../core/types.js';
+import type { CommandArgs, CommandName, CommandResult } from '../protocol/commands.js';
+import {
+  DropCounter,
+  LINK_ERRORS,
+  makePortMessage,
+  panelPortName,
+  parseWorkerToPanel,
+  resultFits,
+  type FrameInfo,
+  type PanelToWorker,
+  type TabId,
+  type WorkerToPanel,
+} from '../protocol/messages.js';
+import type { PortConnector, PortLike } from './port-like.js';
+import type {
+  ConnectionState,
+  RequestOptions,
+  SessionSummary,
+  SessionTransport,
+  TransportListener,
+  TransportUpdate,
+} from './types.js';
+
+/**
+ * The SessionTransport of the DevTools panel: a port named after the inspected tab, to the service worker, which
+ * routes to the page's bridge. The worker may be stopped at any time; this side owns everything that must survive
+ * that: it reconnects with bounded backoff, keeps every unanswered request and sends it again after reconnecting
+ * (the bridge answers a repeated id from its cache instead of running the command twice), and times requests out.
+ */
+
+export interface PortTransportOptions {
+  readonly tabId: TabId;
+  readonly connect: PortConnector;
+  /** Per-request timeout when the caller gives none. */
+  readonly timeoutMs?: number;
+  /** Delays before reconnect attempts; the last one repeats. */
+  readonly backoffMs?: readonly number[];
+  /** How long frames missing from a fresh worker's welcome may take to come back before they are dropped. */
+  readonly frameGraceMs?: number;
+  /** Random request ids. */
+  readonly newId?: () => string;
+}
+
+export interface PortTransport extends SessionTransport {
+  readonly kind: 'port';
+  /** Messages from the worker that were outside the schema, by reason. */
+  readonly dropped: DropCounter;
+  /** Requests sent and not answered yet. */
+  pendingCount(): number;
+  /** Current link state. */
+  state(): ConnectionState;
+  /** Stops for good: closes the port, fails pending requests. */
+  close(): void;
+}
+
+interface Pending {
+  readonly command: CommandName;
+  readonly message: PanelToWorker;
+  readonly resolve: (result: CommandResult<CommandName>) => void;
+  readonly cleanup: () => void;
+}
+
+interface Frame {
+  url: string;
+  sessions: readonly SessionSummary[];
+  /** False after a worker restart until the frame's bridge shows up again. */
+  confirmed: boolean;
+}
+
+const DEFAULT_BACKOFF = [0, 50, 100, 200, 400, 800, 1600, 3000] as const;
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, '');
+}
+
+export function createPortTransport(options: PortTransportOptions): PortTransport {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const backoff = options.backoffMs && options.backoffMs.length > 0 ? options.backoffMs : DEFAULT_BACKOFF;
+  const frameGraceMs = options.frameGraceMs ?? 3000;
+  const newId = options.newId ?? randomId;
+  const dropped = new DropCounter();
+
+  const listeners = new Set<TransportListener>();
+  const pending = new Map<string, Pending>();
+  const frames = new Map<number, Frame>();
+  const sessionFrame = new Map<string, number>();
+  const snapshots = new Map<string, SessionSnapshot>();
+
+  let port: PortLike | null = null;
+  let link: ConnectionState = 'disconnected';
+  let attempt = 0;
+  let everConnected = false;
+  let pageGone = false;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const emit = (update: TransportUpdate): void => {
+    for (const l of [...listeners]) {
+      try {
+        l(update);
+      } catch {
+        // A broken viewer must not break the link.
+      }
+    }
+  };
+  const setLink = (state: ConnectionState, detail?: string): void => {
+    link = state;
+    emit(detail === undefined ? { type: 'connection', state } : { type: 'connection', state, detail });
+  };
+
+  const sessionList = (): SessionSummary[] => {
+    const out: SessionSummary[] = [];
+    const ids = [...frames.keys()].sort((a, b) => a - b);
+    for (const frameId of ids) {
+      const frame = frames.get(frameId)!;
+      for (const s of frame.sessions) out.push(frameId === 0 ? s : { ...s, frame: frame.url });
+    }
+    return out;
+  };
+  const emitSessions = (): void => {
+    sessionFrame.clear();
+    for (const [frameId, frame] of frames) for (const s of frame.sessions) sessionFrame.set(s.id, frameId);
+    for (const id of [...snapshots.keys()]) if (!sessionFrame.has(id)) snapshots.delete(id);
+    emit({ type: 'sessions', sessions: sessionList() });
+  };
+
+  const removeFrame = (frameId: number): void => {
+    if (!frames.delete(frameId)) return;
+    // Requests aimed at a page that went away cannot be answered by it any more.
+    for (const [id, p] of pending) if (p.message.frameId === frameId) settle(id, { ok: false, error: LINK_ERRORS.noPage() });
+    emitSessions();
+  };
+
+  const settle = (id: string, result: CommandResult<CommandName>): void => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    p.cleanup();
+    p.resolve(result);
+  };
+
+  const send = (message: PanelToWorker): boolean => {
+    if (!port || link !== 'connected') return false;
+    try {
+      port.postMessage(message);
+      return true;
+    } catch {
+      return false; // The port died under us; onDisconnect follows and the request is sent again on reconnect.
+    }
+  };
+
+  const onMessage = (raw: unknown): void => {
+    const msg = parseWorkerToPanel(raw);
+    if (!msg) {
+      dropped.drop('schema');
+      return;
+    }
+    handle(msg);
+  };
+
+  const handle = (msg: WorkerToPanel): void => {
+    switch (msg.kind) {
+      case 'welcome': {
+        attempt = 0;
+        const restart = everConnected;
+        everConnected = true;
+        for (const f of msg.frames) upsertFrame(f, true);
+        if (restart) {
+          // A fresh worker: frames it does not know yet get a grace period to reconnect their bridges.
+          for (const [id, frame] of frames) if (!msg.frames.some((f) => f.frameId === id)) frame.confirmed = false;
+          clearTimeout(sweepTimer);
+          sweepTimer = setTimeout(() => {
+            for (const [id, frame] of [...frames]) if (!frame.confirmed) removeFrame(id);
+          }, frameGraceMs);
+        }
+        setLink('connected', restart ? 'Reconnected to the extension service worker' : 'Connected to the inspected page');
+        for (const p of pending.values()) send(p.message);
+        return;
+      }
+      case 'frame': {
+        if (msg.state === 'attached') {
+          const known = frames.get(msg.frameId);
+          upsertFrame(msg, true);
+          if (msg.frameId === 0 && pageGone) {
+            pageGone = false;
+            setLink('connected', `Reattached to the page after reload or navigation: ${msg.url}`);
+          } else if (!known) emitSessions();
+        } else {
+          if (msg.frameId === 0) {
+            pageGone = true;
+            for (const id of [...frames.keys()]) removeFrame(id);
+            setLink('connecting', 'The page is reloading or navigating; waiting for it');
+          } else removeFrame(msg.frameId);
+        }
+        return;
+      }
+      case 'update': {
+        const frame = frames.get(msg.frameId) ?? upsertFrame({ frameId: msg.frameId, url: '' }, true);
+        frame.confirmed = true;
+        const u = msg.update;
+        if (u.type === 'sessions') {
+          frame.sessions = u.sessions;
+          emitSessions();
+          return;
+        }
+        // Updates for sessions this frame did not announce are outside what the panel asked for.
+        if (!frame.sessions.some((s) => s.id === u.sessionId)) {
+          dropped.drop('unknown-session');
+          return;
+        }
+        if (u.type === 'snapshot') snapshots.set(u.sessionId, u.snapshot);
+        emit(u);
+        return;
+      }
+      case 'result': {
+        const p = pending.get(msg.id);
+        if (!p) {
+          dropped.drop('unknown-id'); // late (timed out, aborted) or answered already
+          return;
+        }
+        if (!resultFits(p.command, msg.result)) {
+          dropped.drop('result-shape');
+          return;
+        }
+        settle(msg.id, msg.result);
+        return;
+      }
+    }
+  };
+
+  const upsertFrame = (info: FrameInfo, confirmed: boolean): Frame => {
+    const existing = frames.get(info.frameId);
+    if (existing) {
+      if (info.url) existing.url = info.url;
+      existing.confirmed ||= confirmed;
+      return existing;
+    }
+    const frame: Frame = { url: info.url, sessions: [], confirmed };
+    frames.set(info.frameId, frame);
+    return frame;
+  };
+
+  const open = (): void => {
+    if (closed || listeners.size === 0) return;
+    let p: PortLike;
+    try {
+      p = options.connect(panelPortName(options.tabId));
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    port = p;
+    p.onMessage.addListener(onMessage);
+    p.onDisconnect.addListener(() => {
+      if (port !== p) return;
+      port = null;
+      if (closed || listeners.size === 0) return;
+      setLink('connecting', 'Lost the extension service worker; reconnecting');
+      scheduleReconnect();
+    });
+  };
+
+  const scheduleReconnect = (): void => {
+    clearTimeout(reconnectTimer);
+    const delay = backoff[Math.min(attempt, backoff.length - 1)]!;
+    attempt++;
+    reconnectTimer = setTimeout(open, delay);
+  };
+
+  const shutdown = (): void => {
+    clearTimeout(reconnectTimer);
+    clearTimeout(sweepTimer);
+    const p = port;
+    port = null;
+    try {
+      p?.disconnect();
+    } catch {
+      // Already gone.
+    }
+    link = 'disconnected';
+  };
+
+  return {
+    kind: 'port',
+    dropped,
+    pendingCount: () => pending.size,
+    state: () => link,
+    connect(listener) {
+      listeners.add(listener);
+      // The current picture first, then live updates.
+      listener({ type: 'connection', state: link === 'disconnected' ? 'connecting' : link });
+      if (frames.size > 0) {
+        listener({ type: 'sessions', sessions: sessionList() });
+        for (const [sessionId, snapshot] of snapshots) listener({ type: 'snapshot', sessionId, snapshot });
+      }
+      if (!port && listeners.size === 1) {
+        link = 'connecting';
+        attempt = 0;
+        open();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) shutdown();
+      };
+    },
+    request<C extends CommandName>(
+      sessionId: string,
+      command: C,
+      args: CommandArgs<C>,
+      opts: RequestOptions = {},
+    ): Promise<CommandResult<C>> {
+      return new Promise<CommandResult<C>>((resolve) => {
+        if (closed) return resolve({ ok: false, error: LINK_ERRORS.noPage() });
+        if (opts.signal?.aborted) return resolve({ ok: false, error: LINK_ERRORS.aborted() });
+        const frameId = sessionFrame.get(sessionId);
+        if (frameId === undefined) return resolve({ ok: false, error: LINK_ERRORS.unknownSession(sessionId) });
+        const id = newId();
+        const ms = opts.timeoutMs ?? timeoutMs;
+        const timer = setTimeout(() => settle(id, { ok: false, error: LINK_ERRORS.timeout(ms) }), ms);
+        const onAbort = (): void => settle(id, { ok: false, error: LINK_ERRORS.aborted() });
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        const message = makePortMessage<PanelToWorker, 'command'>('command', {
+          id,
+          frameId,
+          sessionId,
+          command,
+          args: [...(args as readonly unknown[])],
+        });
+        pending.set(id, {
+          command,
+          message,
+          resolve: resolve as (r: CommandResult<CommandName>) => void,
+          cleanup: () => {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
+          },
+        });
+        send(message);
+      });
+    },
+    close() {
+      closed = true;
+      listeners.clear();
+      shutdown();
+      for (const id of [...pending.keys()]) settle(id, { ok: false, error: LINK_ERRORS.noPage() });
+    },
+  };
+}
