@@ -1,0 +1,33 @@
+/** Small, dependency-free formatters for times and durations as the panel shows them. */
+
+/** "in 12 min", "3 min ago", "just now". */
+export function relativeTime(deltaMs: number): string {
+  const abs = Math.abs(deltaMs);
+  if (abs < 1000) return 'just now';
+  const [n, unit] =
+    abs < 60_000 ? [abs / 1000, 's'] : abs < 90 * 60_000 ? [abs / 60_000, 'min'] : abs < 36 * 3_600_000 ? [abs / 3_600_000, 'h'] : [abs / 86_400_000, 'd'];
+  const text = `${Math.floor(n)} ${unit}`;
+  return deltaMs > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A countdown: "59:12", "1:02:03". */
+export function countdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor(total / 60) % 60;
+  const s = total % 60;
+  const mm = h ? String(m).padStart(2, '0') : String(m);
+  return `${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+}
+
+/** Local date and time, e.g. "2026-11-24 21:05:09". */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return 'invalid date';
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
