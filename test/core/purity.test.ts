@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The core runs unchanged in Node and browsers: no Lit, no chrome, no DOM-only globals (spec §3).
+const dir = join(import.meta.dirname, '../../src/core');
+const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+const forbidden: [RegExp, string][] = [
+  [/from ['"]lit/, 'imports Lit'],
+  [/\bchrome\./, 'uses chrome.*'],
+  [/\bbrowser\./, 'uses browser.*'],
+  [/\b(document|window|navigator|HTMLElement|customElements)\b/, 'uses a DOM-only global'],
+  [/console\.(log|info|debug|warn|error)/, 'writes to the console'],
+];
+
+describe('src/core purity', () => {
+  it('has the files we expect to check', () => {
+    expect(files).toContain('session.ts');
+  });
+  for (const file of files) {
+    it(`${file} imports no Lit, chrome or DOM-only globals and never logs`, () => {
+      const code = readFileSync(join(dir, file), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      for (const [pattern, what] of forbidden) expect(pattern.test(code), `${file} ${what}`).toBe(false);
+    });
+  }
+});
