@@ -177,18 +177,25 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     const response = await fetchImpl(endpoint + HTTP_PATHS[call], init);
     const status = response.status;
     if (response.ok) {
-      if (call === 'signOut') {
-        await discard(response);
-        return { status, retryable: false, body: null };
-      }
-      const text = await readJsonText(response, maxResponseBytes, status);
-      let body: unknown;
       try {
-        body = JSON.parse(text);
-      } catch (cause) {
-        throw new SessionError('invalid-response', `The server's answer (HTTP ${status}) is not valid JSON`, { status, cause });
+        if (call === 'signOut') {
+          await discard(response);
+          return { status, retryable: false, body: null };
+        }
+        const text = await readJsonText(response, maxResponseBytes, status);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch (cause) {
+          throw new SessionError('invalid-response', `The server's answer (HTTP ${status}) is not valid JSON`, { status, cause });
+        }
+        // Validated inside the attempt, so the request report shows a bad answer as a failed request.
+        return { status, body: validateTokenAnswer(body, now(), status), retryable: false };
+      } catch (error) {
+        // A timeout while reading the body is handled (and retried) by attempt(); anything else is a bad answer.
+        if (!(error instanceof SessionError)) throw error;
+        return { status, error, retryable: false };
       }
-      return { status, body, retryable: false };
     }
     // An error answer: read a little of it for the server's own explanation, tolerating anything.
     const details = await readErrorDetails(response);
@@ -244,8 +251,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   }
 
   async function tokenCall(call: Exclude<BackendCall, 'signOut'>, payload: Record<string, unknown>, token?: string): Promise<string> {
-    const body = await run(call, payload, token);
-    return validateTokenAnswer(body, now());
+    return (await run(call, payload, token)) as string;
   }
 
   const backend: HttpBackend = {
@@ -293,23 +299,23 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
 }
 
 /** `{ token: "<JWT>" }` or a SessionError: the token must decode as a signed JWT with `exp` and a realm. */
-function validateTokenAnswer(body: unknown, receivedAt: number): string {
+function validateTokenAnswer(body: unknown, receivedAt: number, status: number): string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SessionError('invalid-response', 'The server answered with JSON that is not an object (expected { "token": "<JWT>" })');
+    throw new SessionError('invalid-response', 'The server answered with JSON that is not an object (expected { "token": "<JWT>" })', { status });
   }
   const token = (body as { token?: unknown }).token;
-  if (token === undefined) throw new SessionError('invalid-response', 'The server\'s answer has no "token" field');
+  if (token === undefined) throw new SessionError('invalid-response', 'The server\'s answer has no "token" field', { status });
   if (typeof token !== 'string') {
-    throw new SessionError('invalid-response', `The server's "token" field is ${token === null ? 'null' : `a ${typeof token}`}, not a string`);
+    throw new SessionError('invalid-response', `The server's "token" field is ${token === null ? 'null' : `a ${typeof token}`}, not a string`, { status });
   }
   if (token.length > MAX_TOKEN_LENGTH) {
-    throw new SessionError('invalid-jwt', `Invalid JWT from the server: ${token.length} characters (limit ${MAX_TOKEN_LENGTH})`);
+    throw new SessionError('invalid-jwt', `Invalid JWT from the server: ${token.length} characters (limit ${MAX_TOKEN_LENGTH})`, { status });
   }
   try {
     tokenRecordFromJwt(token, receivedAt);
   } catch (error) {
     const message = error instanceof Error ? error.message : 'undecodable token';
-    throw new SessionError('invalid-jwt', `The server returned a token that is not a usable JWT (${message})`, { cause: error });
+    throw new SessionError('invalid-jwt', `The server returned a token that is not a usable JWT (${message})`, { cause: error, status });
   }
   return token;
 }
@@ -424,6 +430,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP date always names its month (and usually its weekday); Date.parse alone would read "-5" as a year.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
