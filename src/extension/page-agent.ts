@@ -155,7 +155,8 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
     schedule();
   };
 
-  const sync = (list: readonly Session[]): void => {
+  /** Follows the hook's list. With `announce`, the new list goes out at once, then each new session's state. */
+  const sync = (list: readonly Session[], announce: boolean): void => {
     const ids = new Set(list.map((s) => s.id));
     for (const [id, w] of watched) {
       if (ids.has(id)) continue;
@@ -163,6 +164,7 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       watched.delete(id);
       dirty.delete(id);
     }
+    const fresh: Watched[] = [];
     for (const session of list) {
       if (watched.has(session.id)) continue;
       const w: Watched = { session, unsubscribe: () => {}, events: [] };
@@ -173,20 +175,22 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
         continue;
       }
       watched.set(session.id, w);
-      if (attached) {
-        sendSnapshot(w);
-        sendLog(w);
-      }
+      fresh.push(w);
     }
-    sessionsDirty = true;
-    schedule();
+    if (!announce || !attached) return;
+    sessionsDirty = false;
+    sendSessions();
+    for (const w of fresh) {
+      sendSnapshot(w);
+      sendLog(w);
+    }
   };
 
   const attach = (): void => {
     const first = !attached;
     attached = true;
-    if (first) unhook = hook.subscribe(sync);
-    sync(hook.list());
+    if (first) unhook = hook.subscribe((list) => sync(list, true));
+    sync(hook.list(), false);
     // A (re)attaching panel gets the whole picture: list, then each session's state and log so far.
     sessionsDirty = false;
     sendSessions();

@@ -1,0 +1,39 @@
+/**
+ * The "Session" panel page. Runs while the panel is open in DevTools (or in an ordinary tab as
+ * panel.html?tabId=N, for tests and for people who prefer a window). Owns the view's end of the link: it mounts
+ * <session-panel> unchanged over a port transport to the inspected tab, and follows DevTools' theme.
+ */
+import { defineSessionPanel } from '../../components/session-panel/define.js';
+import { asTabId } from '../protocol/messages.js';
+import { createPortTransport } from '../transport/port.js';
+import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
+
+defineSessionPanel();
+
+const themeFor = (name: string | undefined): 'light' | 'dark' | 'auto' =>
+  name === 'dark' ? 'dark' : name === 'default' ? 'light' : 'auto';
+
+const query = new URLSearchParams(location.search).get('tabId');
+const tabId = asTabId(inspectedTabId() ?? (query !== null && /^\d+$/.test(query) ? Number(query) : undefined));
+const panel = document.querySelector('session-panel');
+
+if (tabId === null || !panel) {
+  const p = document.createElement('p');
+  p.id = 'problem';
+  p.textContent = 'No inspected tab: open this page from DevTools, or as panel.html?tabId=<tab id>.';
+  document.body.replaceChildren(p);
+} else {
+  const applyTheme = (name: string | undefined): void => {
+    const theme = themeFor(name);
+    panel.theme = theme;
+    document.body.dataset.theme = theme;
+  };
+  applyTheme(devtoolsThemeName());
+  onDevtoolsThemeChanged(applyTheme);
+  const transport = createPortTransport({ tabId, connect: runtimeConnector });
+  panel.transport = transport;
+  // Tests and the bench read link health from here; it holds no token.
+  Object.defineProperty(window, '__sessionPanelLink', {
+    value: { state: () => transport.state(), pending: () => transport.pendingCount(), dropped: () => transport.dropped.total },
+  });
+}

@@ -1,0 +1,23 @@
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
+import type { UserConfig } from 'vite';
+import manifest from '../../manifest.json' with { type: 'json' };
+
+/**
+ * `vite build --mode extension` (via scripts/build.mjs): manifest.json → dist/extension/ (load unpacked).
+ * crxjs builds the manifest's entries; the panel page is only named from JS (devtools.panels.create), so it is
+ * listed as an input here or it would be missing from the build. `page.iife.ts` is built as a self-contained IIFE
+ * for the MAIN world. SESSION_PANEL_DEV=1 turns on dev-only logging.
+ */
+export function extensionConfig(): UserConfig {
+  return {
+    plugins: [crx({ manifest: manifest as ManifestV3Export })],
+    define: { __SESSION_PANEL_DEV__: JSON.stringify(process.env.SESSION_PANEL_DEV === '1') },
+    build: {
+      outDir: 'dist/extension',
+      emptyOutDir: true,
+      target: 'es2022',
+      sourcemap: false,
+      rolldownOptions: { input: { panel: 'src/extension/panel.html' } },
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+
+/** Debian's Chromium by default; CHROME_PATH overrides it on other systems. */
+export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export const EXTENSION_DIR = path.resolve('dist/extension');
+
+const FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Builds dist/extension when it is missing (npm test builds it first; this keeps a single-file run working). */
+export function ensureExtensionBuilt(): void {
+  if (existsSync(path.join(EXTENSION_DIR, 'manifest.json'))) return;
+  const run = spawnSync(process.execPath, ['scripts/build.mjs', 'extension'], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('extension build failed');
+}
+
+export interface ExtensionBrowser {
+  readonly context: BrowserContext;
+  readonly extensionId: string;
+  serviceWorker(): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** Chromium with the built extension loaded (headless, fresh profile). */
+export async function launchWithExtension(): Promise<ExtensionBrowser> {
+  ensureExtensionBuilt();
+  const profile = mkdtempSync(path.join(tmpdir(), 'session-panel-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROME_PATH,
+    headless: false, // --headless=new is in FLAGS; Playwright must not add its own
+    args: [...FLAGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+  });
+  const serviceWorker = async (): Promise<Worker> => {
+    const ours = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
+    return ours ?? (await context.waitForEvent('serviceworker', { timeout: 10_000 }));
+  };
+  const worker = await serviceWorker();
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    extensionId,
+    serviceWorker,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

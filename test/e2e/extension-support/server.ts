@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { build } from 'vite';
+
+/**
+ * A local test site for the extension: pages that create real sessions with the real core (built from
+ * src/core/index.ts into a temp dir, so the test does not depend on anyone else's dist/), plus the embedded
+ * element's bundle when dist/session-panel.js exists (for the bench).
+ *
+ *   /?sessions=N&ns=name   N sessions (default 1) with the dev backend and memory storage
+ *   /frames                the top page with one session plus an iframe with another
+ */
+export interface TestSite {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+export async function buildCore(): Promise<string> {
+  const out = mkdtempSync(path.join(tmpdir(), 'session-panel-core-'));
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      outDir: out,
+      emptyOutDir: true,
+      target: 'es2022',
+      lib: { entry: path.resolve('src/core/index.ts'), formats: ['es'], fileName: () => 'core.js' },
+    },
+  });
+  return out;
+}
+
+const page = (body: string): string => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>session test page</title></head>
+<body>${body}</body></html>`;
+
+const sessionsScript = `<script type="module">
+  import { createSession } from '/core.js';
+  const q = new URLSearchParams(location.search);
+  const n = Number(q.get('sessions') ?? '1');
+  const ns = q.get('ns') ?? 'e2e';
+  window.__sessions = [];
+  for (let i = 0; i < n; i++) window.__sessions.push(createSession({ storage: 'memory', namespace: i ? ns + '-' + i : ns }));
+  window.__session = window.__sessions[0];
+  await Promise.all(window.__sessions.map((s) => s.ready));
+  document.body.dataset.ready = 'yes';
+</script>`;
+
+export async function startTestSite(): Promise<TestSite> {
+  const coreDir = await buildCore();
+  const core = readFileSync(path.join(coreDir, 'core.js'));
+  const embedPath = path.resolve('dist/session-panel.js');
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (type: string, body: string | Buffer): void => {
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (url.pathname === '/core.js') return send('text/javascript', core);
+    if (url.pathname === '/session-panel.js') {
+      try {
+        return send('text/javascript', readFileSync(embedPath));
+      } catch {
+        res.writeHead(404).end();
+        return;
+      }
+    }
+    if (url.pathname === '/frames') return send('text/html', page(`${sessionsScript}<iframe src="/?ns=framed"></iframe>`));
+    if (url.pathname === '/embedded')
+      return send('text/html', page(`${sessionsScript}<script type="module" src="/session-panel.js"></script><session-panel></session-panel>`));
+    if (url.pathname === '/') return send('text/html', page(`<h1>test page</h1>${sessionsScript}`));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(coreDir, { recursive: true, force: true });
+    },
+  };
+}
