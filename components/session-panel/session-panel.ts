@@ -524,7 +524,8 @@ export class SessionPanel extends LitElement {
   }
 
   #body(snap: SessionSnapshot): TemplateResult {
-    return html`<div class="grid">
+    return html`${snap.disposed ? html`<p class="flag danger" role="alert">This session was disposed: it no longer changes, and actions fail.</p>` : nothing}
+      <div class="grid">
       ${this.#identity(snap)} ${this.#token(snap)} ${this.#actionsView(snap)} ${this.#backend(snap)}
       ${snap.backend.faults ? this.#faults(snap) : nothing} ${this.#log()}
     </div>`;
@@ -635,18 +636,21 @@ export class SessionPanel extends LitElement {
           </div>`
         : nothing}
       ${this.#outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed: new UUID ${snap.uuid}`), 'Destroying…')}
-      ${snap.signedIn
+      ${snap.signedIn || snap.login
         ? html`<div class="row">
             <button part="sign-out-button" ?disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT')}>Sign out</button>
             <button ?disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
           </div>`
-        : html`<form class="row" @submit=${this.#signIn} aria-label="Sign in">
+        : nothing}
+      ${!snap.signedIn
+        ? html`<form class="row" @submit=${this.#signIn} aria-label="Sign in">
             <input type="text" aria-label="Login" placeholder="login" autocomplete="off" .value=${this._login}
               @input=${(e: Event) => (this._login = (e.target as HTMLInputElement).value)} />
             <input type="password" aria-label="Password" placeholder="password" autocomplete="off" .value=${this._password}
               @input=${(e: Event) => (this._password = (e.target as HTMLInputElement).value)} />
             <button part="sign-in-button" type="submit" ?disabled=${busy('sign-in')}>Sign in</button>
-          </form>`}
+          </form>`
+        : nothing}
       ${this.#outcome('sign-in', () => `Signed in as ${snap.login ?? ''}`, 'Signing in…')}
       ${this.#outcome('sign-out', () => 'Signed out', 'Signing out…')}
     </section>`;
@@ -671,7 +675,8 @@ export class SessionPanel extends LitElement {
         </dd>
         <dt>Storage</dt>
         <dd data-field="storage">
-          ${storage.kind} · ${storage.persistent ? 'persistent' : html`<strong class="outcome error">not persisting</strong>`}
+          ${storage.kind} ·
+          ${storage.persistent ? 'persistent' : storage.kind === 'memory' && !storage.note ? 'in memory only' : html`<strong class="outcome error">not persisting</strong>`}
           ${storage.note ? html`<span class="muted">${storage.note}</span>` : nothing}
           ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
         </dd>

@@ -45,12 +45,29 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
   const find = (id: string): Session | undefined =>
     single ? (single.id === id ? single : undefined) : sessionHook().get(id);
 
+  // Live connections; after a command each one re-sends that session's snapshot, because some commands (fault
+  // switches) change what the snapshot shows without the session emitting an event.
+  const touchers = new Set<(sessionId: string) => void>();
+
   return {
     kind: 'direct',
     connect(listener: TransportListener) {
       const attached = new Map<string, Attached>();
       let scheduled = false;
       let stopped = false;
+      const schedule = (): void => {
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
+      };
+      const touch = (sessionId: string): void => {
+        const entry = attached.get(sessionId);
+        if (!entry) return;
+        entry.dirty = true;
+        schedule();
+      };
+      touchers.add(touch);
       const emit: TransportListener = (update) => {
         if (!stopped) listener(update);
       };
@@ -91,10 +108,7 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
           unsubscribe: session.subscribe((event) => {
             entry.events.push(event);
             entry.dirty = true;
-            if (!scheduled) {
-              scheduled = true;
-              queueMicrotask(flush);
-            }
+            schedule();
           }),
         };
         attached.set(session.id, entry);
@@ -130,6 +144,7 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
       return () => {
         if (stopped) return;
         stopped = true;
+        touchers.delete(touch);
         unhook();
         for (const entry of attached.values()) entry.unsubscribe();
         attached.clear();
@@ -160,7 +175,10 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
           timer = setTimeout(() => settle(failure(TRANSPORT_ERRORS.timeout, `${command} timed out after ${timeoutMs} ms`)), timeoutMs);
         }
         // The command itself runs on in the page's core; an abort or timeout only stops waiting for it.
-        void executeCommand(session, command, args).then(settle);
+        void executeCommand(session, command, args).then((result) => {
+          for (const touch of touchers) touch(sessionId);
+          settle(result);
+        });
       });
     },
   };

@@ -147,3 +147,18 @@ describe('direct transport over the page hook', () => {
     stop();
   });
 });
+
+describe('direct transport after commands', () => {
+  it('re-sends the snapshot after a command that changes state without an event (fault switches)', async () => {
+    const session = newSession();
+    await session.ready;
+    const t = createDirectTransport({ session });
+    const { updates, stop } = record(t);
+    updates.length = 0;
+    expect(await t.request(session.id, 'setOffline', [true])).toEqual({ ok: true, value: null });
+    await flush();
+    const snap = updates.filter((u) => u.type === 'snapshot').at(-1);
+    expect(snap?.type === 'snapshot' && snap.snapshot.backend.faults?.offline, 'offline shown').toBe(true);
+    stop();
+  });
+});

@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { createDevBackend, createSession, type DevBackend } from '../../../src/core/index.js';
+import type { Session, SessionOptions } from '../../../src/core/types.js';
+import '../../../components/session-panel/define.js';
+import '../../../src/embed.js';
+import type { SessionPanel } from '../../../components/session-panel/session-panel.js';
+
+/**
+ * Mounts <session-panel> into a fresh container and always cleans up (element, sessions, warning spy).
+ * Any console.warn (Lit's dev-mode warnings go there) fails the test that caused it.
+ */
+const containers: HTMLElement[] = [];
+const sessions: Session[] = [];
+let warn: ReturnType<typeof vi.spyOn>;
+
+beforeEach(() => {
+  warn = vi.spyOn(console, 'warn');
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  for (const c of containers.splice(0)) c.remove();
+  for (const s of sessions.splice(0)) s.dispose();
+  const calls = warn.mock.calls;
+  warn.mockRestore();
+  expect(calls, 'no console.warn (Lit dev-mode warnings) during the test').toEqual([]);
+  localStorage.clear();
+});
+
+/** A settable clock for the session and its dev backend (fake timers drive Date.now too). */
+export function clock(): () => number {
+  return () => Date.now();
+}
+
+export interface SessionSetup {
+  readonly session: Session;
+  readonly backend: DevBackend;
+}
+
+/** A real session on the real dev backend, in memory, off the page hook unless asked. */
+export async function realSession(options: Partial<SessionOptions> & { ttl?: number } = {}): Promise<SessionSetup> {
+  const now = clock();
+  const backend = createDevBackend({ now, ...(options.ttl ? { tokenTtlSeconds: options.ttl } : {}) });
+  const session = createSession({ storage: 'memory', devtools: false, now, backend, ...options });
+  sessions.push(session);
+  await session.ready;
+  return { session, backend };
+}
+
+export async function mount(setup: (el: SessionPanel) => void = () => {}, attrs: Record<string, string> = {}): Promise<SessionPanel> {
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  containers.push(container);
+  const el = document.createElement('session-panel');
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  setup(el);
+  container.appendChild(el);
+  await settle(el);
+  return el;
+}
+
+/** Lets transports flush (microtasks, the dev backend's async signing) and the element re-render. */
+export async function settle(el: SessionPanel, rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await el.updateComplete;
+    await macrotask();
+  }
+  await el.updateComplete;
+}
+
+/** One real turn of the event loop, also under fake timers (setImmediate is left real by fakeClock()). */
+export function macrotask(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
+}
+
+/** Fake timers for countdowns and the reveal timeout: setTimeout/setInterval and Date, nothing else. */
+export function fakeClock(now = new Date('2026-03-01T12:00:00Z')): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now });
+}
+
+export function registerSession(session: Session): void {
+  sessions.push(session);
+}
