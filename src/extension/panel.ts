@@ -34,6 +34,6 @@ if (tabId === null || !panel) {
   panel.transport = transport;
   // Tests and the bench read link health from here; it holds no token.
   Object.defineProperty(window, '__sessionPanelLink', {
-    value: { state: () => transport.state(), pending: () => transport.pendingCount(), dropped: () => transport.dropped.total },
+    value: { state: () => transport.state(), connections: () => transport.connections(), pending: () => transport.pendingCount(), dropped: () => transport.dropped.total },
   });
 }

@@ -117,7 +117,11 @@ export function createRouter(options: RouterOptions): Router {
     let frames = bridges.get(tabId);
     if (!frames) bridges.set(tabId, (frames = new Map()));
     const old = frames.get(frameId);
-    if (old) old.port.disconnect();
+    if (old) {
+      // A new document in the same frame (reload, navigation) can connect before the old one's port is gone.
+      old.port.disconnect();
+      toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { frameId, url: old.url, state: 'detached' }));
+    }
     frames.set(frameId, { port, url });
     debug(`bridge ${tabId}/${frameId} connected`);
 

@@ -50,6 +50,8 @@ export interface PortTransport extends SessionTransport {
   pendingCount(): number;
   /** Current link state. */
   state(): ConnectionState;
+  /** How many times a worker has welcomed this transport (1 + reconnections after worker restarts). */
+  connections(): number;
   /** Stops for good: closes the port, fails pending requests. */
   close(): void;
 }
@@ -91,7 +93,9 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   let link: ConnectionState = 'disconnected';
   let attempt = 0;
   let everConnected = false;
+  let welcomes = 0;
   let pageGone = false;
+  let announcement: string | null = null;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -133,6 +137,20 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     emitSessions();
   };
 
+  /**
+   * Puts a pending line about the link into the viewer's log, right after a session's history replay (the replay
+   * replaces the viewer's log, so a line sent earlier would be wiped, and with no session there is no log to hold it).
+   */
+  const announce = (): void => {
+    const detail = announcement;
+    if (detail === null) return;
+    announcement = null;
+    // The link was 'connecting' while the page was away; the state change puts the line in the viewer's log.
+    if (link === 'connected') link = 'connecting';
+    emit({ type: 'connection', state: 'connecting' });
+    setLink('connected', detail);
+  };
+
   const settle = (id: string, result: CommandResult<CommandName>): void => {
     const p = pending.get(id);
     if (!p) return;
@@ -164,6 +182,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     switch (msg.kind) {
       case 'welcome': {
         attempt = 0;
+        welcomes++;
         const restart = everConnected;
         everConnected = true;
         for (const f of msg.frames) upsertFrame(f, true);
@@ -175,7 +194,11 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
             for (const [id, frame] of [...frames]) if (!frame.confirmed) removeFrame(id);
           }, frameGraceMs);
         }
-        setLink('connected', restart ? 'Reconnected to the extension service worker' : 'Connected to the inspected page');
+        if (restart) {
+          // Said once the page's history is replayed (the replay would otherwise wipe the line from the log).
+          announcement = 'Reconnected to the extension service worker after it stopped';
+          setLink('connected');
+        } else setLink('connected', 'Connected to the inspected page');
         for (const p of pending.values()) send(p.message);
         return;
       }
@@ -185,15 +208,15 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
           upsertFrame(msg, true);
           if (msg.frameId === 0 && pageGone) {
             pageGone = false;
-            setLink('connected', `Reattached to the page after reload or navigation: ${msg.url}`);
+            // Said once the new page's history is in (its log replay would otherwise wipe the line).
+            announcement = `Reattached to the page after reload or navigation: ${msg.url}`;
+            setLink('connected');
           } else if (!known) emitSessions();
-        } else {
-          if (msg.frameId === 0) {
-            pageGone = true;
-            for (const id of [...frames.keys()]) removeFrame(id);
-            setLink('connecting', 'The page is reloading or navigating; waiting for it');
-          } else removeFrame(msg.frameId);
-        }
+        } else if (msg.frameId === 0) {
+          pageGone = true;
+          setLink('connecting', 'The page is reloading or navigating; waiting for it');
+          for (const id of [...frames.keys()]) removeFrame(id);
+        } else removeFrame(msg.frameId);
         return;
       }
       case 'update': {
@@ -212,6 +235,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         }
         if (u.type === 'snapshot') snapshots.set(u.sessionId, u.snapshot);
         emit(u);
+        if (u.type === 'log' && announcement !== null) announce();
         return;
       }
       case 'result': {
@@ -287,6 +311,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     dropped,
     pendingCount: () => pending.size,
     state: () => link,
+    connections: () => welcomes,
     connect(listener) {
       listeners.add(listener);
       // The current picture first, then live updates.

@@ -37,7 +37,8 @@ const page = (body: string): string => `<!doctype html><html lang="en"><head><me
 <body>${body}</body></html>`;
 
 const sessionsScript = `<script type="module">
-  import { createSession } from '/core.js';
+  import { createSession, uuidFromName } from '/core.js';
+  window.__uuidFromName = uuidFromName;
   const q = new URLSearchParams(location.search);
   const n = Number(q.get('sessions') ?? '1');
   const ns = q.get('ns') ?? 'e2e';

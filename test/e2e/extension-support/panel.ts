@@ -1,0 +1,123 @@
+import type { CDPSession, Page } from 'playwright-core';
+import type { ExtensionBrowser } from './browser.js';
+import { ChildTarget, until } from './cdp.js';
+
+export const PANEL_PATH = 'src/extension/panel.html';
+export const PANEL_TITLE = 'Session';
+
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
+  parentId?: string;
+}
+
+/** Opens a tab from the extension (so we learn its Chrome tab id) and waits for its sessions to be ready. */
+export async function openTestTab(b: ExtensionBrowser, url: string): Promise<{ page: Page; tabId: number }> {
+  const worker = await b.serviceWorker();
+  const [page, tabId] = await Promise.all([
+    b.context.waitForEvent('page', (p) => p.url().startsWith(url.split('?')[0]!) || p.url() === 'about:blank'),
+    worker.evaluate(async (u) => (await chrome.tabs.create({ url: u })).id!, url),
+  ]);
+  await page.waitForSelector('body[data-ready=yes]');
+  return { page, tabId };
+}
+
+export async function browserCdp(b: ExtensionBrowser): Promise<CDPSession> {
+  const browser = b.context.browser();
+  if (!browser) throw new Error('no browser handle for the persistent context');
+  return browser.newBrowserCDPSession();
+}
+
+export async function targets(cdp: CDPSession): Promise<TargetInfo[]> {
+  return ((await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }).targetInfos;
+}
+
+/** Stops the extension's service worker (closes its target); Chrome starts a fresh one on the next connect. */
+export async function stopServiceWorker(cdp: CDPSession, extensionId: string): Promise<void> {
+  const sw = (await targets(cdp)).find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`));
+  if (!sw) throw new Error('the extension service worker is not running');
+  await cdp.send('Target.closeTarget', { targetId: sw.targetId });
+}
+
+/** Reads and drives <session-panel> inside a target (the real DevTools panel iframe). */
+export class RemotePanel {
+  constructor(readonly target: ChildTarget) {}
+
+  private part(part: string): string {
+    return `document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="${part}"]')`;
+  }
+  text(part: string): Promise<string | undefined> {
+    return this.target.evaluate<string | undefined>(`${this.part(part)}?.textContent?.trim() || undefined`);
+  }
+  async uuid(): Promise<string | undefined> {
+    const t = await this.text('uuid');
+    return t?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
+  }
+  async click(part: string): Promise<void> {
+    await until(`${part} enabled`, () => this.target.evaluate<true | undefined>(`(() => { const b = ${this.part(part)}; return b && !b.disabled ? true : undefined })()`));
+    await this.target.evaluate(`${this.part(part)}.click()`);
+  }
+  async fill(part: string, value: string): Promise<void> {
+    await this.target.evaluate(
+      `(() => { const i = ${this.part(part)}; i.value = ${JSON.stringify(value)}; i.dispatchEvent(new Event('input', { bubbles: true, composed: true })); })()`,
+    );
+  }
+  /** Text of the panel's log, filtered to one kind through the panel's own filter control. */
+  async logText(kind: string): Promise<string> {
+    return this.target.evaluate<string>(`(async () => {
+      const root = document.querySelector('session-panel').shadowRoot;
+      const select = root.querySelector('[part~="log"] select');
+      select.value = ${JSON.stringify(kind)};
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      await document.querySelector('session-panel').updateComplete;
+      return root.querySelector('[part~="log"]').textContent;
+    })()`);
+  }
+  link(): Promise<{ state: string; connections: number; pending: number; dropped: number }> {
+    return this.target.evaluate(
+      `(() => { const l = window.__sessionPanelLink; return { state: l.state(), connections: l.connections(), pending: l.pending(), dropped: l.dropped() } })()`,
+    );
+  }
+}
+
+/**
+ * Opens the page's real DevTools window and its Session panel (headless, via browser-level CDP), and returns the
+ * panel iframe as a target to evaluate in.
+ */
+export async function openRealDevtoolsPanel(b: ExtensionBrowser, page: Page, cdp: CDPSession): Promise<{ panel: RemotePanel; devtools: ChildTarget }> {
+  const pageCdp = await b.context.newCDPSession(page);
+  const { targetInfo } = (await pageCdp.send('Target.getTargetInfo')) as { targetInfo: TargetInfo };
+  await pageCdp.detach();
+  await cdp.send('Target.openDevTools' as never, { targetId: targetInfo.targetId } as never);
+  const devtoolsTarget = await until('the DevTools window', async () =>
+    (await targets(cdp)).find((t) => t.type === 'page' && t.url.startsWith('devtools://')),
+  );
+  const devtools = await ChildTarget.attach(cdp, devtoolsTarget.targetId);
+  const panelUrl = `chrome-extension://${b.extensionId}/${PANEL_PATH}`;
+  const panelTarget = await until(
+    'the Session panel',
+    async () => {
+      // The panel registers a moment after DevTools loads: keep asking DevTools to show it until its iframe exists.
+      await devtools
+        .evaluate(`(() => { try { DevToolsAPI.showPanel('chrome-extension://${b.extensionId}${PANEL_TITLE}'); } catch {} })()`)
+        .catch(() => undefined);
+      return (await targets(cdp)).find((t) => t.url.startsWith(panelUrl) && t.parentId === devtoolsTarget.targetId);
+    },
+    20_000,
+  );
+  return { panel: new RemotePanel(await ChildTarget.attach(cdp, panelTarget.targetId)), devtools };
+}
+
+/** The page's own view of its session, read in the page (MAIN world). */
+export function pageUuid(page: Page, index = 0): Promise<string> {
+  return page.evaluate((i) => (window as unknown as { __sessions: { getUUID(): string }[] }).__sessions[i]!.getUUID(), index);
+}
+
+/** The seeded UUID the core would give `seed` on this page's device (the spec's algorithm, from the real core). */
+export function expectedSeeded(page: Page, seed: string): Promise<string> {
+  return page.evaluate((s) => {
+    const w = window as unknown as { __uuidFromName(input: string): string; __session: { snapshot(): { deviceId: string } } };
+    return w.__uuidFromName(w.__session.snapshot().deviceId + s);
+  }, seed);
+}

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
+import { until } from './extension-support/cdp.js';
+import {
+  PANEL_PATH,
+  RemotePanel,
+  browserCdp,
+  expectedSeeded,
+  openRealDevtoolsPanel,
+  openTestTab,
+  pageUuid,
+  stopServiceWorker,
+} from './extension-support/panel.js';
+import { startTestSite, type TestSite } from './extension-support/server.js';
+
+/**
+ * The built extension (dist/extension) in Debian's Chromium, headless. Two layers:
+ *  1. the real DevTools window with the Session panel (Chromium internals: DevToolsAPI.showPanel), and
+ *  2. the same panel page opened in an ordinary tab (panel.html?tabId=N), driven with Playwright locators.
+ * Test pages create real sessions with the real core; every assertion compares the panel with the page's own state.
+ */
+
+let site: TestSite;
+let b: ExtensionBrowser;
+let cdp: CDPSession;
+
+beforeAll(async () => {
+  site = await startTestSite();
+  b = await launchWithExtension();
+  cdp = await browserCdp(b);
+});
+afterAll(async () => {
+  await b?.close();
+  await site?.close();
+});
+
+describe('real DevTools window, Session panel', () => {
+  let page: Page;
+  let panel: RemotePanel;
+
+  beforeAll(async () => {
+    ({ page } = await openTestTab(b, `${site.origin}/`));
+    await page.bringToFront();
+    ({ panel } = await openRealDevtoolsPanel(b, page, cdp));
+  });
+
+  test('the panel shows the inspected page’s UUID', async () => {
+    const expected = await pageUuid(page);
+    const shown = await until('the UUID in the panel', async () => ((await panel.uuid()) === expected ? expected : undefined));
+    expect(shown, 'panel UUID = page UUID').toBe(expected);
+    expect((await panel.link()).state, 'link state').toBe('connected');
+  });
+
+  test('Regenerate with a seed, clicked in the panel, runs in the page’s core', async () => {
+    const seed = 'customer-42';
+    const expected = await expectedSeeded(page, seed);
+    await panel.fill('seed-input', seed);
+    await panel.click('regenerate-button');
+    const now = await until('the page UUID to change', async () => ((await pageUuid(page)) === expected ? expected : undefined));
+    expect(now, 'page UUID is the seeded UUID').toBe(expected);
+    await until('the panel to follow', async () => ((await panel.uuid()) === expected ? true : undefined));
+  });
+
+  test('Destroy session, confirmed in the panel, gives the page a new UUID', async () => {
+    const before = await pageUuid(page);
+    await panel.click('destroy-button');
+    await panel.click('destroy-confirm');
+    const after = await until('a new page UUID', async () => {
+      const u = await pageUuid(page);
+      return u !== before ? u : undefined;
+    });
+    expect(after).not.toBe(before);
+    await until('the panel to show it', async () => ((await panel.uuid()) === after ? true : undefined));
+  });
+
+  test('stopping the service worker: the panel reconnects and a request sent meanwhile is not lost', async () => {
+    const link = await panel.link();
+    expect(link.connections, 'one worker so far').toBe(1);
+    const before = await pageUuid(page);
+    await stopServiceWorker(cdp, b.extensionId);
+    // Clicked while the worker is gone or restarting: the transport keeps it and resends after reconnecting.
+    await panel.fill('seed-input', '');
+    await panel.click('regenerate-button');
+    const after = await until('the page UUID to change', async () => {
+      const u = await pageUuid(page);
+      return u !== before ? u : undefined;
+    });
+    await until('the panel to show it', async () => ((await panel.uuid()) === after ? true : undefined));
+    const relinked = await panel.link();
+    expect(relinked.connections, 'welcomed by a fresh worker').toBe(2);
+    expect(relinked.state).toBe('connected');
+    expect(relinked.pending, 'nothing left unanswered').toBe(0);
+    expect(await panel.logText('connection'), 'the log says so').toContain('Reconnected to the extension service worker');
+  });
+
+  test('reloading the page: the panel reattaches to the new page’s session and says so in the log', async () => {
+    const old = await pageUuid(page);
+    await page.reload();
+    await page.waitForSelector('body[data-ready=yes]');
+    const fresh = await pageUuid(page);
+    expect(fresh, 'memory storage: a new session after reload').not.toBe(old);
+    await until('the panel to show the new session', async () => ((await panel.uuid()) === fresh ? true : undefined));
+    await until('the reattach line in the log', async () =>
+      (await panel.logText('connection')).includes('Reattached to the page') ? true : undefined,
+    );
+  });
+});
+
+describe('panel page in an ordinary tab', () => {
+  const part = (p: Page, name: string) => p.locator(`session-panel [part~="${name}"]`);
+  const uuidOf = async (p: Page): Promise<string | undefined> =>
+    (await part(p, 'uuid').textContent())?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
+
+  async function openPanelTab(tabId: number): Promise<Page> {
+    const p = await b.context.newPage();
+    await p.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+    return p;
+  }
+
+  test('shows the UUID, regenerates with a seed and destroys with confirmation, all in the page', async () => {
+    const { page, tabId } = await openTestTab(b, `${site.origin}/?ns=tabbed`);
+    const panel = await openPanelTab(tabId);
+    await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
+
+    const expected = await expectedSeeded(page, 'seed-in-a-tab');
+    await part(panel, 'seed-input').fill('seed-in-a-tab');
+    await part(panel, 'regenerate-button').click();
+    await expect.poll(() => pageUuid(page)).toBe(expected);
+    await expect.poll(() => uuidOf(panel)).toBe(expected);
+
+    await part(panel, 'destroy-button').click();
+    await part(panel, 'destroy-confirm').click();
+    await expect.poll(async () => (await pageUuid(page)) !== expected).toBe(true);
+    await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
+    await panel.close();
+    await page.close();
+  });
+
+  test('a page without a session: "looking for a session" with tips', async () => {
+    const { page, tabId } = await openTestTab(b, `${site.origin}/?sessions=0`);
+    const panel = await openPanelTab(tabId);
+    await expect.poll(() => panel.getByText(/Looking for a session/).count()).toBe(1);
+    expect(await panel.getByText('createSession()').first().isVisible(), 'setup tips are shown').toBe(true);
+    await panel.close();
+    await page.close();
+  });
+
+  test('several sessions and frames: a picker lists every one', async () => {
+    const { page, tabId } = await openTestTab(b, `${site.origin}/frames?sessions=2&ns=top`);
+    const panel = await openPanelTab(tabId);
+    const picker = panel.locator('session-panel select[aria-label="Session"]');
+    await expect.poll(async () => (await picker.locator('option').allTextContents()).map((t) => t.split(' ')[0]).sort()).toEqual([
+      'framed',
+      'top',
+      'top-1',
+    ]);
+    // Pick the framed session and drive it: the command reaches the iframe's own core.
+    const framedFrame = page.frames().find((f) => f.url().includes('ns=framed'))!;
+    const framedUuid = await framedFrame.evaluate(() => (window as unknown as { __session: { getUUID(): string } }).__session.getUUID());
+    const option = picker.locator('option', { hasText: 'framed' });
+    await picker.selectOption((await option.getAttribute('value'))!);
+    await expect.poll(() => uuidOf(panel)).toBe(framedUuid);
+    await part(panel, 'destroy-button').click();
+    await part(panel, 'destroy-confirm').click();
+    await expect
+      .poll(() => framedFrame.evaluate(() => (window as unknown as { __session: { getUUID(): string } }).__session.getUUID()))
+      .not.toBe(framedUuid);
+    expect(await pageUuid(page), 'the top page’s session is untouched').toBe(await pageUuid(page));
+    await panel.close();
+    await page.close();
+  });
+
+  test('the worker stopped twice in a row: the tab panel still answers', async () => {
+    const { page, tabId } = await openTestTab(b, `${site.origin}/?ns=restart`);
+    const panel = await openPanelTab(tabId);
+    await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
+    for (let i = 0; i < 2; i++) {
+      const before = await pageUuid(page);
+      await stopServiceWorker(cdp, b.extensionId).catch(() => undefined); // may already be restarting
+      await part(panel, 'regenerate-button').click();
+      await expect.poll(async () => (await pageUuid(page)) !== before).toBe(true);
+      await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
+    }
+    await panel.close();
+    await page.close();
+  });
+});
