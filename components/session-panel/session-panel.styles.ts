@@ -44,22 +44,39 @@ export const styles = css`
   .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--_muted); display: inline-block; }
   .dot.valid { background: var(--_ok); } .dot.expiring { background: var(--_warn); } .dot.expired { background: var(--_danger); }
   .grid { display: grid; grid-template-columns: 1fr; }
-  @container (min-width: 720px) {
-    .grid { grid-template-columns: 1fr 1fr; }
+  .grid > * { min-width: 0; }
+  @container (min-width: 640px) {
+    .grid { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
     .grid > .wide { grid-column: 1 / -1; }
-    .grid > section:nth-child(odd):not(.wide) { border-right: 1px solid var(--_border); }
+    .grid > :nth-child(odd):not(.wide) { border-right: 1px solid var(--_border); }
+    .grid > div > section:last-child { border-bottom: 0; }
+    .grid > div { border-bottom: 1px solid var(--_border); }
   }
   section { padding: 10px 12px; border-bottom: 1px solid var(--_border); min-width: 0; }
+  h3 .count { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
   h3 { font-size: 11px; letter-spacing: .06em; text-transform: uppercase; color: var(--_muted); margin: 0 0 8px; font-weight: 600; }
   h4 { font-size: 12px; margin: 10px 0 4px; }
   dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; align-items: baseline; }
   dt { color: var(--_muted); }
   dd { margin: 0; min-width: 0; overflow-wrap: anywhere; display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
-  .claims { grid-template-columns: 1fr; gap: 2px; }
-  .claim { display: grid; grid-template-columns: 90px 1fr; gap: 8px; }
+  .claims { grid-template-columns: 1fr; gap: 0; }
+  .claim { display: grid; grid-template-columns: 90px minmax(0, 1fr); gap: 2px 12px; padding: 3px 0; border-top: 1px solid var(--_surface); }
   .claim dd { display: block; }
-  .claim small { display: block; color: var(--_muted); }
+  .claim small { display: block; color: var(--_muted); font-size: 12px; }
+  @container (min-width: 640px) {
+    .claim { grid-template-columns: 90px minmax(0, 1.2fr) minmax(0, 1fr); }
+    .claim dd { display: contents; }
+    .claim small { display: block; }
+  }
+  details > summary { list-style: none; display: flex; align-items: center; gap: 6px; cursor: pointer; }
+  details > summary::before { content: '▸'; color: var(--_muted); font-size: 11px; }
+  details[open] > summary::before { content: '▾'; }
+  details > summary h3 { margin: 0; }
+  details[open] > summary { margin-bottom: 6px; }
   code, .mono { font-family: var(--_mono); font-size: 12px; }
+  .uuid-row { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline; margin-bottom: 8px; }
+  .uuid-row .muted { flex-basis: 100%; font-size: 12px; }
+  .value.big { font-weight: 600; }
   .value { font-family: var(--_mono); font-size: 12px; overflow-wrap: anywhere; }
   .muted, .note { color: var(--_muted); }
   .note { font-size: 12px; margin: 4px 0; }
@@ -85,14 +102,13 @@ export const styles = css`
   }
   .badge.valid { color: var(--_ok); } .badge.expiring { color: var(--_warn); }
   .badge.expired { color: var(--_danger); } .badge.none { color: var(--_muted); }
-  .outcome { font-size: 12px; min-height: 18px; overflow-wrap: anywhere; }
-  .outcome.ok { color: var(--_ok); } .outcome.error { color: var(--_danger); } .outcome.pending { color: var(--_muted); }
+  .outcome { font-size: 12px; overflow-wrap: anywhere; margin: -2px 0 6px; }
+  .ok { color: var(--_ok); } .error { color: var(--_danger); } .outcome.pending { color: var(--_muted); }
   .flag { border-left: 3px solid; padding: 2px 8px; margin: 6px 0; font-size: 12px; }
   .flag.danger { border-color: var(--_danger); color: var(--_danger); }
   .flag.warn { border-color: var(--_warn); color: var(--_warn); }
   .confirm { border: 1px solid var(--_danger); border-radius: var(--_radius); padding: 8px; margin: 6px 0; }
   .confirm p { margin: 0 0 6px; }
-  details summary { cursor: pointer; color: var(--_accent); margin-top: 6px; }
   .tips { padding: 16px 12px; }
   .tips ul { padding-left: 18px; margin: 8px 0 0; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
@@ -105,15 +121,15 @@ export const styles = css`
   }
   .log-view ol { list-style: none; margin: 0; padding: 0; position: absolute; left: 0; right: 0; top: 0; }
   .log-view li {
-    height: var(--_row); display: grid; grid-template-columns: 88px 72px minmax(0, 150px) 1fr 64px; gap: 8px;
+    height: var(--_row); display: grid; grid-template-columns: 84px 72px minmax(0, 1fr) 56px; gap: 8px;
     padding: 0 8px; white-space: nowrap;
   }
   .log-view li > span { overflow: hidden; text-overflow: ellipsis; }
   .log-view li:nth-child(odd) { background: var(--_surface); }
   .log-view .t, .log-view .d { color: var(--_muted); }
   .log-view .d { text-align: right; }
-  .log-view li.error .m, .log-view li.error .k { color: var(--_danger); }
-  .log-view li.ok .k { color: var(--_ok); }
+  .log-view li.o-error .m, .log-view li.o-error .k { color: var(--_danger); }
+  .log-view li.o-ok .k { color: var(--_ok); }
   .log-empty { padding: 8px; color: var(--_muted); font-family: var(--_font); }
   .fab {
     position: fixed; z-index: 2147483646; display: flex; align-items: center; gap: 6px; padding: 6px 12px;

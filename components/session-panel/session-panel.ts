@@ -31,7 +31,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
 type ActionKey = 'refresh' | 'retrieve' | 'regenerate' | 'destroy' | 'sign-in' | 'sign-out' | 'copy' | 'fault';
 
 /** Length of the token mask, whatever the token's length (the mask must not leak it). */
-export const TOKEN_MASK = '•'.repeat(24);
+export const TOKEN_MASK = '•'.repeat(16);
 /** A revealed token hides itself again after this long. */
 export const REVEAL_TIMEOUT_MS = 30_000;
 const ROW_HEIGHT = 22;
@@ -492,6 +492,7 @@ export class SessionPanel extends LitElement {
     const status = this.#status();
     return html`<header>
       <h2><span class="dot ${status ?? ''}"></span>Session${snap ? html` <small class="muted">${snap.namespace}</small>` : nothing}</h2>
+      ${snap ? html`<span class="muted">${snap.signedIn ? snap.login : 'anonymous'} · v${snap.libraryVersion}</span>` : nothing}
       ${sessions.length > 1
         ? html`<label>Session
             <select aria-label="Session" @change=${(e: Event) => (this.sessionId = (e.target as HTMLSelectElement).value)}>
@@ -526,13 +527,23 @@ export class SessionPanel extends LitElement {
   #body(snap: SessionSnapshot): TemplateResult {
     return html`${snap.disposed ? html`<p class="flag danger" role="alert">This session was disposed: it no longer changes, and actions fail.</p>` : nothing}
       <div class="grid">
-      ${this.#identity(snap)} ${this.#token(snap)} ${this.#actionsView(snap)} ${this.#backend(snap)}
-      ${snap.backend.faults ? this.#faults(snap) : nothing} ${this.#log()}
-    </div>`;
+        ${this.#identity(snap)} ${this.#token(snap)} ${this.#actionsView(snap)}
+        <div>${this.#backend(snap)} ${snap.backend.faults ? this.#faults(snap) : nothing}</div>
+        ${this.#log()} ${snap.token ? this.#claims(snap.token) : nothing}
+      </div>`;
+  }
+
+  #claims(token: TokenRecord): TemplateResult {
+    return html`<section class="wide" aria-labelledby="h-claims">
+      <details open>
+        <summary><h3 id="h-claims">Decoded token</h3></summary>
+        ${claimsView(this.#decode(token), this.#sessionNow())}
+      </details>
+    </section>`;
   }
 
   #outcome(key: ActionKey, complete: (value: unknown) => string, pending: string): unknown {
-    return html`<div class="outcome ${['', 'pending', 'ok', 'error'][this._actions.state(key).status]}" data-outcome=${key}>
+    return html`<div class="outcome ${['', 'pending', 'ok', 'error'][this._actions.state(key).status]}" data-outcome=${key} ?hidden=${this._actions.state(key).status === ActionStatus.INITIAL}>
       ${this._actions.render<unknown>(key, {
         pending: () => pending,
         complete: (v) => complete(v),
@@ -544,12 +555,12 @@ export class SessionPanel extends LitElement {
   #identity(snap: SessionSnapshot): TemplateResult {
     return html`<section aria-labelledby="h-identity">
       <h3 id="h-identity">Identity</h3>
+      <div class="uuid-row">
+        <span class="muted">UUID</span>
+        <span class="value big" part="uuid">${snap.uuid}</span>
+        <button class="small" aria-label="Copy UUID" @click=${() => this.#copy('uuid', snap.uuid)}>Copy</button>
+      </div>
       <dl>
-        <dt>UUID</dt>
-        <dd>
-          <span class="value" part="uuid">${snap.uuid}</span>
-          <button class="small" aria-label="Copy UUID" @click=${() => this.#copy('uuid', snap.uuid)}>Copy</button>
-        </dd>
         <dt>Customer</dt>
         <dd data-field="signed-in">${snap.signedIn ? html`Signed in as <strong>${snap.login}</strong>` : snap.login ? `Not signed in (last login ${snap.login})` : 'Anonymous'}</dd>
         <dt>Device id</dt>
@@ -596,10 +607,6 @@ export class SessionPanel extends LitElement {
         </dd>
       </dl>
       ${this._revealed ? html`<p class="note">Hides again in 30 s.</p>` : nothing}
-      <details>
-        <summary>Decoded header and claims</summary>
-        ${claimsView(this.#decode(token), now)}
-      </details>
     </section>`;
   }
 
@@ -663,20 +670,19 @@ export class SessionPanel extends LitElement {
       <h3 id="h-backend">Backend and storage</h3>
       <dl>
         <dt>Backend</dt>
-        <dd data-field="backend">${backend.kind}${backend.endpoint ? html` <span class="value">${backend.endpoint}</span>` : nothing}</dd>
+        <dd data-field="backend"><strong>${backend.kind}</strong>${backend.endpoint ? html` <span class="muted">${backend.endpoint}</span>` : nothing}</dd>
         <dt>Last request</dt>
         <dd data-field="last-request">
           ${last
-            ? html`<span class="value">${last.target}</span>
-                <span class=${last.ok ? 'outcome ok' : 'outcome error'}>${last.status ?? (last.ok ? 'ok' : 'failed')}</span>
-                <span class="muted">${duration(last.durationMs)}${last.attempt > 1 ? ` · attempt ${last.attempt}` : ''} · ${relativeTime(last.at - this.#sessionNow())}</span>
-                ${last.error ? html`<span class="outcome error">${last.error.code} ${last.error.kind}: ${last.error.message}</span>` : nothing}`
+            ? html`<span><span class="value">${last.target}</span> <strong class=${last.ok ? 'ok' : 'error'}>${last.status ?? (last.ok ? 'ok' : 'failed')}</strong>
+                  <span class="muted">· ${duration(last.durationMs)}${last.attempt > 1 ? ` · attempt ${last.attempt}` : ''} · ${relativeTime(last.at - this.#sessionNow())}</span></span>
+                ${last.error ? html`<span class="error">${last.error.code} ${last.error.kind}: ${last.error.message}</span>` : nothing}`
             : html`<span class="muted">none yet</span>`}
         </dd>
         <dt>Storage</dt>
         <dd data-field="storage">
           ${storage.kind} ·
-          ${storage.persistent ? 'persistent' : storage.kind === 'memory' && !storage.note ? 'in memory only' : html`<strong class="outcome error">not persisting</strong>`}
+          ${storage.persistent ? 'persistent' : storage.kind === 'memory' && !storage.note ? 'in memory only' : html`<strong class="error">not persisting</strong>`}
           ${storage.note ? html`<span class="muted">${storage.note}</span>` : nothing}
           ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
         </dd>
@@ -690,7 +696,7 @@ export class SessionPanel extends LitElement {
     const faults = snap.backend.faults!;
     const armed = Object.entries(faults.failNext).map(([call, e]) => `${call} → ${e?.kind ?? 'error'}`);
     const busy = this._actions.pending('fault');
-    return html`<section aria-labelledby="h-faults" class="wide">
+    return html`<section aria-labelledby="h-faults">
       <h3 id="h-faults">Fault injection</h3>
       <div class="row">
         <button ?disabled=${busy || !snap.token} @click=${() => this.#fault('expireToken', [], 'Token expired')}>Expire token now</button>
@@ -732,7 +738,7 @@ export class SessionPanel extends LitElement {
     const rows: PanelLogEntry[] = [];
     for (let i = first; i < Math.min(total, first + visible); i++) rows.push(store.at(i)!);
     return html`<section part="log" aria-labelledby="h-log" class="wide">
-      <h3 id="h-log">Operation log <span class="muted" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span></h3>
+      <h3 id="h-log">Operation log <span class="count" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span></h3>
       <div class="log-tools">
         <input type="search" aria-label="Filter log" placeholder="filter" .value=${this._logText}
           @input=${(e: Event) => {
@@ -758,8 +764,8 @@ export class SessionPanel extends LitElement {
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>
               <ol style="transform:translateY(${first * ROW_HEIGHT}px)">
                 ${rows.map(
-                  (e) => html`<li class=${e.outcome ?? ''} title=${e.error ? `${e.message} (${e.error.code} ${e.error.kind})` : e.message}>
-                    <span class="t">${relativeStamp(e.at, origin)}</span><span class="k">${e.kind}</span><span class="o">${e.operation ?? ''}</span><span class="m">${e.message}${e.error ? ` (${e.error.code} ${e.error.kind})` : ''}</span><span class="d">${e.durationMs === undefined ? '' : duration(e.durationMs)}</span>
+                  (e) => html`<li class=${e.outcome ? `o-${e.outcome}` : ""} title=${e.error ? `${e.message} (${e.error.code} ${e.error.kind})` : e.message}>
+                    <span class="t">${relativeStamp(e.at, origin)}</span><span class="k">${e.kind}</span><span class="m">${e.message}${e.error ? ` (${e.error.code} ${e.error.kind})` : ''}</span><span class="d">${e.durationMs === undefined ? '' : duration(e.durationMs)}</span>
                   </li>`,
                 )}
               </ol>`}

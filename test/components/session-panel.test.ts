@@ -519,7 +519,7 @@ describe('operation log', () => {
     await click(h, h.refreshButton());
     const rows = h.logRows();
     expect(rows[0], 'first row starts at +00:00.000').toMatch(/^\+00:00\.000/);
-    expect(rows.some((r) => /refreshToken.*refreshToken done.*ms$/.test(r)), 'refresh with duration').toBe(true);
+    expect(rows.some((r) => /^\+\d\d:\d\d\.\d{3}operationrefreshToken done: .*\d+ ms$/.test(r)), 'refresh with duration').toBe(true);
     await h.type(h.control('Filter log'), 'refresh');
     expect(h.logRows().length, 'text filter narrows').toBeGreaterThan(0);
     expect(h.logRows().every((r) => /refresh/i.test(r)), 'only matching rows').toBe(true);
