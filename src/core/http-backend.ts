@@ -110,9 +110,12 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   const timeoutMs = positive(options.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs');
   const attemptTimeoutMs = Math.min(positive(options.attemptTimeoutMs, timeoutMs, 'attemptTimeoutMs'), timeoutMs);
   const retries = nonNegativeInteger(options.retries, DEFAULTS.retries, 'retries');
-  const retryBaseMs = nonNegative(options.retryBaseMs, DEFAULTS.retryBaseMs, 'retryBaseMs');
-  const retryMaxMs = Math.max(nonNegative(options.retryMaxMs, DEFAULTS.retryMaxMs, 'retryMaxMs'), retryBaseMs);
-  const maxResponseBytes = positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes, 'maxResponseBytes');
+  const retryBaseMs = Math.min(nonNegative(options.retryBaseMs, DEFAULTS.retryBaseMs, 'retryBaseMs'), MAX_TIMEOUT_MS);
+  const retryMaxMs = Math.min(Math.max(nonNegative(options.retryMaxMs, DEFAULTS.retryMaxMs, 'retryMaxMs'), retryBaseMs), MAX_TIMEOUT_MS);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
+  if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 256 || maxResponseBytes > 16 * 1024 * 1024) {
+    throw new SessionError('invalid-argument', 'maxResponseBytes must be a whole number of bytes from 256 to 16 MiB');
+  }
   for (const name of ['fetch', 'now', 'random', 'sleep'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new SessionError('invalid-argument', `${name} must be a function`);
@@ -501,10 +504,13 @@ function requireString(value: unknown, name: string, allowEmpty = false): string
   return value;
 }
 
+/** Longest timeout accepted: 10 minutes (setTimeout fires at once past 2^31 ms, and no auth call should take longer). */
+const MAX_TIMEOUT_MS = 600_000;
+
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new SessionError('invalid-argument', `${name} must be a positive number of milliseconds`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new SessionError('invalid-argument', `${name} must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS}`);
   }
   return value;
 }

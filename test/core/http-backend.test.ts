@@ -227,6 +227,8 @@ describe('error mapping', () => {
       { baseUrl: 'http://127.0.0.1?x=1', apiKey: 'k' },
       { baseUrl: 'http://127.0.0.1', apiKey: '' },
       { baseUrl: 'http://127.0.0.1', apiKey: 'k', timeoutMs: 0 },
+      { baseUrl: 'http://127.0.0.1', apiKey: 'k', timeoutMs: 2 ** 31 },
+      { baseUrl: 'http://127.0.0.1', apiKey: 'k', maxResponseBytes: 10 },
       { baseUrl: 'http://127.0.0.1', apiKey: 'k', retries: -1 },
       { baseUrl: 'http://127.0.0.1', apiKey: 'k', retries: 1.5 },
       { baseUrl: 'http://127.0.0.1', apiKey: 'k', fetch: 'fetch' },
