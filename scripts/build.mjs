@@ -18,3 +18,26 @@ for (const [mode, entry] of modes) {
   await build({ mode, logLevel: 'warn', configFile: 'vite.config.ts' });
   console.log(`build: ${mode} done`);
 }
+
+// dist/custom-elements.json: the <session-panel> manifest, generated from the class's JSDoc contract block
+// (@fires, @csspart, @cssproperty) and its @property decorators. Built with the embed.
+if (modes.some(([mode]) => mode === 'embed')) {
+  const { spawnSync } = await import('node:child_process');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const cem = spawnSync(
+    process.execPath,
+    ['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--outdir', 'dist', '--globs',
+      'components/session-panel/session-panel.ts', 'components/session-panel/events.ts'],
+    { encoding: 'utf8' },
+  );
+  if (cem.status !== 0) throw new Error(`custom-elements manifest failed:\n${cem.stderr}`);
+  // The analyzer also guesses event names from `new XEvent(arg)` constructor arguments; keep the documented ones.
+  const manifest = JSON.parse(readFileSync('dist/custom-elements.json', 'utf8'));
+  for (const mod of manifest.modules) {
+    for (const decl of mod.declarations ?? []) {
+      if (decl.events) decl.events = decl.events.filter((e) => typeof e.name === 'string' && e.name.startsWith('session-'));
+    }
+  }
+  writeFileSync('dist/custom-elements.json', JSON.stringify(manifest, null, 2));
+  console.log('build: custom-elements.json done');
+}
