@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { getSessionHook } from '../../src/core/hook.js';
+import { createSession } from '../../src/core/index.js';
+import type { Session } from '../../src/core/types.js';
+import { createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
+import { LIMITS, makeBridgeMessage, parsePageMessage, type PageMessage } from '../../src/protocol/messages.js';
+import { eventually } from './harness.js';
+
+const sessions: Session[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.dispose();
+});
+
+async function setup(count = 1): Promise<{ agent: PageAgent; posted: PageMessage[]; list: Session[]; hook: ReturnType<typeof getSessionHook> }> {
+  const hook = getSessionHook({});
+  const list: Session[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = createSession({ storage: 'memory', devtools: false, namespace: `ns${i}` });
+    await s.ready;
+    hook.register(s);
+    list.push(s);
+    sessions.push(s);
+  }
+  const posted: PageMessage[] = [];
+  // Every posted message must pass the bridge's own guard unchanged.
+  const agent = createPageAgent({
+    hook,
+    post: (m) => {
+      expect(parsePageMessage(structuredClone(m)), `posted ${m.kind} fits the schema`).toEqual(m);
+      posted.push(m);
+    },
+  });
+  return { agent, posted, list, hook };
+}
+const updates = (posted: PageMessage[]) => posted.flatMap((m) => (m.kind === 'update' ? [m.update] : []));
+
+describe('page agent (MAIN world) with real sessions', () => {
+  test('silent until attached; on attach: the list, then each session’s snapshot and log', async () => {
+    const { agent, posted, list } = await setup(2);
+    await list[0]!.regenerateUUID();
+    expect(posted, 'nothing leaves the page before a panel attaches').toEqual([]);
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    expect(updates(posted).map((u) => u.type)).toEqual(['sessions', 'snapshot', 'log', 'snapshot', 'log']);
+    expect(updates(posted)[0]).toEqual({
+      type: 'sessions',
+      sessions: list.map((s) => ({ id: s.id, namespace: s.snapshot().namespace, uuid: s.getUUID() })),
+    });
+  });
+
+  test('a burst of 10,000 events: bounded batches, few flushes, and the last snapshot is the final state', async () => {
+    const { agent, posted, list } = await setup();
+    const s = list[0]!;
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    posted.length = 0;
+    let emitted = 0;
+    s.subscribe(() => emitted++);
+    for (let i = 0; i < 5000; i++) s.debug.expireToken(); // two events each
+    expect(emitted).toBeGreaterThanOrEqual(10_000);
+    await eventually(() => agent.flushes() > 0 && posted.length > 0, 'a flush');
+    await new Promise((r) => setTimeout(r, 40));
+    const batches = updates(posted).filter((u) => u.type === 'events');
+    expect(agent.flushes(), 'coalesced, not one flush per event').toBeLessThanOrEqual(3);
+    for (const b of batches) expect(b.type === 'events' && b.events.length).toBeLessThanOrEqual(LIMITS.eventsPerBatch);
+    expect(agent.eventsOverflowed(), 'overflow counted').toBeGreaterThan(0);
+    const snaps = updates(posted).filter((u) => u.type === 'snapshot');
+    expect(snaps.at(-1), 'ends on the final state').toEqual({ type: 'snapshot', sessionId: s.id, snapshot: expect.objectContaining({ token: s.snapshot().token }) });
+  });
+
+  test('new and removed sessions update the list; detach stops streaming', async () => {
+    const { agent, posted, hook } = await setup(0);
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    expect(updates(posted)).toEqual([{ type: 'sessions', sessions: [] }]);
+    const s = createSession({ storage: 'memory', devtools: false, namespace: 'late' });
+    sessions.push(s);
+    await s.ready;
+    const remove = hook.register(s);
+    expect(updates(posted).slice(1).map((u) => u.type)).toEqual(['sessions', 'snapshot', 'log']);
+    remove();
+    expect(updates(posted).at(-1)).toEqual({ type: 'sessions', sessions: [] });
+    agent.onMessage(makeBridgeMessage('detach', {}));
+    posted.length = 0;
+    hook.register(s);
+    await s.regenerateUUID();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(posted).toEqual([]);
+  });
+
+  test('commands run in the page’s core; unknown sessions and bad arguments come back as errors', async () => {
+    const { agent, posted, list } = await setup();
+    const s = list[0]!;
+    const before = s.getUUID();
+    agent.onMessage(makeBridgeMessage('command', { id: 'a', sessionId: s.id, command: 'destroySession', args: [] }));
+    agent.onMessage(makeBridgeMessage('command', { id: 'b', sessionId: 'missing', command: 'destroySession', args: [] }));
+    agent.onMessage(makeBridgeMessage('command', { id: 'c', sessionId: s.id, command: 'signOut', args: ['NOPE'] }));
+    await eventually(() => posted.filter((m) => m.kind === 'result').length === 3, 'three results');
+    const results = Object.fromEntries(posted.flatMap((m) => (m.kind === 'result' ? [[m.id, m.result]] : [])));
+    expect(results.a).toEqual({ ok: true, value: null });
+    expect(s.getUUID()).not.toBe(before);
+    expect(results.b).toMatchObject({ ok: false, error: { kind: 'invalid-argument', message: 'No session missing on this page' } });
+    expect(results.c).toMatchObject({ ok: false, error: { kind: 'invalid-argument' } });
+  });
+
+  test('a broken object on the hook is counted, never thrown into the page', async () => {
+    const { agent, hook } = await setup(1);
+    const broken = {
+      id: 'broken',
+      snapshot: () => {
+        throw new Error('nope');
+      },
+      subscribe: () => () => {},
+      log: () => [],
+    } as unknown as Session;
+    hook.register(broken);
+    expect(() => agent.onMessage(makeBridgeMessage('attach', {}))).not.toThrow();
+    expect(agent.dropped.snapshot()).toMatchObject({ 'snapshot-threw': 1 });
+  });
+});
