@@ -17,6 +17,9 @@ import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, t
  *   GET  /__faults, POST /__faults {…}          read / change fault switches (POST {} with "reset": true clears)
  *   GET  /__stats                               request counts per route
  *   GET  /healthz                               200 "ok"
+ *
+ * A token request with `X-Session-Panel-Fault: expired-token` gets an already-expired token (the HTTP backend's
+ * "next token expired" fault control; the server is a debugging aid, so any client may ask).
  */
 
 export const AUTH_PATHS = {
@@ -116,6 +119,8 @@ export interface AuthServer {
 }
 
 const ISSUER = 'session-panel-reference-auth-server';
+/** Request header the HTTP backend's fault controls send to ask for an already-expired token. */
+const FAULT_HEADER = 'x-session-panel-fault';
 const LOGOUT_MODES = ['LOGOUT', 'LOGOUT_WITH_SESSION_CLEARING'] as const;
 /** Size of the `huge` bad answer: far beyond any sane token answer. */
 const HUGE_BYTES = 4 * 1024 * 1024;
@@ -161,8 +166,10 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
       .setIssuer(ISSUER)
-      .setIssuedAt(expired ? iat - ttl : iat)
-      .setExpirationTime(expired ? iat - 1 : iat + ttl)
+      .setIssuedAt(iat)
+      // An "expired" token has a lifetime of zero: expired by its exp claim and by the session's clock-skew-safe
+      // rule (receipt time + (exp − iat)) alike, as the dev backend does it.
+      .setExpirationTime(expired ? iat : iat + ttl)
       .setJti(randomUUID())
       .sign(privateKey);
   }
@@ -334,7 +341,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       await drain(req);
       res.writeHead(204, {
         'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': 'Content-Type, Authorization, Accept',
+        'access-control-allow-headers': `Content-Type, Authorization, Accept, ${FAULT_HEADER}`,
         'access-control-max-age': '600',
       });
       res.end();
@@ -404,7 +411,9 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     const body = await readJson(req, maxBodyBytes);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'The body must be a JSON object');
     const bad = fault?.badAnswer ?? null;
-    const result = await handleAuth(route, req, body as Record<string, unknown>, bad === 'expired-token');
+    // The HTTP backend's "next token expired" fault control asks for one with this header.
+    const askedExpired = req.headers[FAULT_HEADER] === 'expired-token';
+    const result = await handleAuth(route, req, body as Record<string, unknown>, bad === 'expired-token' || askedExpired);
     if (bad !== null && bad !== 'expired-token' && result.status === 200) {
       await sendBadAnswer(res, bad, result.token);
       return 200;

@@ -1,6 +1,6 @@
-import { SessionError } from './errors.js';
+import { ERROR_CODES, SessionError, isSessionErrorKind } from './errors.js';
 import { MAX_TOKEN_LENGTH, tokenRecordFromJwt } from './jwt.js';
-import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, SignOutMode } from './types.js';
+import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, ErrorInfo, FaultControls, FaultState, SignOutMode } from './types.js';
 
 /**
  * An AuthBackend over HTTP, speaking the Synerise-shaped REST paths:
@@ -51,6 +51,12 @@ export interface HttpBackendOptions {
   random?: () => number;
   /** How to wait between attempts (tests pass a recorder). Default: setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Fault injection for the panel (`faults`). Default true. Offline and "fail next" act in this backend, before
+   * anything is sent; "next token expired" asks the server with an `X-Session-Panel-Fault: expired-token` request
+   * header, which the reference auth server honours (other servers ignore it, or refuse it in their CORS preflight).
+   */
+  faultInjection?: boolean;
 }
 
 /** The part of fetch this backend uses, so any fetch-compatible function can be passed. */
@@ -58,6 +64,8 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface HttpBackend extends AuthBackend {
   describe(): BackendInfo;
+  /** Present unless created with `faultInjection: false`. */
+  readonly faults?: FaultControls;
   /** The normalised base URL (no trailing slash). */
   readonly endpoint: string;
 }
@@ -82,6 +90,9 @@ const DEFAULTS = {
   retryMaxMs: 4_000,
   maxResponseBytes: 64 * 1024,
 } as const;
+
+/** Request header asking the reference auth server to issue an already-expired token (fault injection). */
+export const FAULT_HEADER = 'x-session-panel-fault';
 
 /** Longest server message carried into an error, in characters. */
 const MAX_MESSAGE = 200;
@@ -129,6 +140,45 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   const sleep = options.sleep ?? defaultSleep;
 
   let lastRequest: BackendRequestInfo | undefined;
+
+  // Fault injection (see HttpBackendOptions.faultInjection).
+  let offline = false;
+  let expiredNext = false;
+  const failNext: Partial<Record<BackendCall, ErrorInfo>> = {};
+  const faults: FaultControls | undefined =
+    options.faultInjection === false
+      ? undefined
+      : {
+          state: (): FaultState => ({ offline, expiredNext, failNext: { ...failNext } }),
+          failNext(call, error = {}) {
+            if (!Object.prototype.hasOwnProperty.call(HTTP_PATHS, call)) {
+              throw new SessionError('invalid-argument', `failNext needs one of ${Object.keys(HTTP_PATHS).join(', ')}`);
+            }
+            const kind = isSessionErrorKind(error.kind) ? error.kind : 'backend';
+            failNext[call] = {
+              kind,
+              code: typeof error.code === 'number' && Number.isFinite(error.code) ? error.code : ERROR_CODES[kind],
+              message: typeof error.message === 'string' && error.message ? error.message.slice(0, MAX_MESSAGE) : `Injected failure of the next ${call} call`,
+            };
+          },
+          setOffline(value) {
+            offline = value === true;
+          },
+          issueExpiredNext() {
+            expiredNext = true;
+          },
+          clear() {
+            offline = false;
+            expiredNext = false;
+            for (const key of Object.keys(failNext) as BackendCall[]) delete failNext[key];
+          },
+        };
+
+  /** An injected failure: reported like a request that was never sent, then thrown. */
+  function injected(call: BackendCall, error: SessionError): never {
+    report({ operation: call, target: `${describeTarget(call)} (fault injection: not sent)`, ok: false, durationMs: 0, attempt: 1, at: now(), error: error.toJSON() });
+    throw error;
+  }
 
   function report(info: BackendRequestInfo): void {
     lastRequest = info;
@@ -210,8 +260,16 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
 
   /** Runs a call with retries; resolves with the parsed JSON body or rejects with a SessionError. */
   async function run(call: BackendCall, payload: Record<string, unknown>, token?: string): Promise<unknown> {
+    const armed = failNext[call];
+    if (armed) {
+      delete failNext[call];
+      injected(call, new SessionError(isSessionErrorKind(armed.kind) ? armed.kind : 'backend', armed.message, { code: armed.code }));
+    }
+    if (offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`));
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const wantExpired = expiredNext && call !== 'signOut';
+    if (wantExpired) headers[FAULT_HEADER] = 'expired-token';
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(payload) };
     const callStart = monotonic();
     const deadline = callStart + timeoutMs;
@@ -232,7 +290,10 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       if (result.status !== undefined) info.status = result.status;
       if (result.error) info.error = result.error.toJSON();
       report(info);
-      if (!result.error) return result.body;
+      if (!result.error) {
+        if (wantExpired) expiredNext = false;
+        return result.body;
+      }
       if (!result.retryable || n > retries) throw result.error;
       // Backoff: exponential with a cap, jittered to 50–100 % so clients that failed together do not retry together.
       const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** (n - 1)) * (0.5 + 0.5 * clamp01(random()));
@@ -260,9 +321,11 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   const backend: HttpBackend = {
     endpoint,
     onRequest: undefined,
+    ...(faults ? { faults } : {}),
     describe() {
       const info: Mutable<BackendInfo> = { kind: 'http', endpoint };
       if (lastRequest) info.lastRequest = lastRequest;
+      if (faults) info.faults = faults.state();
       return info;
     },
     anonymous(req) {

@@ -151,7 +151,8 @@ describe('the four REST paths against the reference server', () => {
 
   it('describes itself for the panel: kind http, endpoint, last request', async () => {
     const { backend } = harness(`${server.url}/`);
-    expect(backend.describe()).toEqual({ kind: 'http', endpoint: server.url });
+    expect(backend.describe()).toEqual({ kind: 'http', endpoint: server.url, faults: { offline: false, expiredNext: false, failNext: {} } });
+    expect(harness(server.url, { faultInjection: false }).backend.describe()).toEqual({ kind: 'http', endpoint: server.url });
     await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
     expect(backend.describe().lastRequest).toMatchObject({ operation: 'anonymous', status: 200, ok: true, attempt: 1 });
   });
@@ -418,6 +419,55 @@ describe('timeouts', () => {
   });
 });
 
+describe('fault injection for the panel', () => {
+  it('offline: every call fails as network without sending anything, until switched back', async () => {
+    const { backend, requests } = harness(server.url);
+    backend.faults!.setOffline(true);
+    expect(backend.describe().faults).toMatchObject({ offline: true });
+    const error = await rejection(backend.anonymous({ uuid: UUID, deviceId: DEVICE }));
+    expect(error).toMatchObject({ kind: 'network', code: 9002 });
+    expect(server.stats().routes.anonymous, 'nothing sent').toBe(0);
+    expect(requests).toEqual([expect.objectContaining({ ok: false, attempt: 1, target: 'POST /sauth/v3/auth/login/client/anonymous (fault injection: not sent)' })]);
+    backend.faults!.setOffline(false);
+    await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
+    expect(server.stats().routes.anonymous).toBe(1);
+  });
+
+  it('failNext: the next call of that kind fails with the given error, once; other calls are untouched', async () => {
+    const { backend } = harness(server.url);
+    const token = await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
+    backend.faults!.failNext('refresh', { kind: 'unauthorized', message: 'Injected 3200' });
+    backend.faults!.failNext('signIn');
+    expect(backend.faults!.state().failNext).toEqual({
+      refresh: { kind: 'unauthorized', code: 3200, message: 'Injected 3200' },
+      signIn: { kind: 'backend', code: 9004, message: 'Injected failure of the next signIn call' },
+    });
+    expect(await rejection(backend.refresh({ token }))).toMatchObject({ kind: 'unauthorized', code: 3200, message: 'Injected 3200' });
+    await expect(backend.refresh({ token }), 'only once').resolves.toMatch(/^ey/);
+    expect(server.stats().routes.refresh).toBe(1);
+    backend.faults!.clear();
+    expect(backend.faults!.state()).toEqual({ offline: false, expiredNext: false, failNext: {} });
+    await backend.signIn({ login: 'alice', password: 'wonderland', uuid: UUID, deviceId: DEVICE });
+  });
+
+  it('issueExpiredNext: the reference server issues the next token already expired, then normal ones', async () => {
+    const { backend } = harness(server.url);
+    backend.faults!.issueExpiredNext();
+    expect(backend.faults!.state().expiredNext).toBe(true);
+    const expired = decodeJwt(await backend.anonymous({ uuid: UUID, deviceId: DEVICE }));
+    expect(expired.exp, 'a lifetime of zero').toBe(expired.iat);
+    expect(expired.exp!).toBeLessThanOrEqual(clock / 1000);
+    expect(backend.faults!.state().expiredNext).toBe(false);
+    const fresh = await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
+    expect(decodeJwt(fresh).exp!).toBeGreaterThan(Math.floor(clock / 1000));
+  });
+
+  it('refuses failNext for an unknown call', () => {
+    const { backend } = harness(server.url);
+    expect(() => backend.faults!.failNext('delete' as 'refresh')).toThrow(SessionError);
+  });
+});
+
 describe('bad answers: each a clear SessionError, never retried', () => {
   it.each([
     ['non-json', 'invalid-response', 9007, 'not valid JSON'],
@@ -439,9 +489,9 @@ describe('bad answers: each a clear SessionError, never retried', () => {
   it('an already-expired token is a well-formed JWT: passed on for the session to judge', async () => {
     const { backend } = harness(server.url);
     server.setFaults({ badAnswer: 'expired-token' });
-    const token = await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
-    const claims = decodeJwt(token);
-    expect(claims.exp!).toBeLessThan(Math.floor(clock / 1000));
+    const claims = decodeJwt(await backend.anonymous({ uuid: UUID, deviceId: DEVICE }));
+    expect(claims.exp).toBe(claims.iat);
+    expect(claims.exp!).toBeLessThanOrEqual(clock / 1000);
   });
 
   const raws: [string, (res: ServerResponse) => void | Promise<void>, string, string][] = [

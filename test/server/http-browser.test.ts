@@ -94,4 +94,14 @@ describe.skipIf(!ready)('the HTTP backend in Chromium, cross-origin', () => {
     expect(await run()).toEqual({ ok: false, kind: 'timeout', code: 9003 });
     auth.setFaults({ reset: true });
   });
+
+  it('the panel\'s "next token expired" fault control passes the CORS preflight and gets an expired token', async () => {
+    const status = await page.evaluate(async () => {
+      const s = (globalThis as unknown as { session: import('../../src/core/types.js').Session }).session;
+      s.debug.faults!.issueExpiredNext();
+      await s.refreshToken();
+      return s.snapshot().tokenStatus;
+    });
+    expect(status).toBe('expired');
+  });
 });

@@ -143,6 +143,22 @@ describe('a session over HTTP', () => {
     expect(attempts[2]!.message).toContain('(attempt 3)');
   });
 
+  it('exposes the HTTP backend\'s fault controls to the panel (session.debug.faults, snapshot.backend.faults)', async () => {
+    const session = await readySession();
+    expect(session.debug.faults).not.toBeNull();
+    session.debug.faults!.setOffline(true);
+    expect(session.snapshot().backend.faults).toMatchObject({ offline: true });
+    const before = state(session.snapshot());
+    expect(await rejection(session.refreshToken())).toMatchObject({ kind: 'network' });
+    expect(state(session.snapshot())).toEqual(before);
+    expect(server.stats().routes.refresh).toBe(0);
+    session.debug.faults!.clear();
+    session.debug.faults!.issueExpiredNext();
+    await session.signIn('alice', 'wonderland');
+    expect(session.snapshot().tokenStatus, 'the server issued an expired client token').toBe('expired');
+    expect(await rejection(session.retrieveToken())).toMatchObject({ code: 3210 });
+  });
+
   it('never writes a token into the log or the snapshot\'s request info', async () => {
     const session = await readySession();
     await session.signIn('alice', 'wonderland');
