@@ -1,0 +1,176 @@
+// Extension benchmark (npm run bench, after the build). Real Chromium, built dist/extension, the panel page over
+// the real port/worker/bridge path (opened in a tab: the same page DevTools embeds), beside the embedded element
+// (dist/session-panel.js) on the same page when that build exists.
+//  1. Round trip: a session change in the page (seeded regenerate: the UUID changes at once) → the new UUID in the
+//     panel's DOM, median and p95 over 200 changes; the same for the embedded element. Both ends are timed with
+//     performance.timeOrigin + now() in their own processes (same machine clock).
+//  2. Burst: 10,000 session events in one go; the panel must end on the final state; we report how many DOM
+//     updates it made (coalescing), its long tasks, the link's pending requests and drops, and heap before/after.
+import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import { chromium } from 'playwright-core';
+
+const CHANGES = 200;
+const BURST_EVENTS = 10_000;
+const EXT = path.resolve('dist/extension');
+const EMBED = path.resolve('dist/session-panel.js');
+if (!existsSync(path.join(EXT, 'manifest.json'))) {
+  console.error('dist/extension is missing: run `node scripts/build.mjs extension` (npm run bench builds it)');
+  process.exit(1);
+}
+const hasEmbed = existsSync(EMBED);
+
+// The real core for the test page, built from source into a temp dir.
+const coreDir = mkdtempSync(path.join(tmpdir(), 'sp-bench-core-'));
+await build({
+  configFile: false,
+  logLevel: 'warn',
+  build: { outDir: coreDir, emptyOutDir: true, target: 'es2022', lib: { entry: path.resolve('src/core/index.ts'), formats: ['es'], fileName: () => 'core.js' } },
+});
+const core = readFileSync(path.join(coreDir, 'core.js'));
+const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
+<script type="module">
+  import { createSession } from '/core.js';
+  const session = createSession({ storage: 'memory', namespace: 'bench' });
+  window.__session = session;
+  window.__t0 = new Map();
+  window.__embedSeen = new Map();
+  await session.ready;
+  ${hasEmbed ? `await import('/session-panel.js');
+  const el = document.createElement('session-panel');
+  el.session = session;
+  el.open = true;
+  document.body.append(el);
+  await el.updateComplete;
+  window.__embedRenders = 0;
+  new MutationObserver(() => {
+    window.__embedRenders++;
+    const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
+    if (m && !window.__embedSeen.has(m[0])) window.__embedSeen.set(m[0], performance.timeOrigin + performance.now());
+  }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });` : ''}
+  document.body.dataset.ready = 'yes';
+</script></body></html>`;
+const server = createServer((req, res) => {
+  if (req.url === '/core.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(core);
+  if (req.url === '/session-panel.js' && hasEmbed) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(EMBED));
+  if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  res.writeHead(404).end();
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const profile = mkdtempSync(path.join(tmpdir(), 'sp-bench-profile-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  headless: false,
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`],
+});
+try {
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extId = new URL(worker.url()).host;
+  const [page, tabId] = await Promise.all([
+    context.waitForEvent('page'),
+    worker.evaluate(async (u) => (await chrome.tabs.create({ url: u })).id, `${origin}/`),
+  ]);
+  await page.waitForSelector('body[data-ready=yes]');
+  const panel = await context.newPage();
+  await panel.goto(`chrome-extension://${extId}/src/extension/panel.html?tabId=${tabId}`);
+  const uuid0 = await page.evaluate(() => window.__session.getUUID());
+  await panel.waitForFunction((u) => document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="uuid"]')?.textContent.includes(u), uuid0);
+  await panel.evaluate(() => {
+    const el = document.querySelector('session-panel');
+    window.__seen = new Map();
+    window.__renders = 0;
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    new MutationObserver(() => {
+      window.__renders++;
+      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
+      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
+    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
+  });
+
+  // 1. Round trip, one change at a time.
+  const panelMs = [];
+  const embedMs = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const { uuid, t0 } = await page.evaluate(async (seed) => {
+      const t0 = performance.timeOrigin + performance.now();
+      const done = window.__session.regenerateUUIDWithClientIdentifier(seed);
+      const uuid = window.__session.getUUID(); // changes at once
+      await done;
+      return { uuid, t0 };
+    }, `bench-${i}`);
+    const t1 = await (await panel.waitForFunction((u) => window.__seen.get(u), uuid)).jsonValue();
+    panelMs.push(t1 - t0);
+    if (hasEmbed) {
+      const te = await (await page.waitForFunction((u) => window.__embedSeen.get(u), uuid)).jsonValue();
+      embedMs.push(te - t0);
+    }
+  }
+  const stat = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+    return { median: q(0.5).toFixed(2), p95: q(0.95).toFixed(2), max: s.at(-1).toFixed(2) };
+  };
+  console.log(`round trip, page change → DOM, ${CHANGES} changes (ms)`);
+  console.table({
+    'DevTools panel (port → worker → bridge)': stat(panelMs),
+    ...(hasEmbed ? { 'embedded element (direct)': stat(embedMs) } : {}),
+  });
+  if (!hasEmbed) console.log('(dist/session-panel.js not built: embedded element column skipped)');
+
+  // 2. Burst of 10,000 events, then one last change the panel must end on.
+  const heapBefore = await panel.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  await panel.evaluate(() => {
+    window.__renders = 0;
+    window.__longTasks = [];
+  });
+  await page.evaluate(() => (window.__embedRenders = 0));
+  const burst = await page.evaluate(async (n) => {
+    const s = window.__session;
+    let events = 0;
+    const off = s.subscribe(() => events++);
+    const t0 = performance.timeOrigin + performance.now();
+    while (events < n) s.debug.expireToken(); // token-changed + state, synchronously
+    const done = s.regenerateUUIDWithClientIdentifier('after-the-burst');
+    const uuid = s.getUUID();
+    await done;
+    off();
+    return { events, uuid, t0, token: s.snapshot().tokenStatus };
+  }, BURST_EVENTS);
+  const tEnd = await (await panel.waitForFunction((u) => window.__seen.get(u), burst.uuid, { timeout: 30_000 })).jsonValue();
+  await page.waitForTimeout(300); // let anything still in flight land before reading counters
+  const after = await panel.evaluate(() => ({
+    renders: window.__renders,
+    longTasks: window.__longTasks,
+    link: { state: window.__sessionPanelLink.state(), pending: window.__sessionPanelLink.pending(), dropped: window.__sessionPanelLink.dropped() },
+    heap: performance.memory?.usedJSHeapSize ?? 0,
+    uuidShown: document.querySelector('session-panel').shadowRoot.querySelector('[part~="uuid"]').textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/)?.[0],
+  }));
+  const pageUuid = await page.evaluate(() => window.__session.getUUID());
+  const embedRenders = await page.evaluate(() => window.__embedRenders ?? null);
+  console.log(`\nburst: ${burst.events} events then one final change`);
+  console.table({
+    'final UUID shown by the panel = page UUID': String(after.uuidShown === pageUuid),
+    'time to final state in the panel (ms)': (tEnd - burst.t0).toFixed(1),
+    'panel DOM mutation callbacks during the burst': after.renders,
+    ...(embedRenders !== null ? { 'embedded element DOM mutation callbacks': embedRenders } : {}),
+    'panel long tasks (count / longest ms)': `${after.longTasks.length} / ${after.longTasks.length ? Math.max(...after.longTasks).toFixed(0) : 0}`,
+    'link after the burst (state, pending, dropped)': `${after.link.state}, ${after.link.pending}, ${after.link.dropped}`,
+    'panel JS heap before → after (MB)': `${(heapBefore / 2 ** 20).toFixed(1)} → ${(after.heap / 2 ** 20).toFixed(1)}`,
+  });
+  if (after.uuidShown !== pageUuid) {
+    console.error('FAIL: the panel did not end on the final state');
+    process.exitCode = 1;
+  }
+} finally {
+  await context.close();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+  rmSync(coreDir, { recursive: true, force: true });
+}
