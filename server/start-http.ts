@@ -34,6 +34,7 @@ try {
   auth = await start(0);
 }
 
+console.log(`  auth server: ${auth.url}  (open the demo with ?auth=${encodeURIComponent(auth.url)})`);
 const demo = spawn(process.execPath, ['scripts/start.mjs'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 const lines = createInterface({ input: demo.stdout! });
 lines.on('line', (line) => {
@@ -46,7 +47,7 @@ lines.on('line', (line) => {
   const url = new URL(match[1]!);
   url.searchParams.set('auth', auth.url);
   console.log(`\n  session-panel demo on the HTTP auth server: ${url.href}`);
-  console.log(`  auth server: ${auth.url} (JWKS ${auth.url}/.well-known/jwks.json)`);
+  console.log(`  JWKS: ${auth.url}/.well-known/jwks.json`);
   console.log(`  faults while it runs: curl -X POST ${auth.url}/__faults -H 'content-type: application/json' -d '{"latencyMs":800}'  (see docs/http-backend.md)\n`);
 });
 
