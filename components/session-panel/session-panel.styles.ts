@@ -125,6 +125,10 @@ export const styles = css`
     padding: 0 8px; white-space: nowrap;
   }
   .log-view li > span { overflow: hidden; text-overflow: ellipsis; }
+  @container (max-width: 479px) {
+    .log-view li { grid-template-columns: 80px minmax(0, 1fr) 48px; }
+    .log-view .k { display: none; }
+  }
   .log-view li:nth-child(odd) { background: var(--_surface); }
   .log-view .t, .log-view .d { color: var(--_muted); }
   .log-view .d { text-align: right; }

@@ -320,7 +320,7 @@ export class SessionPanel extends LitElement {
 
   async #confirmDestroy(): Promise<void> {
     const id = this.#selected()?.id;
-    this._confirmingDestroy = false;
+    this.#cancelDestroy(); // closes the confirmation and puts focus back on Destroy session
     if (!id) return;
     if (!this.dispatchEvent(new SessionDestroyEvent(id))) {
       this._actions.settle('destroy', { status: ActionStatus.COMPLETE, value: 'cancelled' });
@@ -758,7 +758,7 @@ export class SessionPanel extends LitElement {
         <button @click=${this.#export}>Export JSON</button>
         <label><input type="checkbox" .checked=${this._includeTokens} @change=${(e: Event) => (this._includeTokens = (e.target as HTMLInputElement).checked)} /> include tokens</label>
       </div>
-      <div class="log-view" tabindex="0" aria-label="Log entries" @scroll=${this.#onLogScroll}>
+      <div class="log-view" tabindex="0" role="region" aria-label="Log entries" @scroll=${this.#onLogScroll}>
         ${total === 0
           ? html`<div class="log-empty">${store.size ? 'No entry matches the filter.' : 'No entries yet.'}</div>`
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>

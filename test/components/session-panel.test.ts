@@ -244,6 +244,7 @@ describe('actions', () => {
     expect(session.snapshot().token?.tokenString, 'new token').not.toBe(before.token);
     expect(h.outcome('destroy'), 'outcome').toBe(`Destroyed: new UUID ${session.getUUID()}`);
     expect(h.maybePart('destroy-confirm'), 'confirmation closed').toBeNull();
+    expect(h.root.activeElement?.getAttribute('part'), 'focus back on Destroy session').toBe('destroy-button');
   });
 
   it('a cancelled session-destroy destroys nothing', async () => {
