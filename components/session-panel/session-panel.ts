@@ -619,8 +619,8 @@ export class SessionPanel extends LitElement {
     return html`<section aria-labelledby="h-actions">
       <h3 id="h-actions">Actions</h3>
       <div class="row">
-        <button part="refresh-button" ?disabled=${busy('refresh')} @click=${this.#refresh}>Refresh token</button>
-        <button part="retrieve-button" ?disabled=${busy('retrieve')} @click=${this.#retrieve}>Retrieve token</button>
+        <button part="refresh-button" aria-disabled=${busy('refresh')} @click=${this.#refresh}>Refresh token</button>
+        <button part="retrieve-button" aria-disabled=${busy('retrieve')} @click=${this.#retrieve}>Retrieve token</button>
       </div>
       ${this.#outcome('refresh', (v) => `Refreshed: ${tokenUntil(v)}`, 'Refreshing…')}
       ${this.#outcome('retrieve', (v) => `Retrieved: ${tokenUntil(v)}`, 'Retrieving…')}
@@ -628,12 +628,12 @@ export class SessionPanel extends LitElement {
         <label>Seed <input part="seed-input" type="text" placeholder="empty = random" .value=${this._seed}
           @input=${(e: Event) => (this._seed = (e.target as HTMLInputElement).value)}
           @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && !snap.signedIn && this.#regenerate()} /></label>
-        <button part="regenerate-button" ?disabled=${snap.signedIn || busy('regenerate')} aria-describedby=${snap.signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
+        <button part="regenerate-button" ?disabled=${snap.signedIn} aria-disabled=${busy('regenerate')} aria-describedby=${snap.signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
       </div>
       ${snap.signedIn ? html`<p class="note" id="regen-reason">Sign out first: the UUID stays fixed while a customer is signed in.</p>` : nothing}
       ${this.#outcome('regenerate', (v) => (v ? `New UUID ${snap.uuid}` : 'Unchanged: a customer is signed in'), 'Regenerating…')}
       <div class="row">
-        <button part="destroy-button" class="danger" ?disabled=${busy('destroy')} aria-expanded=${this._confirmingDestroy} @click=${this.#askDestroy}>Destroy session</button>
+        <button part="destroy-button" class="danger" aria-disabled=${busy('destroy')} aria-expanded=${this._confirmingDestroy} @click=${this.#askDestroy}>Destroy session</button>
       </div>
       ${this._confirmingDestroy
         ? html`<div class="confirm" role="group" aria-label="Confirm destroy">
@@ -645,8 +645,8 @@ export class SessionPanel extends LitElement {
       ${this.#outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed: new UUID ${snap.uuid}`), 'Destroying…')}
       ${snap.signedIn || snap.login
         ? html`<div class="row">
-            <button part="sign-out-button" ?disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT')}>Sign out</button>
-            <button ?disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
+            <button part="sign-out-button" aria-disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT')}>Sign out</button>
+            <button aria-disabled=${busy('sign-out')} @click=${() => this.#signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
           </div>`
         : nothing}
       ${!snap.signedIn
@@ -655,7 +655,7 @@ export class SessionPanel extends LitElement {
               @input=${(e: Event) => (this._login = (e.target as HTMLInputElement).value)} />
             <input type="password" aria-label="Password" placeholder="password" autocomplete="off" .value=${this._password}
               @input=${(e: Event) => (this._password = (e.target as HTMLInputElement).value)} />
-            <button part="sign-in-button" type="submit" ?disabled=${busy('sign-in')}>Sign in</button>
+            <button part="sign-in-button" type="submit" aria-disabled=${busy('sign-in')}>Sign in</button>
           </form>`
         : nothing}
       ${this.#outcome('sign-in', () => `Signed in as ${snap.login ?? ''}`, 'Signing in…')}
@@ -699,9 +699,9 @@ export class SessionPanel extends LitElement {
     return html`<section aria-labelledby="h-faults">
       <h3 id="h-faults">Fault injection</h3>
       <div class="row">
-        <button ?disabled=${busy || !snap.token} @click=${() => this.#fault('expireToken', [], 'Token expired')}>Expire token now</button>
-        <button ?disabled=${busy} @click=${() => this.#fault('issueExpiredNext', [], 'Next token will be expired')}>Issue expired token next</button>
-        <label><input type="checkbox" .checked=${faults.offline} ?disabled=${busy}
+        <button ?disabled=${!snap.token} aria-disabled=${busy} @click=${() => this.#fault('expireToken', [], 'Token expired')}>Expire token now</button>
+        <button aria-disabled=${busy} @click=${() => this.#fault('issueExpiredNext', [], 'Next token will be expired')}>Issue expired token next</button>
+        <label><input type="checkbox" .checked=${faults.offline} aria-disabled=${busy}
           @change=${(e: Event) => {
             const on = (e.target as HTMLInputElement).checked;
             void this.#fault('setOffline', [on], on ? 'Backend offline' : 'Backend online');
@@ -716,8 +716,8 @@ export class SessionPanel extends LitElement {
           <select aria-label="Error to fail with" @change=${(e: Event) => (this._failError = (e.target as HTMLSelectElement).value)}>
             ${Object.keys(FAULT_ERRORS).map((k) => html`<option value=${k} ?selected=${k === this._failError}>${k}</option>`)}
           </select></label>
-        <button ?disabled=${busy} @click=${() => this.#fault('failNext', [this._failCall, FAULT_ERRORS[this._failError] ?? null], `Next ${this._failCall} call will fail`)}>Arm</button>
-        <button ?disabled=${busy} @click=${() => this.#fault('clearFaults', [], 'Faults cleared')}>Clear faults</button>
+        <button aria-disabled=${busy} @click=${() => this.#fault('failNext', [this._failCall, FAULT_ERRORS[this._failError] ?? null], `Next ${this._failCall} call will fail`)}>Arm</button>
+        <button aria-disabled=${busy} @click=${() => this.#fault('clearFaults', [], 'Faults cleared')}>Clear faults</button>
       </div>
       <p class="note" data-field="faults">
         ${faults.offline ? 'Offline. ' : ''}${armed.length ? `Armed: ${armed.join(', ')}. ` : ''}${faults.expiredNext ? 'Next token expired. ' : ''}${!faults.offline && !armed.length && !faults.expiredNext ? 'No fault armed.' : ''}

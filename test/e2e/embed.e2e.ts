@@ -133,6 +133,7 @@ describe('dist/session-panel.js in Chromium', () => {
     await tabTo(page, (f) => f.part === 'refresh-button', 'Refresh token');
     await page.keyboard.press('Enter');
     await expect.poll(() => outcome('refresh'), { message: 'refresh outcome' }).toMatch(/^Refreshed: valid until/);
+    expect((await focused(page)).part, 'focus stays on the button while and after it works').toBe('refresh-button');
 
     await tabTo(page, (f) => f.part === 'retrieve-button', 'Retrieve token');
     await page.keyboard.press('Space');
@@ -152,6 +153,7 @@ describe('dist/session-panel.js in Chromium', () => {
     expect((await focused(page)).part, 'then to the confirm button').toBe('destroy-confirm');
     await page.keyboard.press('Enter');
     await expect.poll(() => pageUuid(page), { message: 'destroyed' }).not.toBe(beforeDestroy);
+    expect((await focused(page)).part, 'focus back on Destroy session').toBe('destroy-button');
 
     await tabTo(page, (f) => f.label === 'Login', 'Login');
     await page.keyboard.type('ada@example.com');
