@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
@@ -35,6 +36,13 @@ afterAll(async () => {
   await site?.close();
 });
 
+test('the build has the load-unpacked folder: manifest at its root, the panel page included', () => {
+  const manifest = JSON.parse(readFileSync('dist/extension/manifest.json', 'utf8')) as { manifest_version: number; devtools_page: string };
+  expect(manifest.manifest_version).toBe(3);
+  expect(existsSync(`dist/extension/${manifest.devtools_page}`)).toBe(true);
+  expect(existsSync(`dist/extension/${PANEL_PATH}`), 'panel.html is only named from JS; it must still be built').toBe(true);
+});
+
 describe('real DevTools window, Session panel', () => {
   let page: Page;
   let panel: RemotePanel;
@@ -50,6 +58,11 @@ describe('real DevTools window, Session panel', () => {
     const shown = await until('the UUID in the panel', async () => ((await panel.uuid()) === expected ? expected : undefined));
     expect(shown, 'panel UUID = page UUID').toBe(expected);
     expect((await panel.link()).state, 'link state').toBe('connected');
+    // DevTools' default theme is "default" → the element gets theme="light".
+    const theme = await panel.target.evaluate<[string, string]>(
+      `[chrome.devtools.panels.themeName, document.querySelector('session-panel').getAttribute('theme')]`,
+    );
+    expect(theme).toEqual(['default', 'light']);
   });
 
   test('Regenerate with a seed, clicked in the panel, runs in the page’s core', async () => {
