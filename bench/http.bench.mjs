@@ -34,7 +34,7 @@ if (typeof core.createHttpBackend !== 'function') {
 const { createHttpBackend, createSession } = core;
 
 // --- the server, in its own process ------------------------------------------------------------------------------
-const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--quiet', '--ephemeral-key'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const stopServer = async () => {
   if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');

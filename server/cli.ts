@@ -13,6 +13,9 @@
  *   --retry-after VALUE   fault: Retry-After header on fault answers
  *   --hang                fault: never answer auth requests
  *   --bad-answer KIND     fault: non-json | missing-token | not-jwt | huge | wrong-content-type | expired-token
+ *   --key-file PATH       signing key, created if missing (default node_modules/.cache/session-panel/auth-server-key.json),
+ *                         so tokens stay valid across restarts
+ *   --ephemeral-key       a fresh signing key for this run only
  *   --quiet               no request log
  *
  * Faults can be changed while it runs: curl -X POST <url>/__faults -H 'content-type: application/json' -d '{"hang":true}'
@@ -20,6 +23,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BAD_ANSWERS, startAuthServer, type AuthServerFaults, type BadAnswer } from './index.js';
+import { DEFAULT_KEY_FILE, loadOrCreateKey } from './key-file.js';
 
 function fail(message: string): never {
   console.error(`auth-server: ${message}`);
@@ -49,6 +53,8 @@ function parse() {
       'retry-after': { type: 'string' },
       hang: { type: 'boolean' },
       'bad-answer': { type: 'string' },
+      'key-file': { type: 'string' },
+      'ephemeral-key': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,7 +70,8 @@ const args = parsed.values;
 if (args.help) {
   console.log('usage: npm run auth-server -- [--port N] [--ttl S] [--api-key K] [--user L:P] [--cors-origin O]');
   console.log('       [--latency MS] [--error-rate P] [--error-status N] [--status N] [--retry-after V] [--hang]');
-  console.log(`       [--bad-answer ${BAD_ANSWERS.join('|')}] [--quiet]     (see docs/http-backend.md)`);
+  console.log(`       [--bad-answer ${BAD_ANSWERS.join('|')}] [--key-file PATH | --ephemeral-key] [--quiet]`);
+  console.log('       (see docs/http-backend.md)');
   process.exit(0);
 }
 
@@ -93,8 +100,10 @@ for (const pair of args.user ?? []) {
 const port = number(args.port, 'port') ?? 8787;
 const ttl = number(args.ttl, 'ttl');
 try {
+  const privateJwk = args['ephemeral-key'] ? undefined : await loadOrCreateKey(args['key-file'] ?? DEFAULT_KEY_FILE, (m) => console.error(`auth-server: ${m}`));
   const server = await startAuthServer({
     port,
+    ...(privateJwk ? { privateJwk } : {}),
     faults,
     ...(ttl !== undefined ? { tokenTtlSeconds: ttl } : {}),
     ...(args['api-key'] ? { apiKeys: args['api-key'] } : {}),

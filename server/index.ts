@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type JWK } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
 
 /**
  * The reference auth server: the Synerise-shaped REST paths the HTTP backend speaks, on Node's http module, with
@@ -94,6 +94,11 @@ export interface AuthServerOptions {
   log?: (line: string) => void;
   /** Largest request body accepted, in bytes. Default 16 KiB. */
   maxBodyBytes?: number;
+  /**
+   * The signing key as a private EC P-256 JWK (with `d`; `kid` optional). Default: a fresh key per start. The CLI
+   * keeps one in a file so tokens stored by a page stay valid across server restarts.
+   */
+  privateJwk?: JWK;
 }
 
 export interface AuthServerStats {
@@ -147,8 +152,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : null;
   const users = options.users ?? null;
 
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const kid = randomUUID();
+  const { privateKey, publicKey, kid } = await signingKey(options.privateJwk);
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
 
   let faults: AuthServerFaults = normaliseFaults({ ...NO_FAULTS, ...options.faults });
@@ -493,6 +497,26 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     },
   };
   return server;
+}
+
+/** A new ES256 key pair, or the given private JWK and its public half. */
+async function signingKey(jwk: JWK | undefined): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; kid: string }> {
+  if (jwk === undefined) {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    return { ...pair, kid: randomUUID() };
+  }
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new TypeError('privateJwk must be a private EC P-256 JWK');
+  const { d: _private, ...publicPart } = jwk;
+  const privateKey = (await importJWK({ ...jwk, ext: true }, 'ES256')) as CryptoKey;
+  const publicKey = (await importJWK({ ...publicPart, ext: true }, 'ES256')) as CryptoKey;
+  const kid = typeof jwk.kid === 'string' && jwk.kid ? jwk.kid : createHash('sha256').update(`${jwk.x}.${jwk.y}`).digest('base64url').slice(0, 16);
+  return { privateKey, publicKey, kid };
+}
+
+/** A private JWK for startAuthServer's `privateJwk` (the CLI saves one to keep tokens valid across restarts). */
+export async function generatePrivateJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256' };
 }
 
 /** Validates fault switches (from code or from POST /__faults); throws TypeError on nonsense. */

@@ -11,14 +11,19 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startAuthServer, type AuthServer } from './index.js';
+import { DEFAULT_KEY_FILE, loadOrCreateKey } from './key-file.js';
 
 const extra = process.argv.slice(2);
 const latency = flag('--latency');
 const ttl = flag('--ttl');
 
+// The same persistent signing key as `npm run auth-server`: tokens the demo page stored survive restarts.
+const privateJwk = await loadOrCreateKey(DEFAULT_KEY_FILE, (m) => console.error(`auth-server: ${m}`));
+
 async function start(port: number): Promise<AuthServer> {
   return startAuthServer({
     port,
+    privateJwk,
     ...(ttl !== undefined ? { tokenTtlSeconds: Number(ttl) } : {}),
     ...(latency !== undefined ? { faults: { latencyMs: Number(latency) } } : {}),
     log: (line) => console.log(`  [auth] ${line}`),

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH_PATHS, normaliseFaults, startAuthServer, type AuthServer } from '../../server/index.js';
+import { AUTH_PATHS, generatePrivateJwk, normaliseFaults, startAuthServer, type AuthServer } from '../../server/index.js';
+import { loadOrCreateKey } from '../../server/key-file.js';
 
 // The reference auth server on its own, spoken to with plain fetch.
 
@@ -262,6 +266,53 @@ describe('fault switches', () => {
   });
 });
 
+describe('signing key', () => {
+  it('a given private JWK keeps tokens valid across restarts, with a stable kid', async () => {
+    const privateJwk = await generatePrivateJwk();
+    const first = await startAuthServer({ privateJwk });
+    let token: string;
+    try {
+      const res = await fetch(first.url + AUTH_PATHS.anonymous, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: 'k', uuid: 'u', deviceId: '' }) });
+      token = ((await res.json()) as { token: string }).token;
+    } finally {
+      await first.close();
+    }
+    const second = await startAuthServer({ privateJwk });
+    try {
+      expect(second.jwks().keys[0]!.kid).toBe(privateJwk.kid);
+      expect(second.jwks().keys[0]!.d, 'the JWKS never carries the private part').toBeUndefined();
+      const res = await fetch(second.url + AUTH_PATHS.refresh, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ apiKey: 'k' }) });
+      expect(res.status).toBe(200);
+      await res.text();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a key that is not a private P-256 JWK', async () => {
+    const { d: _d, ...publicOnly } = await generatePrivateJwk();
+    await expect(startAuthServer({ privateJwk: publicOnly })).rejects.toThrow(/private EC P-256/);
+  });
+
+  it('loadOrCreateKey creates a 0600 key file once, then reads it; replaces an unreadable one with a note', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'auth-key-'));
+    try {
+      const file = path.join(dir, 'nested', 'key.json');
+      const made = await loadOrCreateKey(file);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(await loadOrCreateKey(file)).toEqual(made);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(file, '{nope');
+      const notes: string[] = [];
+      const replaced = await loadOrCreateKey(file, (m) => notes.push(m));
+      expect(replaced.d).not.toBe(made.d);
+      expect(notes[0]).toContain('unreadable');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('CLI (npm run auth-server)', () => {
   let child: ChildProcess | undefined;
   afterEach(async () => {
@@ -272,8 +323,8 @@ describe('CLI (npm run auth-server)', () => {
     child = undefined;
   });
 
-  it('starts on the given port, prints its URL, serves, and exits cleanly on SIGTERM', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--ttl', '90', '--latency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  async function startCli(args: string[]): Promise<string> {
+    child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const rl = createInterface({ input: child.stdout! });
     let url = '';
     for await (const line of rl) {
@@ -283,15 +334,38 @@ describe('CLI (npm run auth-server)', () => {
         break;
       }
     }
+    child.stdout!.resume();
     expect(url).not.toBe('');
-    const res = await fetch(url + AUTH_PATHS.anonymous, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: 'k', uuid: 'u', deviceId: '' }) });
-    const claims = decodeJwt(((await res.json()) as { token: string }).token);
-    expect(claims.exp! - claims.iat!).toBe(90);
-    expect(await (await fetch(url + AUTH_PATHS.faults)).json()).toMatchObject({ latencyMs: 1 });
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
+    return url;
+  }
+
+  async function stopCli(): Promise<number | null> {
+    const exited = once(child!, 'exit');
+    child!.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
+    return code;
+  }
+
+  it('starts on the given port, prints its URL, serves, keeps its key across restarts, and exits cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'auth-cli-'));
+    try {
+      const keyFile = path.join(dir, 'key.json');
+      let url = await startCli(['--port', '0', '--ttl', '90', '--latency', '1', '--key-file', keyFile]);
+      const res = await fetch(url + AUTH_PATHS.anonymous, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: 'k', uuid: 'u', deviceId: '' }) });
+      const token = ((await res.json()) as { token: string }).token;
+      const claims = decodeJwt(token);
+      expect(claims.exp! - claims.iat!).toBe(90);
+      expect(await (await fetch(url + AUTH_PATHS.faults)).json()).toMatchObject({ latencyMs: 1 });
+      expect(await stopCli()).toBe(0);
+
+      url = await startCli(['--port', '0', '--key-file', keyFile]);
+      const again = await fetch(url + AUTH_PATHS.refresh, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ apiKey: 'k' }) });
+      expect(again.status, 'a token from before the restart is still this server\'s').toBe(200);
+      await again.text();
+      expect(await stopCli()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad flag with exit code 2', async () => {
