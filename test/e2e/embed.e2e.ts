@@ -190,3 +190,28 @@ describe('dist/session-panel.js in Chromium', () => {
     await page.close();
   });
 });
+
+describe('npm start demo', () => {
+  it('serves a page whose panel shows the session behind window.Synerise.Client', async () => {
+    const { createServer } = await import('vite');
+    const vite = await createServer({ configFile: 'vite.config.ts', logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
+    await vite.listen();
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(vite.resolvedUrls!.local[0]!);
+      await page.locator('session-panel [part="uuid"]').waitFor();
+      const uuid = await page.evaluate(() => (window as unknown as { Synerise: { Client: { getUUID(): string } } }).Synerise.Client.getUUID());
+      expect(await page.locator('session-panel [part="uuid"]').innerText(), 'panel and Client agree').toBe(uuid);
+      await page.getByRole('button', { name: "Run Synerise.Client.regenerateUUIDWithClientIdentifier('abc')" }).click();
+      await expect.poll(() => page.locator('#output').innerText(), { message: 'example output' }).toContain('UUID now');
+      const seeded = await page.evaluate(() => (window as unknown as { Synerise: { Client: { getUUID(): string } } }).Synerise.Client.getUUID());
+      await expect.poll(() => page.locator('session-panel [part="uuid"]').innerText(), { message: 'panel follows' }).toBe(seeded);
+      expect(errors, 'no page errors').toEqual([]);
+    } finally {
+      await page.close();
+      await vite.close();
+    }
+  });
+});
