@@ -19,7 +19,8 @@ import { startTestSite, type TestSite } from './extension-support/server.js';
  * The built extension (dist/extension) in Debian's Chromium, headless. Two layers:
  *  1. the real DevTools window with the Session panel (Chromium internals: DevToolsAPI.showPanel), and
  *  2. the same panel page opened in an ordinary tab (panel.html?tabId=N), driven with Playwright locators.
- * Test pages create real sessions with the real core; every assertion compares the panel with the page's own state.
+ * Test pages create real sessions with the real core; every assertion compares the panel with the page’s own state.
+ * In the DevTools layer clicks and typing are real input (CDP Input events into the panel iframe), not element.click().
  */
 
 let site: TestSite;

@@ -54,14 +54,33 @@ export class RemotePanel {
     const t = await this.text('uuid');
     return t?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
   }
+  /**
+   * A real click: mouse events dispatched through CDP at the control's centre, in the panel iframe's own viewport
+   * (the iframe target accepts Input events), so the browser does hit-testing, focus and the trusted click.
+   */
   async click(part: string): Promise<void> {
-    await until(`${part} enabled`, () => this.target.evaluate<true | undefined>(`(() => { const b = ${this.part(part)}; return b && !b.disabled ? true : undefined })()`));
-    await this.target.evaluate(`${this.part(part)}.click()`);
-  }
-  async fill(part: string, value: string): Promise<void> {
-    await this.target.evaluate(
-      `(() => { const i = ${this.part(part)}; i.value = ${JSON.stringify(value)}; i.dispatchEvent(new Event('input', { bubbles: true, composed: true })); })()`,
+    const at = await until(`${part} enabled`, () =>
+      this.target.evaluate<{ x: number; y: number } | undefined>(`(() => {
+        const b = ${this.part(part)};
+        if (!b || b.disabled) return undefined;
+        b.scrollIntoView({ block: 'center' });
+        const r = b.getBoundingClientRect();
+        return r.width > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : undefined;
+      })()`),
     );
+    for (const type of ['mouseMoved', 'mousePressed', 'mouseReleased'])
+      await this.target.send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: type === 'mouseMoved' ? 0 : 1 });
+  }
+  /** Types into a field for real: click it, select what is there, then insert the text (or delete the selection). */
+  async fill(part: string, value: string): Promise<void> {
+    await this.click(part);
+    await this.target.evaluate(`${this.part(part)}.select()`);
+    if (value) await this.target.send('Input.insertText', { text: value });
+    else
+      for (const type of ['keyDown', 'keyUp'])
+        await this.target.send('Input.dispatchKeyEvent', { type, key: 'Delete', code: 'Delete', windowsVirtualKeyCode: 46 });
+    const now = await this.target.evaluate<string>(`${this.part(part)}.value`);
+    if (now !== value) throw new Error(`typing into ${part} left ${JSON.stringify(now)}`);
   }
   /** Text of the panel's log, filtered to one kind through the panel's own filter control. */
   async logText(kind: string): Promise<string> {
