@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createDevBackend, createSession, type DevBackend } from '../../../src/core/index.js';
 import type { Session, SessionOptions } from '../../../src/core/types.js';
-import '../../../components/session-panel/define.js';
 import '../../../src/embed.js';
 import type { SessionPanel } from '../../../components/session-panel/session-panel.js';
 
@@ -27,10 +26,8 @@ afterEach(() => {
   localStorage.clear();
 });
 
-/** A settable clock for the session and its dev backend (fake timers drive Date.now too). */
-export function clock(): () => number {
-  return () => Date.now();
-}
+/** The clock for the session and its dev backend: Date.now, which fakeClock() also drives. */
+const clock = (): (() => number) => () => Date.now();
 
 export interface SessionSetup {
   readonly session: Session;
@@ -69,7 +66,7 @@ export async function settle(el: SessionPanel, rounds = 5): Promise<void> {
 }
 
 /** One real turn of the event loop, also under fake timers (setImmediate is left real by fakeClock()). */
-export function macrotask(): Promise<void> {
+function macrotask(): Promise<void> {
   return new Promise<void>((r) => setImmediate(r));
 }
 
