@@ -85,6 +85,7 @@ describe('properties and binding', () => {
     session.dispose();
     await settle(el);
     expect(h.rootText(), 'back to looking once it is gone').toContain('Looking for a session…');
+    expect(events.seen.map((e) => (e as Event & { sessionId: string | null }).sessionId), 'unbound').toEqual([session.id, null]);
   });
 
   it('offers a picker when the page has several sessions', async () => {
