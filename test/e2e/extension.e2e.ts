@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
@@ -42,6 +42,10 @@ test('the build has the load-unpacked folder: manifest at its root, the panel pa
   expect(manifest.manifest_version).toBe(3);
   expect(existsSync(`dist/extension/${manifest.devtools_page}`)).toBe(true);
   expect(existsSync(`dist/extension/${PANEL_PATH}`), 'panel.html is only named from JS; it must still be built').toBe(true);
+  const js = readdirSync('dist/extension', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  for (const f of js) expect(readFileSync(`dist/extension/${f}`, 'utf8'), `${f}: no eval`).not.toMatch(/\beval\s*\(|new Function\s*\(/);
+  const mainWorld = readFileSync('dist/extension/src/extension/page/page.iife.js', 'utf8');
+  expect(mainWorld, 'the MAIN-world script uses no extension API and no polyfill').not.toMatch(/chrome\.|browser\.runtime|webextension/);
 });
 
 describe('real DevTools window, Session panel', () => {
