@@ -301,9 +301,14 @@ class CustomerSession implements Session {
     if (!this.#dueForAutoRefresh(token)) return token;
     try {
       return await this.#track('autoRefresh', () => this.#refresh(), describeRecord);
-    } catch {
-      // Reported by the autoRefresh operation; the current token is still good for a while.
+    } catch (error) {
+      // Reported by the autoRefresh operation. An anonymous token the backend refuses outright (not issued by it,
+      // revoked) is worthless however long it has left: get a new one for the same UUID, as at expiry.
       const current = this.#state.token;
+      if (current?.rlm === 'anonymous_client' && error instanceof SessionError && error.kind === 'unauthorized') {
+        return this.#acquireAnonymous();
+      }
+      // Otherwise the current token is still good for a while.
       if (current && !this.#isExpired(current)) return current;
       if (current?.rlm === 'client') throw new SessionError('session-expired', 'The session has expired');
       return this.#acquireAnonymous();

@@ -134,6 +134,28 @@ describe('retrieveToken', () => {
     expect(backend.calls.refresh, 'fresh token: nothing to do').toBe(2);
   });
 
+  it('replaces an anonymous token the backend refuses (3200) with a new one for the same UUID', async () => {
+    const { session, backend, clock } = await readySession({ refreshWindowSeconds: 600 });
+    const uuid = session.getUUID();
+    const refused = session.snapshot().token!.tokenString;
+    clock.advance(HOUR - 5 * MINUTE);
+    backend.faults.failNext('refresh', { kind: 'unauthorized', message: 'not issued by this server' });
+    const token = await session.retrieveToken();
+    expect(token.tokenString).not.toBe(refused);
+    expect(claimsOf(token.tokenString).sub).toBe(uuid);
+    expect([backend.calls.refresh, backend.calls.anonymous]).toEqual([1, 2]);
+  });
+
+  it('keeps a customer token when its refresh fails but it is still valid', async () => {
+    const { session, backend, clock } = await readySession({ refreshWindowSeconds: 600 });
+    await session.signIn('zoe', 'pw');
+    const kept = session.snapshot().token!.tokenString;
+    clock.advance(HOUR - 5 * MINUTE);
+    backend.faults.failNext('refresh', { kind: 'unauthorized', message: 'nope' });
+    expect((await session.retrieveToken()).tokenString).toBe(kept);
+    expect(session.isSignedIn()).toBe(true);
+  });
+
   it('does not refresh automatically when autoRefresh is off', async () => {
     const { session, backend, clock } = await readySession({ autoRefresh: false });
     clock.advance(HOUR - MINUTE);
