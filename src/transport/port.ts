@@ -71,6 +71,7 @@ interface Frame {
 }
 
 const DEFAULT_BACKOFF = [0, 50, 100, 200, 400, 800, 1600, 3000] as const;
+const RECONNECTED = 'Reconnected to the extension service worker after it stopped';
 
 function randomId(): string {
   return globalThis.crypto.randomUUID().replace(/-/g, '');
@@ -192,11 +193,13 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
           clearTimeout(sweepTimer);
           sweepTimer = setTimeout(() => {
             for (const [id, frame] of [...frames]) if (!frame.confirmed) removeFrame(id);
+            // No history came back in time (no session on the page): a late line would only confuse.
+            if (announcement === RECONNECTED) announcement = null;
           }, frameGraceMs);
         }
         if (restart) {
           // Said once the page's history is replayed (the replay would otherwise wipe the line from the log).
-          announcement = 'Reconnected to the extension service worker after it stopped';
+          announcement = RECONNECTED;
           setLink('connected');
         } else setLink('connected', 'Connected to the inspected page');
         for (const p of pending.values()) send(p.message);

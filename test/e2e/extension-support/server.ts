@@ -60,6 +60,7 @@ export async function startTestSite(): Promise<TestSite> {
       res.end(body);
     };
     if (url.pathname === '/core.js') return send('text/javascript', core);
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/session-panel.js') {
       try {
         return send('text/javascript', readFileSync(embedPath));
