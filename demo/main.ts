@@ -18,6 +18,7 @@ const session = createSession({
   ...(auth ? { backend: createHttpBackend({ baseUrl: auth, apiKey: params.get('apiKey') ?? 'demo-api-key' }) } : {}),
 });
 const Client = createClientModule(session);
+if (auth) document.getElementById('backend-note')!.textContent = `the HTTP auth server at ${auth} (see the Network panel)`;
 window.Synerise = { Client };
 
 const output = document.getElementById('output')!;
