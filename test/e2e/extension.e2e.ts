@@ -155,11 +155,23 @@ describe('panel page in an ordinary tab', () => {
     await page.close();
   });
 
-  test('a page without a session: "looking for a session" with tips', async () => {
+  test('a page without a session: "looking for a session" with tips; a later session and a navigation are followed', async () => {
     const { page, tabId } = await openTestTab(b, `${site.origin}/?sessions=0`);
     const panel = await openPanelTab(tabId);
     await expect.poll(() => panel.getByText(/Looking for a session/).count()).toBe(1);
     expect(await panel.getByText('createSession()').first().isVisible(), 'setup tips are shown').toBe(true);
+
+    // A session created later on the same page is found without any reload.
+    const late = await page.evaluate(
+      `import('/core.js').then((m) => { window.__late = m.createSession({ storage: 'memory', namespace: 'late' }); return window.__late.getUUID(); })`,
+    );
+    await expect.poll(() => uuidOf(panel)).toBe(late);
+
+    // Navigating the tab to another page: the panel follows to the new document's session.
+    await page.goto(`${site.origin}/?ns=navigated`);
+    await page.waitForSelector('body[data-ready=yes]');
+    await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
+    expect(await panel.locator('session-panel').getByText('navigated').first().isVisible(), 'the new namespace is shown').toBe(true);
     await panel.close();
     await page.close();
   });
