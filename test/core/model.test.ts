@@ -36,6 +36,7 @@ const T0 = 1_800_000_000_123; // deliberately not on a whole second
 const UUID_LOWER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NS = 'model';
 const TTL_S = 600; // 10 min tokens; default window 1800 s → margin capped at 300 s
+const WINDOW_MS = 1800 * 1000;
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -102,7 +103,8 @@ function checkCoherence(session: Session, storage: MapStorage, clock: Clock, ans
     }
     // Never reported valid at or after its expiry (the session's own expiresAt)...
     const expired = clock.now >= token.expiresAt;
-    expect(snap.tokenStatus === 'expired').toBe(expired);
+    const margin = Math.max(0, Math.min(WINDOW_MS, (token.expiresAt - token.receivedAt) / 2));
+    expect(snap.tokenStatus).toBe(expired ? 'expired' : token.expiresAt - clock.now <= margin ? 'expiring' : 'valid');
     expect(session.isSignedIn()).toBe(token.rlm === 'client' && !expired);
     // ...nor a second or more past the `exp` claim. (expiresAt = receivedAt + (exp − iat) may run up to 999 ms past
     // `exp` because `iat` is whole seconds; see the report for the strict version.)
@@ -114,6 +116,7 @@ function checkCoherence(session: Session, storage: MapStorage, clock: Clock, ans
       }
     }
     expect(token.exp).toBe(Number(claims.exp) * 1000);
+    expect(snap.refreshMarginMs).toBe(Math.max(0, Math.min(WINDOW_MS, (token.expiresAt - token.receivedAt) / 2)));
   }
   // Nothing under way once every call has settled.
   expect(snap.pending).toEqual([]);
@@ -147,8 +150,12 @@ class CountingBackend implements AuthBackend {
   refreshInFlight = 0;
   maxRefreshInFlight = 0;
   readonly inFlightByToken = new Map<string, number>();
-  /** Session-clock time of the last refresh request since the last identity reset, and violations seen. */
-  lastRefreshAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The documented floor, observed from outside: no automatic refresh before `autoNotBefore` (1 s after any refresh
+   * started; after k consecutive failures, min(1 s × 2^k, 60 s) after the failure). Identity resets clear it.
+   */
+  autoNotBefore = Number.NEGATIVE_INFINITY;
+  consecutiveFailures = 0;
   readonly violations: string[] = [];
   session: Session | undefined;
 
@@ -179,18 +186,26 @@ class CountingBackend implements AuthBackend {
     this.calls.refresh++;
     const now = this.clock.now;
     const pending = this.session?.snapshot().pending ?? [];
-    if (pending.includes('autoRefresh') && !pending.includes('refreshToken')) saw('automatic refresh');
-    if (pending.includes('autoRefresh') && !pending.includes('refreshToken') && now - this.lastRefreshAt < 1000) {
-      this.violations.push(`automatic refresh at ${now}, only ${now - this.lastRefreshAt} ms after the previous refresh`);
+    if (pending.includes('autoRefresh') && !pending.includes('refreshToken')) {
+      saw(this.consecutiveFailures > 0 ? 'automatic refresh after a failure' : 'automatic refresh');
+      if (now < this.autoNotBefore) {
+        this.violations.push(`automatic refresh at ${now}, ${this.autoNotBefore - now} ms before it was allowed (${this.consecutiveFailures} failures)`);
+      }
     }
-    this.lastRefreshAt = now;
+    this.autoNotBefore = now + 1000;
     this.refreshInFlight++;
     this.maxRefreshInFlight = Math.max(this.maxRefreshInFlight, this.refreshInFlight);
     const perToken = (this.inFlightByToken.get(req.token) ?? 0) + 1;
     this.inFlightByToken.set(req.token, perToken);
     if (perToken > 1) this.violations.push(`${perToken} refreshes of one token in flight`);
     try {
-      return await this.dev.refresh(req);
+      const token = await this.dev.refresh(req);
+      this.consecutiveFailures = 0;
+      return token;
+    } catch (error) {
+      this.consecutiveFailures++;
+      this.autoNotBefore = this.clock.now + Math.min(1000 * 2 ** this.consecutiveFailures, 60_000);
+      throw error;
     } finally {
       this.refreshInFlight--;
       this.inFlightByToken.set(req.token, (this.inFlightByToken.get(req.token) ?? 1) - 1);
@@ -229,7 +244,8 @@ function afterCommand(m: Model, r: Real): void {
 
 /** Identity resets also reset the session's one-refresh-per-second floor. */
 function identityReset(r: Real): void {
-  r.backend.lastRefreshAt = Number.NEGATIVE_INFINITY;
+  r.backend.autoNotBefore = Number.NEGATIVE_INFINITY;
+  r.backend.consecutiveFailures = 0;
 }
 
 class GetUUID implements Cmd {
@@ -247,7 +263,18 @@ class RetrieveToken implements Cmd {
     const before = r.session.snapshot();
     const expiredNextWasPending = r.backend.faults.state().expiredNext;
     const clientExpired = before.token?.rlm === 'client' && r.clock.now >= before.token.expiresAt;
+    const refreshCalls = r.backend.calls.refresh;
+    const allowed = r.clock.now >= r.backend.autoNotBefore;
     const result = await settle(r.session.retrieveToken());
+    // Automatic refresh, recomputed independently: margin = min(window, lifetime / 2); due inside the margin, and
+    // then always refreshed unless the floor or the backoff forbids it. Outside the margin: no backend call at all.
+    const t = before.token;
+    if (t && r.clock.now < t.expiresAt) {
+      const margin = Math.max(0, Math.min(WINDOW_MS, (t.expiresAt - t.receivedAt) / 2));
+      const due = t.expiresAt - r.clock.now <= margin;
+      expect(r.backend.calls.refresh - refreshCalls, due ? (allowed ? 'due: refreshed' : 'due but held back') : 'not due').toBe(due && allowed ? 1 : 0);
+      if (!due) expect(result).toMatchObject({ ok: true, value: { tokenString: t.tokenString } });
+    }
     saw(result.ok ? 'retrieve ok' : 'retrieve failed');
     if (clientExpired) {
       saw('retrieve with expired client token');
@@ -461,6 +488,64 @@ class ExpireToken implements Cmd {
   toString = (): string => 'debug.expireToken()';
 }
 
+/** Small clock steps with a retrieveToken() after each: where the refresh floor and the backoff show. */
+class RetrieveSeries implements Cmd {
+  constructor(readonly steps: readonly number[]) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    for (const step of this.steps) {
+      r.clock.now += step;
+      await new RetrieveToken().run(m, r);
+    }
+  }
+  toString = (): string => `retrieveToken() after each of ${JSON.stringify(this.steps)} ms`;
+}
+
+/** Moves the clock into the current token's refresh margin, makes the next refresh fail, then retrieves in steps. */
+class FailingAutoRefresh implements Cmd {
+  constructor(
+    readonly kind: SessionErrorKind,
+    readonly steps: readonly number[],
+  ) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const token = r.session.snapshot().token;
+    if (token && r.clock.now < token.expiresAt - r.session.snapshot().refreshMarginMs) {
+      r.clock.now = token.expiresAt - Math.floor(r.session.snapshot().refreshMarginMs / 2);
+    }
+    r.backend.faults.failNext('refresh', { kind: this.kind });
+    await new RetrieveSeries(this.steps).run(m, r);
+  }
+  toString = (): string => `failing automatic refresh (${this.kind}), then retrieveToken() after each of ${JSON.stringify(this.steps)} ms`;
+}
+
+/** The backend goes offline while the token is due: automatic refreshes back off 2 s, 4 s, 8 s, ... capped at 60 s. */
+class OfflineStorm implements Cmd {
+  constructor(readonly attempts: number) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const token = r.session.snapshot().token;
+    if (token && r.clock.now < token.expiresAt) {
+      const margin = r.session.snapshot().refreshMarginMs;
+      r.clock.now = Math.max(r.clock.now, token.expiresAt - margin + 1);
+      r.backend.faults.setOffline(true);
+      try {
+        for (let i = 0; i < this.attempts; i++) {
+          // Exactly when the next automatic refresh is allowed (or now, if already allowed).
+          r.clock.now = Math.max(r.clock.now, r.backend.autoNotBefore);
+          if (r.clock.now >= token.expiresAt) break;
+          if (r.backend.consecutiveFailures >= 6) saw('backoff at its cap');
+          await new RetrieveToken().run(m, r);
+        }
+      } finally {
+        r.backend.faults.setOffline(false);
+      }
+    }
+    afterCommand(m, r);
+  }
+  toString = (): string => `offline storm of ${this.attempts} automatic refreshes`;
+}
+
 type Fault =
   | { readonly type: 'failNext'; readonly call: BackendCall; readonly kind: SessionErrorKind }
   | { readonly type: 'offline'; readonly offline: boolean }
@@ -543,7 +628,13 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   jumpArb.map((ms) => new ClockJump(ms)),
   fc.constant(new ExpireToken()),
   faultArb.map((f) => new InjectFault(f)),
+  fc.constant(new InjectFault({ type: 'failNext', call: 'refresh', kind: 'network' })),
   fc.integer({ min: 2, max: 12 }).map((n) => new Burst(n)),
+  fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 2, maxLength: 8 }).map((steps) => new RetrieveSeries(steps)),
+  fc
+    .tuple(fc.constantFrom<SessionErrorKind>('network', 'backend', 'timeout'), fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 2, maxLength: 8 }))
+    .map(([kind, steps]) => new FailingAutoRefresh(kind, steps)),
+  fc.integer({ min: 1, max: 9 }).map((n) => new OfflineStorm(n)),
 ];
 
 async function setupReal(deviceId: string | undefined): Promise<{ model: Model; real: Real }> {
@@ -607,6 +698,8 @@ describe('model-based: random operation sequences against the dev backend (fc.as
       'sign-out while signed out',
       'burst refreshed',
       'automatic refresh',
+      'automatic refresh after a failure',
+      'backoff at its cap',
     ]) {
       expect(tally.get(situation) ?? 0, situation).toBeGreaterThan(0);
     }
