@@ -28,7 +28,8 @@ import type { SessionSummary } from '../transport/types.js';
  */
 
 export interface PageAgentOptions {
-  readonly hook: SessionHook;
+  /** The page hook, or how to get it: called on the first attach or command only, so a page nobody inspects is untouched. */
+  readonly hook: SessionHook | (() => SessionHook);
   readonly post: (message: PageMessage) => void;
   readonly minIntervalMs?: number;
   readonly now?: () => number;
@@ -52,7 +53,8 @@ interface Watched {
 }
 
 export function createPageAgent(options: PageAgentOptions): PageAgent {
-  const { hook } = options;
+  let resolved: SessionHook | null = null;
+  const hookOf = (): SessionHook => (resolved ??= typeof options.hook === 'function' ? options.hook() : options.hook);
   const minInterval = options.minIntervalMs ?? 16;
   const now = options.now ?? (() => performance.now());
   const dropped = new DropCounter();
@@ -189,6 +191,7 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
   const attach = (): void => {
     const first = !attached;
     attached = true;
+    const hook = hookOf();
     if (first) unhook = hook.subscribe((list) => sync(list, true));
     sync(hook.list(), false);
     // A (re)attaching panel gets the whole picture: list, then each session's state and log so far.
@@ -213,7 +216,7 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
   };
 
   const run = async (body: CommandBody): Promise<void> => {
-    const session = hook.get(body.sessionId);
+    const session = hookOf().get(body.sessionId);
     const result: WireResult = session
       ? ((await executeCommand(session, body.command, body.args)) as WireResult)
       : { ok: false, error: LINK_ERRORS.unknownSession(body.sessionId) };

@@ -1,8 +1,9 @@
 /**
  * MAIN-world content script (the page's own JavaScript world), in every frame at document_start, before the page's
- * scripts. Self-contained IIFE: no extension API exists here. Owns the page side: it makes sure the page hook
- * (globalThis.__SESSION_PANEL__, spec §4) exists so the page's sessions register on it, and, only while a panel is
- * attached, streams their state to the bridge and runs the panel's commands in the page's own core.
+ * scripts. Self-contained IIFE: no extension API exists here. Owns the page side: only while a panel is attached,
+ * it reads the page hook (globalThis.__SESSION_PANEL__, spec §4; created then if the page has none yet, so sessions
+ * made later register on it), streams the sessions' state to the bridge and runs the panel's commands in the page's
+ * own core. Until then it only listens.
  */
 import { getSessionHook } from '../../core/hook.js';
 import { BRIDGE_SOURCE, makePageMessage } from '../../protocol/messages.js';
@@ -16,7 +17,8 @@ import { createPageAgent } from '../page-agent.js';
 
   const targetOrigin = location.origin === 'null' ? '*' : location.origin;
   const post = (message: unknown): void => window.postMessage(message, targetOrigin);
-  const agent = createPageAgent({ hook: getSessionHook(window), post });
+  // The hook is created (if the page has none yet) only when a panel attaches; later sessions then register on it.
+  const agent = createPageAgent({ hook: () => getSessionHook(window), post });
 
   window.addEventListener('message', (event) => {
     if (event.source !== window) return;

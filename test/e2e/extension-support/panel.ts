@@ -59,18 +59,28 @@ export class RemotePanel {
    * (the iframe target accepts Input events), so the browser does hit-testing, focus and the trusted click.
    */
   async click(part: string): Promise<void> {
-    const at = await until(`${part} enabled`, () =>
-      this.target.evaluate<{ x: number; y: number } | undefined>(`(() => {
+    // Wait until the control is enabled, its position is stable across two frames (no re-render moving it) and it
+    // is what is hit at its centre; only then send the mouse events there.
+    const at = await until(`${part} clickable`, () =>
+      this.target.evaluate<{ x: number; y: number } | undefined>(`(async () => {
         const b = ${this.part(part)};
         if (!b || b.disabled) return undefined;
         b.scrollIntoView({ block: 'center' });
-        const r = b.getBoundingClientRect();
-        return r.width > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : undefined;
+        const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+        await frame();
+        const r1 = b.getBoundingClientRect();
+        await frame();
+        const r2 = b.getBoundingClientRect();
+        if (r1.width === 0 || r1.x !== r2.x || r1.y !== r2.y) return undefined;
+        const x = r2.x + r2.width / 2, y = r2.y + r2.height / 2;
+        const hit = document.querySelector('session-panel').shadowRoot.elementFromPoint(x, y);
+        return hit && (hit === b || b.contains(hit)) ? { x, y } : undefined;
       })()`),
     );
     for (const type of ['mouseMoved', 'mousePressed', 'mouseReleased'])
       await this.target.send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: type === 'mouseMoved' ? 0 : 1 });
   }
+
   /** Types into a field for real: click it, select what is there, then insert the text (or delete the selection). */
   async fill(part: string, value: string): Promise<void> {
     await this.click(part);
