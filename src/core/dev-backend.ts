@@ -1,13 +1,12 @@
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
-import { ERROR_CODES, SessionError, isSessionErrorKind } from './errors.js';
+import { SessionError } from './errors.js';
+import { createFaultSwitches } from './faults.js';
 import type {
   AuthBackend,
   BackendCall,
   BackendInfo,
   BackendRequestInfo,
-  ErrorInfo,
   FaultControls,
-  FaultState,
   Realm,
   SignOutMode,
   TokenOrigin,
@@ -54,40 +53,15 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   let keys: Promise<{ publicKey: CryptoKey; privateKey: CryptoKey }> | undefined;
   const keyPair = () => (keys ??= generateKeyPair('ES256', { extractable: true }));
 
-  let offline = false;
-  let expiredNext = false;
-  const failNext: Partial<Record<BackendCall, ErrorInfo>> = {};
+  const faults = createFaultSwitches(['anonymous', 'refresh', 'signIn', 'signOut']);
   const calls: Record<BackendCall, number> = { anonymous: 0, refresh: 0, signIn: 0, signOut: 0 };
   let lastRequest: BackendRequestInfo | undefined;
-
-  const faults: FaultControls = {
-    state: (): FaultState => ({ offline, expiredNext, failNext: { ...failNext } }),
-    failNext(call, error = {}) {
-      const kind = isSessionErrorKind(error.kind) ? error.kind : 'backend';
-      failNext[call] = {
-        kind,
-        code: error.code ?? ERROR_CODES[kind],
-        message: error.message ?? `Injected failure of the next ${call} call`,
-      };
-    },
-    setOffline(value) {
-      offline = value;
-    },
-    issueExpiredNext() {
-      expiredNext = true;
-    },
-    clear() {
-      offline = false;
-      expiredNext = false;
-      for (const key of Object.keys(failNext) as BackendCall[]) delete failNext[key];
-    },
-  };
 
   async function issue(claims: { sub: string; rlm: Realm; origin: TokenOrigin; clientId?: string; customId?: string; deviceId?: string }): Promise<string> {
     const { privateKey } = await keyPair();
     const iat = Math.floor(now() / 1000);
-    const exp = expiredNext ? iat : iat + ttl;
-    expiredNext = false;
+    const exp = faults.expiredNext ? iat : iat + ttl;
+    faults.consumeExpired();
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
       .setIssuer(ISSUER)
@@ -119,12 +93,9 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
     let result: { ok: true; value: T } | { ok: false; error: SessionError };
     try {
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-      if (offline) throw new SessionError('network', 'The dev backend is offline (fault injection)');
-      const injected = failNext[kind];
-      if (injected) {
-        delete failNext[kind];
-        throw new SessionError(isSessionErrorKind(injected.kind) ? injected.kind : 'backend', injected.message, { code: injected.code });
-      }
+      const injected = faults.takeFailure(kind);
+      if (injected) throw injected;
+      if (faults.offline) throw new SessionError('network', 'The dev backend is offline (fault injection)');
       result = { ok: true, value: await work() };
     } catch (error) {
       result = { ok: false, error: error instanceof SessionError ? error : new SessionError('backend', String(error), { cause: error }) };

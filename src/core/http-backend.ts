@@ -1,6 +1,7 @@
-import { ERROR_CODES, SessionError, isSessionErrorKind } from './errors.js';
+import { SessionError } from './errors.js';
+import { createFaultSwitches } from './faults.js';
 import { MAX_TOKEN_LENGTH, tokenRecordFromJwt } from './jwt.js';
-import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, ErrorInfo, FaultControls, FaultState, SignOutMode } from './types.js';
+import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, FaultControls, SignOutMode } from './types.js';
 
 /**
  * An AuthBackend over HTTP, speaking the Synerise-shaped REST paths:
@@ -142,37 +143,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   let lastRequest: BackendRequestInfo | undefined;
 
   // Fault injection (see HttpBackendOptions.faultInjection).
-  let offline = false;
-  let expiredNext = false;
-  const failNext: Partial<Record<BackendCall, ErrorInfo>> = {};
-  const faults: FaultControls | undefined =
-    options.faultInjection === false
-      ? undefined
-      : {
-          state: (): FaultState => ({ offline, expiredNext, failNext: { ...failNext } }),
-          failNext(call, error = {}) {
-            if (!Object.prototype.hasOwnProperty.call(HTTP_PATHS, call)) {
-              throw new SessionError('invalid-argument', `failNext needs one of ${Object.keys(HTTP_PATHS).join(', ')}`);
-            }
-            const kind = isSessionErrorKind(error.kind) ? error.kind : 'backend';
-            failNext[call] = {
-              kind,
-              code: typeof error.code === 'number' && Number.isFinite(error.code) ? error.code : ERROR_CODES[kind],
-              message: typeof error.message === 'string' && error.message ? error.message.slice(0, MAX_MESSAGE) : `Injected failure of the next ${call} call`,
-            };
-          },
-          setOffline(value) {
-            offline = value === true;
-          },
-          issueExpiredNext() {
-            expiredNext = true;
-          },
-          clear() {
-            offline = false;
-            expiredNext = false;
-            for (const key of Object.keys(failNext) as BackendCall[]) delete failNext[key];
-          },
-        };
+  const faults = options.faultInjection === false ? undefined : createFaultSwitches(Object.keys(HTTP_PATHS) as BackendCall[]);
 
   /** An injected failure: reported like a request that was never sent, then thrown. */
   function injected(call: BackendCall, error: SessionError): never {
@@ -260,15 +231,12 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
 
   /** Runs a call with retries; resolves with the parsed JSON body or rejects with a SessionError. */
   async function run(call: BackendCall, payload: Record<string, unknown>, token?: string): Promise<unknown> {
-    const armed = failNext[call];
-    if (armed) {
-      delete failNext[call];
-      injected(call, new SessionError(isSessionErrorKind(armed.kind) ? armed.kind : 'backend', armed.message, { code: armed.code }));
-    }
-    if (offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`));
+    const armed = faults?.takeFailure(call);
+    if (armed) injected(call, armed);
+    if (faults?.offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`));
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const wantExpired = expiredNext && call !== 'signOut';
+    const wantExpired = faults?.expiredNext === true && call !== 'signOut';
     if (wantExpired) headers[FAULT_HEADER] = 'expired-token';
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(payload) };
     const callStart = monotonic();
@@ -291,7 +259,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       if (result.error) info.error = result.error.toJSON();
       report(info);
       if (!result.error) {
-        if (wantExpired) expiredNext = false;
+        if (wantExpired) faults?.consumeExpired();
         return result.body;
       }
       if (!result.retryable || n > retries) throw result.error;

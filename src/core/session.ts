@@ -100,6 +100,7 @@ class CustomerSession implements Session {
     const loadProblem = loaded.kind === 'unreadable' ? loaded.reason : null;
 
     this.#backend.onRequest = (request) => this.#emit({ type: 'request', request });
+    if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
     this.debug = {
       expireToken: () => this.#expireTokenNow(),
       faults: this.#backend.faults ?? null,
@@ -283,6 +284,7 @@ class CustomerSession implements Session {
     this.#listeners.clear();
     this.#unregister?.();
     if (this.#backend.onRequest) this.#backend.onRequest = undefined;
+    if (this.#backend.faults) this.#backend.faults.onChange = undefined;
   }
 
   // ---------------------------------------------------------------- tokens

@@ -39,6 +39,7 @@ export class SessionStore {
   #backing: StorageLike;
   #kind: StorageInfo['kind'];
   #persistent = true;
+  #degraded = false;
   #note: string | undefined;
   #backupKey: string | undefined;
   readonly #stateKey: string;
@@ -65,6 +66,7 @@ export class SessionStore {
     const info: { -readonly [K in keyof StorageInfo]: StorageInfo[K] } = {
       kind: this.#kind,
       persistent: this.#persistent && this.#kind !== 'memory',
+      degraded: this.#degraded,
     };
     if (this.#note !== undefined) info.note = this.#note;
     if (this.#backupKey !== undefined) info.backupKey = this.#backupKey;
@@ -122,6 +124,7 @@ export class SessionStore {
   /** Falls back to memory for the rest of this session's life; the state keeps working, it just is not kept. */
   #degrade(why: string): void {
     this.problems.push(why);
+    this.#degraded = true;
     this.#note = `${why}; the session keeps working in memory`;
     if (this.#persistent) {
       this.#persistent = false;

@@ -102,8 +102,10 @@ export interface BackendInfo {
 
 export interface StorageInfo {
   readonly kind: 'local' | 'memory' | 'custom';
-  /** False when the requested storage threw and the session fell back to memory. */
+  /** False for memory storage, and when the requested storage threw and the session fell back to memory. */
   readonly persistent: boolean;
+  /** True only in the second case: the storage asked for failed, so state is not being kept (see `note`). */
+  readonly degraded: boolean;
   /** Why the session is not persisting, or what was set aside on load. */
   readonly note?: string;
   /** Key of a backup of an unreadable stored value, when one was kept. */
@@ -210,6 +212,8 @@ export interface FaultControls {
   /** The next token issued (any call) is already expired. */
   issueExpiredNext(): void;
   clear(): void;
+  /** Set by the session: called after every change, so viewers hear of switches flipped from page code too. */
+  onChange?: ((state: FaultState) => void) | undefined;
 }
 
 /** A Storage-like object: localStorage, sessionStorage, or anything with these three methods. */

@@ -153,7 +153,7 @@ const parseBackendInfo: Parser<BackendInfo> = obj(
 );
 
 const parseStorageInfo: Parser<StorageInfo> = obj(
-  { kind: lit('local', 'memory', 'custom'), persistent: bool },
+  { kind: lit('local', 'memory', 'custom'), persistent: bool, degraded: bool },
   { note: str(), backupKey: str(512) },
 );
 

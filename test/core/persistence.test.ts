@@ -105,7 +105,7 @@ describe('persistence', () => {
     };
     const { session, events } = await open(throwing);
     const info = session.snapshot().storage;
-    expect(info.persistent).toBe(false);
+    expect([info.persistent, info.degraded]).toEqual([false, true]);
     expect(info.note).toContain('QuotaExceededError');
     expect(events.some((e) => e.type === 'error' && e.error.kind === 'storage')).toBe(true);
     await session.regenerateUUIDWithClientIdentifier('seed');
@@ -128,6 +128,8 @@ describe('persistence', () => {
   it("uses memory in Node when 'local' is asked for and there is no localStorage", async () => {
     const session = createSessionCore({ backend: createDevBackend(), storage: 'local', devtools: false });
     await session.ready;
-    expect(session.snapshot().storage).toMatchObject({ kind: 'memory', persistent: false });
+    expect(session.snapshot().storage).toMatchObject({ kind: 'memory', persistent: false, degraded: true });
+    const asked = createSessionCore({ backend: createDevBackend(), storage: 'memory', devtools: false });
+    expect(asked.snapshot().storage, 'memory that was asked for is not a degradation').toEqual({ kind: 'memory', persistent: false, degraded: false });
   });
 });

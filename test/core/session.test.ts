@@ -497,6 +497,24 @@ describe('events, log and lifecycle', () => {
     expect(session.snapshot().disposed).toBe(true);
   });
 
+  it('tells subscribers when fault switches change, from page code or the panel alike', async () => {
+    const { session, backend, events } = await readySession();
+    events.length = 0;
+    backend.faults.setOffline(true);
+    backend.faults.failNext('refresh');
+    backend.faults.clear();
+    expect(events.map((e) => (e.type === 'state' ? e.what : e.type))).toEqual([
+      'backend faults changed',
+      'backend faults changed',
+      'backend faults changed',
+    ]);
+    expect(session.snapshot().backend.faults).toEqual({ offline: false, expiredNext: false, failNext: {} });
+    session.dispose();
+    events.length = 0;
+    backend.faults.setOffline(true);
+    expect(events, 'a disposed session no longer listens').toEqual([]);
+  });
+
   it('expireToken makes the token expired now', async () => {
     const { session } = await readySession();
     session.debug.expireToken();
