@@ -50,7 +50,12 @@ interface Watched {
   readonly session: Session;
   readonly unsubscribe: () => void;
   events: SessionEvent[];
+  /** Events left out of the next batch because a burst overflowed it (said in a note at the batch's head). */
+  skipped: number;
 }
+
+/** After a count: the note heading a batch that a burst overflowed. */
+export const SKIPPED_NOTE = 'earlier events left out by the DevTools extension (burst); the snapshot is current';
 
 export function createPageAgent(options: PageAgentOptions): PageAgent {
   let resolved: SessionHook | null = null;
@@ -132,6 +137,10 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       if (w.events.length) {
         const events = w.events;
         w.events = [];
+        if (w.skipped > 0) {
+          events.unshift({ type: 'state', at: events[0]!.at, what: `${w.skipped} ${SKIPPED_NOTE}` });
+          w.skipped = 0;
+        }
         sendUpdate({ type: 'events', sessionId: id, events });
       }
       sendSnapshot(w);
@@ -148,9 +157,12 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
 
   const onEvent = (w: Watched, event: SessionEvent): void => {
     w.events.push(event);
-    if (w.events.length > LIMITS.eventsPerBatch) {
-      w.events.splice(0, w.events.length - LIMITS.eventsPerBatch);
-      overflowed++;
+    // One slot stays free for the note that says how many were left out.
+    const excess = w.events.length - (LIMITS.eventsPerBatch - 1);
+    if (excess > 0) {
+      w.events.splice(0, excess);
+      w.skipped += excess;
+      overflowed += excess;
     }
     if (event.type === 'uuid-changed' || event.type === 'disposed') sessionsDirty = true;
     dirty.add(w.session.id);
@@ -169,7 +181,7 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
     const fresh: Watched[] = [];
     for (const session of list) {
       if (watched.has(session.id)) continue;
-      const w: Watched = { session, unsubscribe: () => {}, events: [] };
+      const w: Watched = { session, unsubscribe: () => {}, events: [], skipped: 0 };
       try {
         (w as { unsubscribe: () => void }).unsubscribe = session.subscribe((event) => onEvent(w, event));
       } catch {
@@ -199,6 +211,7 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
     sendSessions();
     for (const w of watched.values()) {
       w.events = [];
+      w.skipped = 0;
       sendSnapshot(w);
       sendLog(w);
     }

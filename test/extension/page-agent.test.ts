@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { getSessionHook } from '../../src/core/hook.js';
 import { createSession } from '../../src/core/index.js';
 import type { Session } from '../../src/core/types.js';
-import { createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
+import { SKIPPED_NOTE, createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
 import { LIMITS, makeBridgeMessage, parsePageMessage, type PageMessage } from '../../src/protocol/messages.js';
 import { eventually } from './harness.js';
 
@@ -62,6 +62,19 @@ describe('page agent (MAIN world) with real sessions', () => {
     expect(agent.flushes(), 'coalesced, not one flush per event').toBeLessThanOrEqual(3);
     for (const b of batches) expect(b.type === 'events' && b.events.length).toBeLessThanOrEqual(LIMITS.eventsPerBatch);
     expect(agent.eventsOverflowed(), 'overflow counted').toBeGreaterThan(0);
+    // Every event is accounted for: delivered, or counted in the note heading its batch.
+    let delivered = 0;
+    let noted = 0;
+    for (const b of batches) {
+      if (b.type !== 'events') continue;
+      const head = b.events[0];
+      if (head?.type === 'state' && head.what.endsWith(SKIPPED_NOTE)) {
+        noted += Number(head.what.split(' ')[0]);
+        delivered += b.events.length - 1;
+      } else delivered += b.events.length;
+    }
+    expect(noted, 'the note counts what was left out').toBe(agent.eventsOverflowed());
+    expect(delivered + noted, 'nothing vanishes silently').toBe(emitted);
     const snaps = updates(posted).filter((u) => u.type === 'snapshot');
     expect(snaps.at(-1), 'ends on the final state').toEqual({ type: 'snapshot', sessionId: s.id, snapshot: expect.objectContaining({ token: s.snapshot().token }) });
   });
