@@ -14,7 +14,8 @@ declare global {
 const params = new URLSearchParams(location.search);
 const auth = params.get('auth');
 const session = createSession({
-  namespace: 'demo-shop',
+  // Each backend signs with its own key, so a token stored by one is refused by the other: keep them apart.
+  namespace: auth ? 'demo-shop-http' : 'demo-shop',
   ...(auth ? { backend: createHttpBackend({ baseUrl: auth, apiKey: params.get('apiKey') ?? 'demo-api-key' }) } : {}),
 });
 const Client = createClientModule(session);
