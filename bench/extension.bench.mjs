@@ -1,6 +1,6 @@
-// Extension benchmark (npm run bench, after the build). Real Chromium, built dist/extension, the panel page over
-// the real port/worker/bridge path (opened in a tab: the same page DevTools embeds), beside the embedded element
-// (dist/session-panel.js) on the same page when that build exists.
+// Extension benchmark (npm run bench, after the build). Real Chromium, built dist/extension: the Session tab in the
+// page's real DevTools window and the same panel page opened in a tab (both over page → bridge → worker → panel),
+// beside the embedded element (dist/session-panel.js) on the same page when that build exists.
 //  1. Round trip: a session change in the page (seeded regenerate: the UUID changes at once) → the new UUID in the
 //     panel's DOM, median and p95 over 200 changes; the same for the embedded element. Both ends are timed with
 //     performance.timeOrigin + now() in their own processes (same machine clock).
@@ -12,6 +12,35 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
+
+/** A child target (the DevTools window, the panel iframe in it) over the browser CDP session, flatten:false. */
+async function attachChild(cdp, targetId) {
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
+  let next = 1;
+  const waiting = new Map();
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message);
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error.message));
+    else w.resolve(m.result);
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  const evaluate = async (expression) => {
+    const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+    if (r.exceptionDetails) throw new Error(r.exceptionDetails.text);
+    return r.result.value;
+  };
+  return { send, evaluate };
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const CHANGES = 200;
 const BURST_EVENTS = 10_000;
@@ -94,7 +123,49 @@ try {
     }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
   });
 
+  // The real DevTools window too: open it for the page, show the Session tab, observe the panel iframe.
+  const cdp = await context.browser().newBrowserCDPSession();
+  const pageCdp = await context.newCDPSession(page);
+  const { targetInfo } = await pageCdp.send('Target.getTargetInfo');
+  await cdp.send('Target.openDevTools', { targetId: targetInfo.targetId });
+  const targets = async () => (await cdp.send('Target.getTargets')).targetInfos;
+  let devtools;
+  for (let i = 0; i < 200 && !devtools; i++) {
+    devtools = (await targets()).find((t) => t.type === 'page' && t.url.startsWith('devtools://'));
+    if (!devtools) await sleep(50);
+  }
+  const dt = await attachChild(cdp, devtools.targetId);
+  const panelUrl = `chrome-extension://${extId}/src/extension/panel.html`;
+  let dtPanelTarget;
+  for (let i = 0; i < 200 && !dtPanelTarget; i++) {
+    await dt.evaluate(`(() => { try { DevToolsAPI.showPanel('chrome-extension://${extId}Session'); } catch {} })()`).catch(() => {});
+    dtPanelTarget = (await targets()).find((t) => t.url.startsWith(panelUrl) && t.parentId === devtools.targetId);
+    if (!dtPanelTarget) await sleep(50);
+  }
+  const dtPanel = await attachChild(cdp, dtPanelTarget.targetId);
+  for (let i = 0; i < 200; i++) {
+    const ok = await dtPanel.evaluate(`!!document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="uuid"]')?.textContent.includes(${JSON.stringify(uuid0)})`);
+    if (ok) break;
+    await sleep(50);
+  }
+  await dtPanel.evaluate(`(() => {
+    const el = document.querySelector('session-panel');
+    window.__seen = new Map();
+    new MutationObserver(() => {
+      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
+      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
+    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
+  })()`);
+  const seenInDevtools = async (uuid) => {
+    for (;;) {
+      const t = await dtPanel.evaluate(`window.__seen.get(${JSON.stringify(uuid)}) ?? null`);
+      if (t !== null) return t;
+      await sleep(5);
+    }
+  };
+
   // 1. Round trip, one change at a time.
+  const devtoolsMs = [];
   const panelMs = [];
   const embedMs = [];
   for (let i = 0; i < CHANGES; i++) {
@@ -107,6 +178,7 @@ try {
     }, `bench-${i}`);
     const t1 = await (await panel.waitForFunction((u) => window.__seen.get(u), uuid)).jsonValue();
     panelMs.push(t1 - t0);
+    devtoolsMs.push((await seenInDevtools(uuid)) - t0);
     if (hasEmbed) {
       const te = await (await page.waitForFunction((u) => window.__embedSeen.get(u), uuid)).jsonValue();
       embedMs.push(te - t0);
@@ -119,7 +191,8 @@ try {
   };
   console.log(`round trip, page change → DOM, ${CHANGES} changes (ms)`);
   console.table({
-    'DevTools panel (port → worker → bridge)': stat(panelMs),
+    'Session tab in the real DevTools window': stat(devtoolsMs),
+    'panel page in a tab (same page, same path)': stat(panelMs),
     ...(hasEmbed ? { 'embedded element (direct)': stat(embedMs) } : {}),
   });
   if (!hasEmbed) console.log('(dist/session-panel.js not built: embedded element column skipped)');
