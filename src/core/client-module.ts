@@ -31,8 +31,14 @@ export function createClientModule(session: Session): ClientModule {
   if (typeof session !== 'object' || session === null || typeof session.getUUID !== 'function') {
     throw new SessionError('invalid-argument', 'createClientModule expects a session from createSession()');
   }
-  const deliver = <T>(promise: Promise<T>, onSuccess?: OnSuccess<T>, onError?: OnError): void => {
-    promise.then(
+  const deliver = <T>(start: () => Promise<T>, onSuccess?: OnSuccess<T>, onError?: OnError): void => {
+    // Checked before anything starts: a wrong callback is the caller's bug, said at once rather than later.
+    for (const [name, fn] of [['onSuccess', onSuccess], ['onError', onError]] as const) {
+      if (fn !== undefined && fn !== null && typeof fn !== 'function') {
+        throw new SessionError('invalid-argument', `${name} must be a function`);
+      }
+    }
+    start().then(
       (value) => callSafely(() => onSuccess?.(value)),
       (error: unknown) => callSafely(() => onError?.(toSessionError(error) as ClientModuleError)),
     );
@@ -41,8 +47,8 @@ export function createClientModule(session: Session): ClientModule {
     promise.catch(() => undefined); // reported through the session's events and log
   };
   return {
-    refreshToken: (onSuccess, onError) => deliver(session.refreshToken(), onSuccess, onError),
-    retrieveToken: (onSuccess, onError) => deliver(session.retrieveToken(), onSuccess, onError),
+    refreshToken: (onSuccess, onError) => deliver(() => session.refreshToken(), onSuccess, onError),
+    retrieveToken: (onSuccess, onError) => deliver(() => session.retrieveToken(), onSuccess, onError),
     getUUID: () => session.getUUID(),
     regenerateUUID: () => ignore(session.regenerateUUID()),
     regenerateUUIDWithClientIdentifier: (clientIdentifier) =>

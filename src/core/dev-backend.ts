@@ -40,6 +40,15 @@ export interface DevBackend extends AuthBackend {
 const ISSUER = 'session-panel-dev-backend';
 
 export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new SessionError('invalid-argument', 'createDevBackend: options must be an object');
+  }
+  if (options.users !== undefined) {
+    const u = options.users as unknown;
+    if (typeof u !== 'object' || u === null || Array.isArray(u) || Object.values(u).some((p) => typeof p !== 'string')) {
+      throw new SessionError('invalid-argument', 'createDevBackend: users must map each login to a password string');
+    }
+  }
   const ttl = options.tokenTtlSeconds ?? 3600;
   if (!Number.isFinite(ttl) || ttl <= 0) throw new SessionError('invalid-argument', 'tokenTtlSeconds must be a positive number');
   const latency = options.latencyMs ?? 0;

@@ -40,8 +40,9 @@ export class SessionError extends Error {
 
   constructor(kind: SessionErrorKind, message: string, options: SessionErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.kind = kind;
-    this.code = options.code ?? ERROR_CODES[kind];
+    // Untyped callers can pass any string: an unknown kind becomes `backend` rather than a code-less error.
+    this.kind = isSessionErrorKind(kind) ? kind : 'backend';
+    this.code = options.code ?? ERROR_CODES[this.kind];
     if (options.status !== undefined) this.status = options.status;
   }
 

@@ -1,3 +1,4 @@
+import { SessionError } from './errors.js';
 import type { Session } from './types.js';
 
 /**
@@ -25,6 +26,7 @@ type HookGlobal = { [HOOK_KEY]?: unknown };
 
 /** The page's hook, created on first use. Another copy's compatible hook is reused as is. */
 export function getSessionHook(scope: object = globalThis): SessionHook {
+  requireScope(scope);
   const holder = scope as HookGlobal;
   const existing = holder[HOOK_KEY];
   if (isSessionHook(existing)) return existing;
@@ -39,6 +41,7 @@ export function getSessionHook(scope: object = globalThis): SessionHook {
 
 /** The hook if the page has one, without creating it (for viewers that only look). */
 export function findSessionHook(scope: object = globalThis): SessionHook | undefined {
+  requireScope(scope);
   const existing = (scope as HookGlobal)[HOOK_KEY];
   return isSessionHook(existing) ? existing : undefined;
 }
@@ -53,6 +56,12 @@ export function isSessionHook(value: unknown): value is SessionHook {
     typeof v.register === 'function' &&
     typeof v.subscribe === 'function'
   );
+}
+
+function requireScope(scope: unknown): void {
+  if ((typeof scope !== 'object' && typeof scope !== 'function') || scope === null) {
+    throw new SessionError('invalid-argument', 'the page hook needs an object scope (globalThis by default)');
+  }
 }
 
 function createHook(): SessionHook {
@@ -73,6 +82,9 @@ function createHook(): SessionHook {
     list: () => [...sessions.values()],
     get: (id: string) => sessions.get(id),
     register(session: Session) {
+      if (typeof session !== 'object' || session === null || typeof session.id !== 'string') {
+        throw new SessionError('invalid-argument', 'register expects a session with a string id');
+      }
       sessions.set(session.id, session);
       notify();
       return () => {
@@ -83,6 +95,7 @@ function createHook(): SessionHook {
       };
     },
     subscribe(listener: HookListener) {
+      if (typeof listener !== 'function') throw new SessionError('invalid-argument', 'subscribe expects a function');
       listeners.add(listener);
       return () => {
         listeners.delete(listener);

@@ -3,12 +3,18 @@
  * in Node ≥ 20 and in browsers, and imports no Lit, no DOM-only globals and no `chrome`.
  */
 import { createDevBackend } from './dev-backend.js';
+import { SessionError } from './errors.js';
 import { createSessionCore } from './session.js';
 import type { Session, SessionOptions } from './types.js';
 
 /** A customer session; without a `backend` option it uses the embedded dev backend. */
 export function createSession(options: SessionOptions & { requestTimeoutMs?: number } = {}): Session {
-  return createSessionCore({ ...options, backend: options.backend ?? createDevBackend(options.now ? { now: options.now } : {}) });
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new SessionError('invalid-argument', 'createSession: options must be an object');
+  }
+  // Only a missing backend means "the dev backend"; `backend: null` is a mistake and is reported as one.
+  const backend = options.backend === undefined ? createDevBackend(typeof options.now === 'function' ? { now: options.now } : {}) : options.backend;
+  return createSessionCore({ ...options, backend });
 }
 
 export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';

@@ -41,10 +41,11 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   }
   const exp = claims.exp;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('the token has no numeric "exp" claim');
+  if (!isDateSeconds(exp)) throw invalid(`the token's "exp" (${exp}) is not a representable date`);
   const rlm = claims.rlm;
   if (!isRealm(rlm)) throw invalid(`the token's realm "rlm" is ${JSON.stringify(rlm) ?? 'missing'}`);
   const origin: TokenOrigin = isOrigin(claims.origin) ? claims.origin : rlm === 'anonymous_client' ? 'ANONYMOUS' : 'UNKNOWN';
-  const iat = typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? claims.iat * 1000 : undefined;
+  const iat = typeof claims.iat === 'number' && isDateSeconds(claims.iat) ? claims.iat * 1000 : undefined;
   const expMs = exp * 1000;
   // Judge expiry by the lifetime the token was issued with, counted from when it arrived (clock-skew safe).
   const expiresAt = iat !== undefined ? receivedAt + (expMs - iat) : expMs;
@@ -56,7 +57,13 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   if (clientId !== undefined) record.clientId = clientId;
   const customId = stringClaim(claims.customId);
   if (customId !== undefined) record.customId = customId;
+  if (typeof claims.sub === 'string') record.sub = claims.sub;
   return record;
+}
+
+/** Seconds that make a valid Date (±8.64e15 ms): anything else would break every date shown or compared later. */
+function isDateSeconds(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value * 1000) <= 8.64e15;
 }
 
 function isRealm(value: unknown): value is Realm {

@@ -190,7 +190,7 @@ class CustomerSession implements Session {
       const jwt = await this.#call('sign-in', () =>
         this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }),
       );
-      const record = this.#accept(jwt, 'client');
+      const record = this.#accept(jwt, 'client', uuid);
       this.#guard(epoch);
       const previous = this.#state.uuid;
       this.#epoch++;
@@ -334,12 +334,15 @@ class CustomerSession implements Session {
       return Promise.reject(new SessionError('session-expired', 'The token has expired and cannot be refreshed'));
     }
     const epoch = this.#epoch;
+    const uuid = this.#state.uuid;
     return this.#flight(`refresh:${epoch}:${token.tokenString}`, async () => {
       this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
       try {
         const jwt = await this.#call('refresh', () => this.#backend.refresh({ token: token.tokenString }));
-        const record = this.#accept(jwt, token.rlm);
+        const record = this.#accept(jwt, token.rlm, uuid);
         this.#guard(epoch);
+        // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
+        if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
         if (this.#state.token?.tokenString !== token.tokenString) {
           throw new SessionError('superseded', 'The token changed while the refresh was in flight; its result was discarded');
         }
@@ -361,7 +364,7 @@ class CustomerSession implements Session {
     const uuid = this.#state.uuid;
     return this.#flight(`anonymous:${epoch}`, async () => {
       const jwt = await this.#call('anonymous', () => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }));
-      const record = this.#accept(jwt, 'anonymous_client');
+      const record = this.#accept(jwt, 'anonymous_client', uuid);
       this.#guard(epoch);
       this.#commitToken(record);
       if (this.#isExpired(record)) throw new SessionError('session-expired', 'The backend issued a token that has already expired');
@@ -403,11 +406,14 @@ class CustomerSession implements Session {
     this.#emit({ type: 'token-changed', token: record });
   }
 
-  /** Decodes and checks a backend's JWT; the realm must be the one the call promises. */
-  #accept(jwt: unknown, realm: Realm): TokenRecord {
+  /** Decodes and checks a backend's JWT: the realm must be the one the call promises, the subject our UUID. */
+  #accept(jwt: unknown, realm: Realm, uuid: string): TokenRecord {
     const record = tokenRecordFromJwt(jwt, this.#now());
     if (record.rlm !== realm) {
       throw new SessionError('invalid-response', `The backend answered with a "${record.rlm}" token where "${realm}" was expected`);
+    }
+    if (record.sub !== undefined && record.sub !== uuid) {
+      throw new SessionError('invalid-response', `The backend answered with a token for ${record.sub} instead of ${uuid}`);
     }
     return record;
   }
@@ -420,7 +426,7 @@ class CustomerSession implements Session {
 
   #expireTokenNow(): void {
     const token = this.#state.token;
-    if (!token) return;
+    if (!token || this.#isExpired(token)) return; // Already expired: moving its expiry to "now" would extend it.
     const now = this.#now();
     // Move the receipt time back so that receipt + lifetime = now: the stored record stays consistent with its claims.
     const lifetime = token.expiresAt - token.receivedAt;
@@ -518,8 +524,12 @@ class CustomerSession implements Session {
 
   #emit(input: EventInput): void {
     const event = { ...input, at: this.#now() } as SessionEvent;
-    const entry = describeEvent(event);
-    if (entry) this.#log.append(entry);
+    try {
+      const entry = describeEvent(event);
+      if (entry) this.#log.append(entry);
+    } catch {
+      // A line that cannot be written must not stop the event from reaching subscribers.
+    }
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);

@@ -77,10 +77,22 @@ export class SessionStore {
   readonly problems: string[] = [];
 
   load(now: number): LoadResult {
-    const raw = this.#read(this.#stateKey);
-    if (raw === null) return { kind: 'empty' };
+    const raw: unknown = this.#read(this.#stateKey);
+    // Some Storage-likes answer undefined for a missing key.
+    if (raw === null || raw === undefined) return { kind: 'empty' };
+    if (typeof raw !== 'string') {
+      this.#note = `stored state was not a string (${typeof raw}); started fresh`;
+      return { kind: 'unreadable', reason: `stored value is a ${typeof raw}, not a string`, backupKey: null };
+    }
     const reason = describeProblem(raw, now);
-    if (typeof reason !== 'string') return { kind: 'ok', state: reason };
+    if (typeof reason !== 'string') {
+      if (reason.token?.sub !== undefined && reason.token.sub !== reason.uuid) return this.#setAside(raw, now, "the token's subject is not the stored UUID");
+      return { kind: 'ok', state: reason };
+    }
+    return this.#setAside(raw, now, reason);
+  }
+
+  #setAside(raw: string, now: number, reason: string): LoadResult {
     const backupKey = `${this.#stateKey}:unreadable:${now}`;
     const kept = this.#write(backupKey, raw);
     if (kept) this.#backupKey = backupKey;
@@ -188,8 +200,13 @@ function checkToken(value: unknown, now: number): TokenRecord | string {
   } catch (error) {
     return `the token does not decode (${messageOf(error)})`;
   }
-  for (const key of ['rlm', 'origin', 'exp', 'expiresAt', 'clientId', 'customId'] as const) {
+  // `sub` is checked against the stored UUID by the caller; the record's own copy comes from the claims.
+  for (const key of ['rlm', 'origin', 'exp', 'clientId', 'customId'] as const) {
     if (t[key] !== decoded[key]) return `the token's "${key}" does not match its claims`;
   }
-  return decoded;
+  // A stored expiry may be earlier than the claims allow (expired by hand in the panel), never later.
+  if (typeof t.expiresAt !== 'number' || !(t.expiresAt <= decoded.expiresAt)) {
+    return `the token's "expiresAt" does not match its claims`;
+  }
+  return { ...decoded, expiresAt: t.expiresAt };
 }

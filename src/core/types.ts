@@ -45,6 +45,8 @@ export interface TokenRecord {
   readonly rlm: Realm;
   readonly clientId?: string;
   readonly customId?: string;
+  /** `sub` claim: the UUID the token was issued for. */
+  readonly sub?: string;
   /** `exp` claim in ms (display only; see expiresAt). */
   readonly exp: number;
   /** `iat` claim in ms, when the token has one. */

@@ -1,15 +1,18 @@
 import { md5 } from '@noble/hashes/legacy.js';
+import { SessionError } from './errors.js';
 
 // @noble/hashes: audited, dependency-free hashing; WebCrypto has no MD5, and the seeded UUID must be
 // Java's UUID.nameUUIDFromBytes bit for bit. Only md5 is imported, so the bundle carries nothing else.
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const encoder = new TextEncoder();
 
 /** Java's `UUID.nameUUIDFromBytes(input.getBytes(UTF_8))`: an MD5 (version 3) name-based UUID. */
 export function uuidFromName(input: string): string {
-  if (typeof input !== 'string') throw new TypeError('uuidFromName expects a string');
-  const bytes = md5(encoder.encode(input));
+  if (typeof input !== 'string') throw new SessionError('invalid-argument', 'uuidFromName expects a string');
+  // Java's getBytes(UTF_8) writes '?' for a lone surrogate where TextEncoder writes U+FFFD: match Java.
+  const bytes = md5(encoder.encode(input.replace(LONE_SURROGATE, '?')));
   bytes[6] = (bytes[6]! & 0x0f) | 0x30;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   return formatUuid(bytes);

@@ -575,7 +575,7 @@ describe('operation log', () => {
   it('keeps at most log-limit rows and renders only a window of them', async () => {
     const { session } = await realSession();
     const { el, h } = await panelFor(session, { 'log-limit': '50' });
-    for (let i = 0; i < 200; i++) session.debug.expireToken();
+    for (let i = 0; i < 200; i++) session.debug.faults!.setOffline(i % 2 === 0); // each flip is one event
     await settle(el);
     expect(h.root.querySelector('[data-field="log-count"]')?.textContent, 'bounded').toBe('50 entries');
     expect(h.logRows().length, 'a window, not every row').toBeLessThan(20);

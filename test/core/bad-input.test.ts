@@ -515,7 +515,7 @@ describe('hostile JWTs from the backend → invalid-jwt (-104) or invalid-respon
 
   it('hostile JSON keys (__proto__, constructor) in a valid token do not pollute prototypes', async () => {
     const { session, backend } = await harness();
-    const raw = `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"sub":"x","iat":${T0 / 1000},"exp":${T0 / 1000 + 3600},"rlm":"anonymous_client"}`;
+    const raw = `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"sub":"${session.getUUID()}","iat":${T0 / 1000},"exp":${T0 / 1000 + 3600},"rlm":"anonymous_client"}`;
     backend.answer.refresh = () => `${part(header)}.${b64url(raw)}.${b64url('sig')}`;
     const token = await session.refreshToken();
     expect(token.rlm).toBe('anonymous_client');
@@ -527,7 +527,7 @@ describe('hostile JWTs from the backend → invalid-jwt (-104) or invalid-respon
   it('claims of odd types are ignored or normalised, never trusted blindly', async () => {
     const { session, backend } = await harness();
     backend.answer.refresh = () =>
-      fakeJwt(validClaims('anonymous_client', { origin: 'EVIL', clientId: { id: 1 }, customId: ['x'], iat: 'yesterday' }));
+      fakeJwt(validClaims('anonymous_client', { sub: session.getUUID(), origin: 'EVIL', clientId: { id: 1 }, customId: ['x'], iat: 'yesterday' }));
     const token = await session.refreshToken();
     expect(token.origin).toBe('ANONYMOUS'); // unknown origin → the realm's default
     expect(token.clientId).toBeUndefined();

@@ -69,7 +69,7 @@ describe('direct transport over one given session', () => {
     await session.ready;
     const { updates, stop } = record(createDirectTransport({ session }));
     updates.length = 0;
-    for (let i = 0; i < 1000; i++) session.debug.expireToken();
+    for (let i = 0; i < 1000; i++) session.debug.faults!.setOffline(i % 2 === 0); // each flip is one event
     await flush();
     expect(updates.filter((u) => u.type === 'snapshot'), 'one snapshot per burst').toHaveLength(1);
     const batch = updates.find((u) => u.type === 'events');
