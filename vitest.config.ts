@@ -15,7 +15,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           environment: 'node',
-          server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit-labs/virtualizer'] } },
+          server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element'] } },
         },
       },
       {
