@@ -209,7 +209,7 @@ try {
     let events = 0;
     const off = s.subscribe(() => events++);
     const t0 = performance.timeOrigin + performance.now();
-    while (events < n) s.debug.expireToken(); // token-changed + state, synchronously
+    for (let i = 0; i < n; i++) s.debug.faults.setOffline(i % 2 === 0); // one state event each, synchronously
     const done = s.regenerateUUIDWithClientIdentifier('after-the-burst');
     const uuid = s.getUUID();
     await done;

@@ -34,6 +34,12 @@ export interface BridgeDeps {
   readonly backoffMs?: readonly number[];
   /** Give up reconnecting after this many failed attempts in a row (extension reloaded or removed). */
   readonly maxAttempts?: number;
+  /**
+   * Most page messages relayed per second; more are dropped and counted, so a hostile page cannot flood the panel.
+   * The agent's coalescing stays far below it (about 60 flushes a second).
+   */
+  readonly maxPerSecond?: number;
+  readonly now?: () => number;
 }
 
 export interface WindowMessageLike {
@@ -58,6 +64,18 @@ const DEFAULT_BACKOFF = [0, 100, 250, 500, 1000, 2000, 3000] as const;
 export function createBridge(deps: BridgeDeps): Bridge {
   const backoff = deps.backoffMs && deps.backoffMs.length ? deps.backoffMs : DEFAULT_BACKOFF;
   const maxAttempts = deps.maxAttempts ?? 20;
+  const maxPerSecond = deps.maxPerSecond ?? 1000;
+  const now = deps.now ?? Date.now;
+  let windowStart = -Infinity;
+  let inWindow = 0;
+  const withinRate = (): boolean => {
+    const t = now();
+    if (t - windowStart >= 1000) {
+      windowStart = t;
+      inWindow = 0;
+    }
+    return ++inWindow <= maxPerSecond;
+  };
   const dropped = new DropCounter();
   /** Recent request ids: running, or done with the result to resend for a repeated id. */
   const seen = new Map<string, 'running' | WireResult>();
@@ -190,6 +208,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       if (source !== self) return dropped.drop('other-window');
       const msg = parsePageMessage(data);
       if (!msg) return dropped.drop('page-schema');
+      if (msg.kind !== 'ready' && !withinRate()) return dropped.drop('rate');
       switch (msg.kind) {
         case 'ready':
           if (attached) toPage(makeBridgeMessage('attach', {}));

@@ -126,7 +126,7 @@ export const parseTokenRecord: Parser<TokenRecord> = obj(
     receivedAt: num,
     expiresAt: num,
   },
-  { clientId: shortStr, customId: shortStr, iat: num },
+  { clientId: shortStr, customId: shortStr, sub: shortStr, iat: num },
 );
 
 const parseRequestInfo: Parser<BackendRequestInfo> = obj(

@@ -96,6 +96,33 @@ describe('content-script bridge', () => {
     expect(servers.length).toBe(1);
   });
 
+  test('a page flooding valid messages is cut off at the rate limit, and let through again the next second', async () => {
+    let t = 0;
+    const fromBridge: unknown[] = [];
+    const bridge = createBridge({
+      connect: (name) => {
+        const [client, server] = createPortPair(name);
+        server.onMessage.addListener((m) => fromBridge.push(m));
+        queueMicrotask(() => server.postMessage(port('attach')));
+        return client;
+      },
+      hello: async () => port('hello-reply', { connect: true }),
+      postToPage: () => {},
+      maxPerSecond: 100,
+      now: () => t,
+    });
+    await bridge.start();
+    await flush();
+    const self = {};
+    const update = makePageMessage('update', { update: { type: 'sessions', sessions: [] } });
+    for (let i = 0; i < 150; i++) bridge.onWindowMessage({ source: self, data: update }, self);
+    t = 1000;
+    for (let i = 0; i < 10; i++) bridge.onWindowMessage({ source: self, data: update }, self);
+    await flush();
+    expect(fromBridge.length).toBe(110);
+    expect(bridge.dropped.snapshot()).toEqual({ rate: 50 });
+  });
+
   test('gives up after repeated connect failures (extension reloaded or removed)', async () => {
     let tries = 0;
     const bridge = createBridge({

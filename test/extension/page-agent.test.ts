@@ -54,7 +54,8 @@ describe('page agent (MAIN world) with real sessions', () => {
     posted.length = 0;
     let emitted = 0;
     s.subscribe(() => emitted++);
-    for (let i = 0; i < 5000; i++) s.debug.expireToken(); // two events each
+    // Each flip of a fault switch is one `state` event, synchronously; the last leaves the backend online.
+    for (let i = 0; i < 10_000; i++) s.debug.faults!.setOffline(i % 2 === 0);
     expect(emitted).toBeGreaterThanOrEqual(10_000);
     await eventually(() => agent.flushes() > 0 && posted.length > 0, 'a flush');
     await new Promise((r) => setTimeout(r, 40));
@@ -76,7 +77,8 @@ describe('page agent (MAIN world) with real sessions', () => {
     expect(noted, 'the note counts what was left out').toBe(agent.eventsOverflowed());
     expect(delivered + noted, 'nothing vanishes silently').toBe(emitted);
     const snaps = updates(posted).filter((u) => u.type === 'snapshot');
-    expect(snaps.at(-1), 'ends on the final state').toEqual({ type: 'snapshot', sessionId: s.id, snapshot: expect.objectContaining({ token: s.snapshot().token }) });
+    expect(snaps.at(-1), 'ends on the final state').toEqual({ type: 'snapshot', sessionId: s.id, snapshot: expect.objectContaining({ backend: s.snapshot().backend }) });
+    expect(s.snapshot().backend.faults?.offline, 'the final state is online').toBe(false);
   });
 
   test('new and removed sessions update the list; detach stops streaming', async () => {
