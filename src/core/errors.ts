@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   'not-signed-in': 9008,
   /** The session was destroyed or replaced while the call was in flight; its result was discarded. */
   'superseded': 9009,
+  /** A viewer's request was cancelled by its caller (AbortSignal) before the session answered. */
+  'aborted': 9010,
+  /** A viewer asked for a session that is not (or no longer) on the page. */
+  'no-session': 9011,
 } as const;
 
 export type SessionErrorKind = keyof typeof ERROR_CODES;
@@ -64,6 +68,11 @@ export function toSessionError(error: unknown, fallbackKind: SessionErrorKind = 
     return new SessionError(kind, error.message, code === undefined ? { cause: error } : { code, cause: error });
   }
   return new SessionError(fallbackKind, typeof error === 'string' ? error : 'Unknown failure', { cause: error });
+}
+
+/** The plain, wire-ready form of an error of this kind, for code that reports failures without throwing. */
+export function errorInfoOf(kind: SessionErrorKind, message: string): ErrorInfo {
+  return { code: ERROR_CODES[kind], kind, message };
 }
 
 export function errorInfo(error: unknown): ErrorInfo {

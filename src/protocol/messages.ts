@@ -1,3 +1,4 @@
+import { errorInfoOf } from '../core/errors.js';
 import {
   REALMS,
   SIGN_OUT_REASONS,
@@ -414,14 +415,10 @@ export class DropCounter {
   }
 }
 
-/** Errors the link itself produces (not the session's). Codes match the core's `timeout`/`network` kinds. */
+/** Errors the link itself produces (not the session's), with the core's kinds and codes. */
 export const LINK_ERRORS = {
-  timeout: (ms: number): ErrorInfo => ({ code: 9003, kind: 'timeout', message: `No answer from the page within ${ms} ms` }),
-  aborted: (): ErrorInfo => ({ code: 9003, kind: 'aborted', message: 'The request was aborted' }),
-  noPage: (): ErrorInfo => ({
-    code: 9002,
-    kind: 'network',
-    message: 'The page is not connected (it may be reloading, or have no session library)',
-  }),
-  unknownSession: (id: string): ErrorInfo => ({ code: 9001, kind: 'invalid-argument', message: `No session ${id} on this page` }),
+  timeout: (ms: number): ErrorInfo => errorInfoOf('timeout', `No answer from the page within ${ms} ms`),
+  aborted: (): ErrorInfo => errorInfoOf('aborted', 'The request was aborted'),
+  noPage: (): ErrorInfo => errorInfoOf('network', 'The page is not connected (it may be reloading, or have no session library)'),
+  unknownSession: (id: string): ErrorInfo => errorInfoOf('no-session', `No session ${id} on this page`),
 } as const;

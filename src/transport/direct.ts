@@ -1,3 +1,4 @@
+import { errorInfoOf } from '../core/errors.js';
 import { getSessionHook, type SessionHook } from '../core/hook.js';
 import type { Session, SessionEvent } from '../core/types.js';
 import { executeCommand, type CommandArgs, type CommandName, type CommandResult } from '../protocol/commands.js';
@@ -21,12 +22,6 @@ export interface DirectTransportOptions {
   readonly timeoutMs?: number;
 }
 
-/** Codes for the two failures the transport itself produces (the core's own codes are in src/core/errors.ts). */
-export const TRANSPORT_ERRORS = {
-  timeout: { code: 9003, kind: 'timeout' },
-  aborted: { code: 9010, kind: 'aborted' },
-  missing: { code: 9011, kind: 'no-session' },
-} as const;
 
 interface Attached {
   readonly session: Session;
@@ -158,9 +153,9 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
       requestOptions: RequestOptions = {},
     ): Promise<CommandResult<C>> {
       const session = find(sessionId);
-      if (!session) return Promise.resolve(failure(TRANSPORT_ERRORS.missing, `No session ${sessionId} on this page`));
+      if (!session) return Promise.resolve(failure('no-session', `No session ${sessionId} on this page`));
       const { signal } = requestOptions;
-      if (signal?.aborted) return Promise.resolve(failure(TRANSPORT_ERRORS.aborted, `${command} was aborted`));
+      if (signal?.aborted) return Promise.resolve(failure('aborted', `${command} was aborted`));
       const timeoutMs = requestOptions.timeoutMs ?? defaultTimeout;
       return new Promise<CommandResult<C>>((resolve) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -169,10 +164,10 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
         };
-        const onAbort = (): void => settle(failure(TRANSPORT_ERRORS.aborted, `${command} was aborted`));
+        const onAbort = (): void => settle(failure('aborted', `${command} was aborted`));
         signal?.addEventListener('abort', onAbort, { once: true });
         if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-          timer = setTimeout(() => settle(failure(TRANSPORT_ERRORS.timeout, `${command} timed out after ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(() => settle(failure('timeout', `${command} timed out after ${timeoutMs} ms`)), timeoutMs);
         }
         // The command itself runs on in the page's core; an abort or timeout only stops waiting for it.
         void executeCommand(session, command, args).then((result) => {
@@ -184,8 +179,8 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
   };
 }
 
-function failure<C extends CommandName>(spec: { code: number; kind: string }, message: string): CommandResult<C> {
-  return { ok: false, error: { code: spec.code, kind: spec.kind, message } };
+function failure<C extends CommandName>(kind: 'no-session' | 'aborted' | 'timeout', message: string): CommandResult<C> {
+  return { ok: false, error: errorInfoOf(kind, message) };
 }
 
 function safe<T, F>(fn: () => T, fallback: F): T | F {

@@ -111,7 +111,7 @@ describe('page agent (MAIN world) with real sessions', () => {
     const results = Object.fromEntries(posted.flatMap((m) => (m.kind === 'result' ? [[m.id, m.result]] : [])));
     expect(results.a).toEqual({ ok: true, value: null });
     expect(s.getUUID()).not.toBe(before);
-    expect(results.b).toMatchObject({ ok: false, error: { kind: 'invalid-argument', message: 'No session missing on this page' } });
+    expect(results.b).toMatchObject({ ok: false, error: { kind: 'no-session', code: 9011, message: 'No session missing on this page' } });
     expect(results.c).toMatchObject({ ok: false, error: { kind: 'invalid-argument' } });
   });
 

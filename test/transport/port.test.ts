@@ -102,12 +102,12 @@ describe('port transport over the in-memory extension chain (real core sessions)
     const { transport, updates } = chain.panel({ timeoutMs: 60 });
     await eventually(() => lastSnapshot(updates, session.id), 'snapshot');
 
-    expect(await transport.request('nope', 'refreshToken', [])).toMatchObject({ ok: false, error: { kind: 'invalid-argument' } });
+    expect(await transport.request('nope', 'refreshToken', [])).toMatchObject({ ok: false, error: { kind: 'no-session', code: 9011 } });
 
     const controller = new AbortController();
     const aborted = transport.request(session.id, 'refreshToken', [], { signal: controller.signal });
     controller.abort();
-    expect(await aborted).toMatchObject({ ok: false, error: { kind: 'aborted' } });
+    expect(await aborted).toMatchObject({ ok: false, error: { kind: 'aborted', code: 9010 } });
 
     // The page stops answering (its agent is gone but the bridge stays): the request times out.
     frame.agent.dispose();
