@@ -1,9 +1,12 @@
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
+import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
 import { createFaultSwitches } from './faults.js';
+import { randomUuid } from './uuid.js';
 import type {
   AuthBackend,
   BackendCall,
+  BackendCallContext,
   BackendInfo,
   BackendRequestInfo,
   FaultControls,
@@ -60,7 +63,15 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   const users = options.users;
 
   let keys: Promise<{ publicKey: CryptoKey; privateKey: CryptoKey }> | undefined;
-  const keyPair = () => (keys ??= generateKeyPair('ES256', { extractable: true }));
+  const keyPair = () => {
+    // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
+    if (!globalThis.crypto?.subtle) {
+      return Promise.reject(
+        new SessionError('backend', 'The dev backend signs tokens with WebCrypto, which this page lacks: browsers offer it only on https or localhost. Serve the page from one of those, or use createHttpBackend.'),
+      );
+    }
+    return (keys ??= generateKeyPair('ES256', { extractable: true }));
+  };
 
   const faults = createFaultSwitches(['anonymous', 'refresh', 'signIn', 'signOut']);
   const calls: Record<BackendCall, number> = { anonymous: 0, refresh: 0, signIn: 0, signOut: 0 };
@@ -76,7 +87,7 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .setJti(globalThis.crypto.randomUUID())
+      .setJti(randomUuid())
       .sign(privateKey);
   }
 
@@ -95,13 +106,14 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   }
 
   /** Runs one call with latency, faults and request reporting. */
-  async function call<T>(kind: BackendCall, work: () => Promise<T>): Promise<T> {
+  async function call<T>(kind: BackendCall, context: BackendCallContext | undefined, work: () => Promise<T>): Promise<T> {
     calls[kind]++;
     const started = now();
-    const attemptStart = performanceNow();
+    const attemptStart = monotonicNow();
     let result: { ok: true; value: T } | { ok: false; error: SessionError };
     try {
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (context?.signal?.aborted) throw new SessionError('aborted', `The ${kind} call was cancelled by its caller`);
       const injected = faults.takeFailure(kind);
       if (injected) throw injected;
       if (faults.offline) throw new SessionError('network', 'The dev backend is offline (fault injection)');
@@ -113,13 +125,19 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
       operation: kind,
       target: `dev backend: ${kind}`,
       ok: result.ok,
-      durationMs: performanceNow() - attemptStart,
+      durationMs: monotonicNow() - attemptStart,
       attempt: 1,
       at: started,
     };
     if (!result.ok) info.error = result.error.toJSON();
     lastRequest = info;
-    backend.onRequest?.(info);
+    for (const listener of [context?.onRequest, backend.onRequest]) {
+      try {
+        listener?.(info);
+      } catch {
+        // A failing listener must not turn the call's outcome into something else.
+      }
+    }
     if (!result.ok) throw result.error;
     return result.value;
   }
@@ -138,14 +156,14 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
       return info;
     },
     publicJwk: async () => exportJWK((await keyPair()).publicKey),
-    anonymous: (req) =>
-      call('anonymous', async () => {
+    anonymous: (req, context) =>
+      call('anonymous', context, async () => {
         requireString(req?.uuid, 'uuid');
-        requireString(req?.deviceId, 'deviceId', true);
+        requireString(req?.deviceId, 'deviceId', { allowEmpty: true });
         return issue({ sub: req.uuid, rlm: 'anonymous_client', origin: 'ANONYMOUS', deviceId: req.deviceId });
       }),
-    refresh: (req) =>
-      call('refresh', async () => {
+    refresh: (req, context) =>
+      call('refresh', context, async () => {
         const claims = await verify(req?.token);
         const next: Parameters<typeof issue>[0] = {
           sub: String(claims.sub),
@@ -157,8 +175,8 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
         if (typeof claims.deviceId === 'string') next.deviceId = claims.deviceId;
         return issue(next);
       }),
-    signIn: (req) =>
-      call('signIn', async () => {
+    signIn: (req, context) =>
+      call('signIn', context, async () => {
         requireString(req?.login, 'login');
         requireString(req?.password, 'password');
         requireString(req?.uuid, 'uuid');
@@ -174,20 +192,14 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
           deviceId: req.deviceId,
         });
       }),
-    signOut: (req: { token: string; mode: SignOutMode }) =>
-      call('signOut', async () => {
+    signOut: (req: { token: string; mode: SignOutMode }, context) =>
+      call('signOut', context, async () => {
         await verify(req?.token);
       }),
   };
   return backend;
 }
 
-
-function requireString(value: unknown, name: string, allowEmpty = false): asserts value is string {
-  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
-    throw new SessionError('invalid-argument', `${name} must be a non-empty string`);
-  }
-}
 
 /** A stable numeric customer id per login, like the numeric clientId the real backend puts in its tokens. */
 function clientIdFor(login: string): number {
@@ -196,6 +208,3 @@ function clientIdFor(login: string): number {
   return (hash >>> 0) % 100_000_000;
 }
 
-function performanceNow(): number {
-  return globalThis.performance?.now() ?? Date.now();
-}

@@ -1,7 +1,8 @@
+import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
 import { createFaultSwitches } from './faults.js';
 import { MAX_TOKEN_LENGTH, tokenRecordFromJwt } from './jwt.js';
-import type { AuthBackend, BackendCall, BackendInfo, BackendRequestInfo, FaultControls, SignOutMode } from './types.js';
+import type { AuthBackend, BackendCallContext, BackendCall, BackendInfo, BackendRequestInfo, FaultControls, SignOutMode } from './types.js';
 
 /**
  * An AuthBackend over HTTP, speaking the Synerise-shaped REST paths:
@@ -146,25 +147,28 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   const faults = options.faultInjection === false ? undefined : createFaultSwitches(Object.keys(HTTP_PATHS) as BackendCall[]);
 
   /** An injected failure: reported like a request that was never sent, then thrown. */
-  function injected(call: BackendCall, error: SessionError): never {
-    report({ operation: call, target: `${describeTarget(call)} (fault injection: not sent)`, ok: false, durationMs: 0, attempt: 1, at: now(), error: error.toJSON() });
+  function injected(call: BackendCall, error: SessionError, context: BackendCallContext | undefined): never {
+    report({ operation: call, target: `${describeTarget(call)} (fault injection: not sent)`, ok: false, durationMs: 0, attempt: 1, at: now(), error: error.toJSON() }, context);
     throw error;
   }
 
-  function report(info: BackendRequestInfo): void {
+  function report(info: BackendRequestInfo, context: BackendCallContext | undefined): void {
     lastRequest = info;
-    const listener = backend.onRequest;
-    if (!listener) return;
-    try {
-      listener(info);
-    } catch {
-      // A failing listener must not turn a good answer into a failure.
+    for (const listener of [context?.onRequest, backend.onRequest]) {
+      try {
+        listener?.(info);
+      } catch {
+        // A failing listener must not turn a good answer into a failure.
+      }
     }
   }
 
   /** One attempt: fetch + bounded read + JSON parse, all under the attempt's AbortSignal and deadline. */
-  async function attempt(call: BackendCall, init: RequestInit, budgetMs: number): Promise<Attempt> {
+  async function attempt(call: BackendCall, init: RequestInit, budgetMs: number, signal: AbortSignal | undefined): Promise<Attempt> {
     const controller = new AbortController();
+    // The caller gave up (session disposed, its own timeout): stop this attempt too, and release the connection.
+    const onCallerAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     // Rejects when the attempt's time is up, even if fetch or the body stream ignores the abort.
@@ -192,6 +196,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       return { error: new SessionError('network', `Network error calling ${describeTarget(call)}: ${sanitise(message)}`, { cause: error }), retryable: true };
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
       // Release the connection if the body was not consumed (error paths, or we stopped early).
       controller.abort();
     }
@@ -230,34 +235,35 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
   }
 
   /** Runs a call with retries; resolves with the parsed JSON body or rejects with a SessionError. */
-  async function run(call: BackendCall, payload: Record<string, unknown>, token?: string): Promise<unknown> {
+  async function run(call: BackendCall, payload: Record<string, unknown>, token: string | undefined, context: BackendCallContext | undefined): Promise<unknown> {
     const armed = faults?.takeFailure(call);
-    if (armed) injected(call, armed);
-    if (faults?.offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`));
+    if (armed) injected(call, armed, context);
+    if (faults?.offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`), context);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const wantExpired = faults?.expiredNext === true && call !== 'signOut';
     if (wantExpired) headers[FAULT_HEADER] = 'expired-token';
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(payload) };
-    const callStart = monotonic();
+    const callStart = monotonicNow();
     const deadline = callStart + timeoutMs;
     for (let n = 1; ; n++) {
-      const remaining = deadline - monotonic();
+      const remaining = deadline - monotonicNow();
       if (remaining <= 0) throw new SessionError('timeout', `No answer from ${describeTarget(call)} within ${timeoutMs} ms`);
       const at = now();
-      const started = monotonic();
-      const result = await attempt(call, init, Math.min(attemptTimeoutMs, remaining));
+      const started = monotonicNow();
+      if (context?.signal?.aborted) throw new SessionError('aborted', `The ${call} call was cancelled by its caller`);
+      const result = await attempt(call, init, Math.min(attemptTimeoutMs, remaining), context?.signal);
       const info: Mutable<BackendRequestInfo> = {
         operation: call,
         target: describeTarget(call),
         ok: result.error === undefined,
-        durationMs: round(monotonic() - started),
+        durationMs: round(monotonicNow() - started),
         attempt: n,
         at,
       };
       if (result.status !== undefined) info.status = result.status;
       if (result.error) info.error = result.error.toJSON();
-      report(info);
+      report(info, context);
       if (!result.error) {
         if (wantExpired) faults?.consumeExpired();
         return result.body;
@@ -266,7 +272,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       // Backoff: exponential with a cap, jittered to 50–100 % so clients that failed together do not retry together.
       const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** (n - 1)) * (0.5 + 0.5 * clamp01(random()));
       const wait = Math.max(backoff, result.retryAfterMs ?? 0);
-      const left = deadline - monotonic();
+      const left = deadline - monotonicNow();
       if (wait >= left) {
         // Retrying sooner than the server asked would be rude; waiting past the deadline would break the promise.
         if (result.retryAfterMs !== undefined && result.retryAfterMs >= left) {
@@ -282,8 +288,8 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     }
   }
 
-  async function tokenCall(call: Exclude<BackendCall, 'signOut'>, payload: Record<string, unknown>, token?: string): Promise<string> {
-    return (await run(call, payload, token)) as string;
+  async function tokenCall(call: Exclude<BackendCall, 'signOut'>, payload: Record<string, unknown>, token: string | undefined, context: BackendCallContext | undefined): Promise<string> {
+    return (await run(call, payload, token, context)) as string;
   }
 
   const backend: HttpBackend = {
@@ -296,36 +302,36 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       if (faults) info.faults = faults.state();
       return info;
     },
-    anonymous(req) {
+    anonymous(req, context) {
       return guard(async () => {
         const uuid = requireString(req?.uuid, 'uuid');
-        const deviceId = requireString(req?.deviceId, 'deviceId', true);
-        return tokenCall('anonymous', { apiKey, uuid, deviceId });
+        const deviceId = requireString(req?.deviceId, 'deviceId', { allowEmpty: true });
+        return tokenCall('anonymous', { apiKey, uuid, deviceId }, undefined, context);
       });
     },
-    refresh(req) {
+    refresh(req, context) {
       return guard(async () => {
         const token = requireString(req?.token, 'token');
-        return tokenCall('refresh', { apiKey }, token);
+        return tokenCall('refresh', { apiKey }, token, context);
       });
     },
-    signIn(req) {
+    signIn(req, context) {
       return guard(async () => {
         const login = requireString(req?.login, 'login');
         const password = requireString(req?.password, 'password');
         const uuid = requireString(req?.uuid, 'uuid');
-        const deviceId = requireString(req?.deviceId, 'deviceId', true);
-        return tokenCall('signIn', { apiKey, login, password, uuid, deviceId });
+        const deviceId = requireString(req?.deviceId, 'deviceId', { allowEmpty: true });
+        return tokenCall('signIn', { apiKey, login, password, uuid, deviceId }, undefined, context);
       });
     },
-    signOut(req) {
+    signOut(req, context) {
       return guard(async () => {
         const token = requireString(req?.token, 'token');
         const mode = req?.mode ?? 'SIGN_OUT';
         if (mode !== 'SIGN_OUT' && mode !== 'SIGN_OUT_WITH_SESSION_DESTROY') {
           throw new SessionError('invalid-argument', `mode must be SIGN_OUT or SIGN_OUT_WITH_SESSION_DESTROY, not ${JSON.stringify(mode)}`);
         }
-        await run('signOut', { mode: LOGOUT_MODES[mode] }, token);
+        await run('signOut', { mode: LOGOUT_MODES[mode] }, token, context);
       });
     },
   };
@@ -528,13 +534,6 @@ function normaliseBaseUrl(value: unknown): string {
   return (url.origin + url.pathname).replace(/\/+$/, '');
 }
 
-function requireString(value: unknown, name: string, allowEmpty = false): string {
-  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
-    throw new SessionError('invalid-argument', `${name} must be a ${allowEmpty ? '' : 'non-empty '}string`);
-  }
-  return value;
-}
-
 /** Longest timeout accepted: 10 minutes (setTimeout fires at once past 2^31 ms, and no auth call should take longer). */
 const MAX_TIMEOUT_MS = 600_000;
 
@@ -570,9 +569,6 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-function monotonic(): number {
-  return globalThis.performance?.now() ?? Date.now();
-}
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

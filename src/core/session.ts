@@ -1,14 +1,17 @@
+import { monotonicNow, requireString } from './checks.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
 import { getSessionHook } from './hook.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
 import { describeEvent } from './log-format.js';
-import { SessionStore, type PersistedState } from './storage.js';
+import { DEVICE_ID, SessionStore, type PersistedState } from './storage.js';
+import { isSignedInAt, refreshMarginMs, tokenStatusAt } from './token-status.js';
 import { isUuid, randomUuid, uuidFromName } from './uuid.js';
 import { LIBRARY_VERSION } from './version.js';
 import {
   SIGN_OUT_MODES,
   type AuthBackend,
+  type BackendCallContext,
   type LogEntry,
   type OperationName,
   type Realm,
@@ -22,7 +25,6 @@ import {
   type SignOutReason,
   type Token,
   type TokenRecord,
-  type TokenStatus,
 } from './types.js';
 
 /** Options once a backend is chosen (createSession in index.ts supplies the dev backend by default). */
@@ -65,6 +67,7 @@ class CustomerSession implements Session {
   readonly #listeners = new Set<SessionListener>();
   readonly #flights = new Map<string, Promise<TokenRecord>>();
   readonly #pending = new Map<OperationName, number>();
+  readonly #inFlight = new Set<AbortController>();
   #state: PersistedState;
   #epoch = 0;
   #opSeq = 0;
@@ -87,7 +90,7 @@ class CustomerSession implements Session {
     this.#log = new RingLog(options.logLimit ?? 500);
     this.#store = new SessionStore(options.storage, this.#namespace);
 
-    const storedDevice = this.#store.deviceId();
+    const storedDevice = options.deviceId === undefined ? this.#store.deviceId(this.#now()) : null;
     this.#deviceId = options.deviceId ?? storedDevice ?? randomUuid();
     if (options.deviceId === undefined && storedDevice === null) this.#store.saveDeviceId(this.#deviceId);
 
@@ -99,7 +102,6 @@ class CustomerSession implements Session {
     if (loaded.kind !== 'ok') this.#persist();
     const loadProblem = loaded.kind === 'unreadable' ? loaded.reason : null;
 
-    this.#backend.onRequest = (request) => this.#emit({ type: 'request', request });
     if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
     this.debug = {
       expireToken: () => this.#expireTokenNow(),
@@ -159,7 +161,7 @@ class CustomerSession implements Session {
   regenerateUUIDWithClientIdentifier(clientIdentifier: string): Promise<boolean> {
     return this.#track(
       'regenerateUUIDWithClientIdentifier',
-      () => this.#regenerate(requireSeed(clientIdentifier)),
+      () => this.#regenerate(requireString(clientIdentifier, 'clientIdentifier', { max: MAX_SEED_LENGTH })),
       String,
     );
   }
@@ -174,21 +176,21 @@ class CustomerSession implements Session {
   }
 
   getUUIDForAuthentication(authID: string): string {
-    requireString(authID, 'authID', MAX_CREDENTIAL_LENGTH);
+    requireString(authID, 'authID', { max: MAX_CREDENTIAL_LENGTH });
     const login = this.#state.login;
     return login === null || login === authID ? this.#state.uuid : uuidFromName(this.#deviceId + authID);
   }
 
   signIn(login: string, password: string): Promise<void> {
     return this.#track('signIn', async () => {
-      requireString(login, 'login', MAX_CREDENTIAL_LENGTH);
-      requireString(password, 'password', MAX_CREDENTIAL_LENGTH);
+      requireString(login, 'login', { max: MAX_CREDENTIAL_LENGTH });
+      requireString(password, 'password', { max: MAX_CREDENTIAL_LENGTH });
       const epoch = this.#epoch;
       const current = this.#state;
       // A different customer gets the seeded UUID of their login; it is committed only if sign-in succeeds.
       const uuid = current.login === null || current.login === login ? current.uuid : uuidFromName(this.#deviceId + login);
-      const jwt = await this.#call('sign-in', () =>
-        this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }),
+      const jwt = await this.#call('sign-in', (context) =>
+        this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }, context),
       );
       const record = this.#accept(jwt, 'client', uuid);
       this.#guard(epoch);
@@ -214,23 +216,23 @@ class CustomerSession implements Session {
       const epoch = this.#epoch;
       if (token && !this.#isExpired(token)) {
         try {
-          await this.#call('sign-out', () => this.#backend.signOut({ token: token.tokenString, mode }));
+          await this.#call('sign-out', (context) => this.#backend.signOut({ token: token.tokenString, mode }, context));
         } catch (error) {
           // The SDKs sign out locally whatever the backend says; the failure stays visible in the log.
           this.#emitError(error, 'signOut');
         }
       }
       if (epoch !== this.#epoch) return; // Destroyed or signed out meanwhile: nothing left to sign out of.
-      if (mode === 'SIGN_OUT_WITH_SESSION_DESTROY') this.#resetIdentity(randomUuid());
-      else this.#resetIdentity(this.#state.uuid);
-      this.#emit({ type: 'signed-out', reason: 'USER_SIGN_OUT' });
+      // With session destroy it behaves like destroySession(), reason included (spec §2).
+      const destroy = mode === 'SIGN_OUT_WITH_SESSION_DESTROY';
+      this.#resetIdentity(destroy ? randomUuid() : this.#state.uuid);
+      this.#emit({ type: 'signed-out', reason: destroy ? 'SESSION_DESTROYED' : 'USER_SIGN_OUT' });
       await this.#obtainAnonymousAfterReset('signOut');
     });
   }
 
   isSignedIn(): boolean {
-    const token = this.#state.token;
-    return token !== null && token.rlm === 'client' && !this.#isExpired(token);
+    return isSignedInAt(this.#state.token, this.#now());
   }
 
   // ---------------------------------------------------------------- observation
@@ -247,7 +249,7 @@ class CustomerSession implements Session {
       uuid: s.uuid,
       deviceId: this.#deviceId,
       token: s.token,
-      tokenStatus: this.#status(s.token, now),
+      tokenStatus: tokenStatusAt(s.token, now, this.#windowMs),
       refreshMarginMs: s.token ? this.#margin(s.token) : 0,
       login: s.login,
       signedIn: this.isSignedIn(),
@@ -283,7 +285,7 @@ class CustomerSession implements Session {
     this.#emit({ type: 'disposed' });
     this.#listeners.clear();
     this.#unregister?.();
-    if (this.#backend.onRequest) this.#backend.onRequest = undefined;
+    for (const controller of this.#inFlight) controller.abort(); // the backend may stop work nobody waits for
     if (this.#backend.faults) this.#backend.faults.onChange = undefined;
   }
 
@@ -338,7 +340,7 @@ class CustomerSession implements Session {
     return this.#flight(`refresh:${epoch}:${token.tokenString}`, async () => {
       this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
       try {
-        const jwt = await this.#call('refresh', () => this.#backend.refresh({ token: token.tokenString }));
+        const jwt = await this.#call('refresh', (context) => this.#backend.refresh({ token: token.tokenString }, context));
         const record = this.#accept(jwt, token.rlm, uuid);
         this.#guard(epoch);
         // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
@@ -363,7 +365,7 @@ class CustomerSession implements Session {
     const epoch = this.#epoch;
     const uuid = this.#state.uuid;
     return this.#flight(`anonymous:${epoch}`, async () => {
-      const jwt = await this.#call('anonymous', () => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }));
+      const jwt = await this.#call('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context));
       const record = this.#accept(jwt, 'anonymous_client', uuid);
       this.#guard(epoch);
       this.#commitToken(record);
@@ -444,15 +446,8 @@ class CustomerSession implements Session {
     return this.#now() >= token.expiresAt;
   }
 
-  /** Refresh margin: the configured window, capped at half the token's lifetime so short tokens never loop. */
   #margin(token: TokenRecord): number {
-    return Math.max(0, Math.min(this.#windowMs, (token.expiresAt - token.receivedAt) / 2));
-  }
-
-  #status(token: TokenRecord | null, now: number): TokenStatus {
-    if (!token) return 'none';
-    if (now >= token.expiresAt) return 'expired';
-    return token.expiresAt - now <= this.#margin(token) ? 'expiring' : 'valid';
+    return refreshMarginMs(token, this.#windowMs);
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -465,21 +460,34 @@ class CustomerSession implements Session {
     return flight;
   }
 
-  /** One backend call with the session's timeout; every failure becomes a SessionError. */
-  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * One backend call with the session's timeout; every failure becomes a SessionError. The call gets its own
+   * context: its requests are reported to this session only (a backend may serve several), and its signal aborts
+   * when the session stops waiting (timeout, dispose).
+   */
+  async #call<T>(what: string, run: (context: BackendCallContext) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.#inFlight.add(controller);
+    const context: BackendCallContext = {
+      signal: controller.signal,
+      onRequest: (request) => {
+        if (!this.#disposed) this.#emit({ type: 'request', request });
+      },
+    };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new SessionError('timeout', `The backend did not answer the ${what} call within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new SessionError('timeout', `The backend did not answer the ${what} call within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
     });
     try {
-      return await Promise.race([Promise.resolve().then(run), timeout]);
+      return await Promise.race([Promise.resolve().then(() => run(context)), timeout]);
     } catch (error) {
       throw toSessionError(error, 'backend');
     } finally {
       clearTimeout(timer);
+      this.#inFlight.delete(controller);
     }
   }
 
@@ -563,8 +571,8 @@ function validateOptions(options: SessionCoreOptions): void {
   if (options.namespace !== undefined && (typeof options.namespace !== 'string' || !/^[\w.-]{1,64}$/.test(options.namespace))) {
     fail('namespace must be 1 to 64 letters, digits, "_", "-" or "."');
   }
-  if (options.deviceId !== undefined && (typeof options.deviceId !== 'string' || !/^[\w-]{1,128}$/.test(options.deviceId))) {
-    fail('deviceId must be 1 to 128 letters, digits, "_" or "-"');
+  if (options.deviceId !== undefined && (typeof options.deviceId !== 'string' || !DEVICE_ID.test(options.deviceId))) {
+    fail('deviceId must be up to 128 letters, digits, "_" or "-"');
   }
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning milliseconds');
   const rw = options.refreshWindowSeconds;
@@ -578,17 +586,6 @@ function validateOptions(options: SessionCoreOptions): void {
   }
 }
 
-function requireString(value: unknown, name: string, max: number): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new SessionError('invalid-argument', `${name} must be a non-empty string`);
-  }
-  if (value.length > max) throw new SessionError('invalid-argument', `${name} is ${value.length} characters long (limit ${max})`);
-}
-
-function requireSeed(seed: unknown): string {
-  requireString(seed, 'clientIdentifier', MAX_SEED_LENGTH);
-  return seed;
-}
 
 function toToken(record: TokenRecord): Token {
   const token: { -readonly [K in keyof Token]: Token[K] } = {
@@ -610,9 +607,6 @@ function describeRecord(record: TokenRecord): string {
   return `${record.rlm} token until ${new Date(record.exp).toISOString()}`;
 }
 
-function monotonicNow(): number {
-  return globalThis.performance?.now() ?? Date.now();
-}
 
 export { isUuid };
 export type { SessionErrorKind, SignOutReason };

@@ -8,6 +8,9 @@ import type { StorageInfo, StorageLike, TokenRecord } from './types.js';
  * cannot be read is set aside under a backup key instead of being destroyed.
  */
 export const SCHEMA_VERSION = 1;
+/** What a device id may look like (createSession's deviceId option follows the same rule). Empty is allowed: the
+ * spec's reference vector is computed with an empty device id. */
+export const DEVICE_ID = /^[\w-]{0,128}$/;
 
 export interface PersistedState {
   uuid: string;
@@ -104,9 +107,17 @@ export class SessionStore {
     this.#write(this.#stateKey, JSON.stringify({ v: SCHEMA_VERSION, ...state }));
   }
 
-  deviceId(): string | null {
-    const value = this.#read(this.#deviceKey);
-    return value !== null && /^[\w-]{1,128}$/.test(value) ? value : null;
+  /** The stored device id; an unreadable one is set aside like unreadable state, and reported. */
+  deviceId(now: number): string | null {
+    const value: unknown = this.#read(this.#deviceKey);
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string' && DEVICE_ID.test(value)) return value;
+    const backupKey = `${this.#deviceKey}:unreadable:${now}`;
+    const kept = typeof value === 'string' && this.#write(backupKey, value);
+    this.problems.push(
+      `the stored device id was unreadable; a new one was made, so seeded UUIDs change${kept ? ` (old value kept under "${backupKey}")` : ''}`,
+    );
+    return null;
   }
 
   saveDeviceId(id: string): void {

@@ -182,17 +182,28 @@ export interface LogEntry {
   readonly error?: ErrorInfo;
 }
 
+/**
+ * What a session hands its backend with each call. Several sessions may share one backend, so each call carries its
+ * own reporting and cancellation instead of a slot on the backend.
+ */
+export interface BackendCallContext {
+  /** Report each request (every attempt) of this call here; the session logs it. */
+  readonly onRequest?: (info: BackendRequestInfo) => void;
+  /** Aborted when the caller no longer wants the answer (session disposed, call timed out). */
+  readonly signal?: AbortSignal;
+}
+
 /** Where tokens come from. Tokens are JWT strings. */
 export interface AuthBackend {
-  anonymous(req: { uuid: string; deviceId: string }): Promise<string>;
-  refresh(req: { token: string }): Promise<string>;
-  signIn(req: { login: string; password: string; uuid: string; deviceId: string }): Promise<string>;
-  signOut(req: { token: string; mode: SignOutMode }): Promise<void>;
+  anonymous(req: { uuid: string; deviceId: string }, context?: BackendCallContext): Promise<string>;
+  refresh(req: { token: string }, context?: BackendCallContext): Promise<string>;
+  signIn(req: { login: string; password: string; uuid: string; deviceId: string }, context?: BackendCallContext): Promise<string>;
+  signOut(req: { token: string; mode: SignOutMode }, context?: BackendCallContext): Promise<void>;
   /** Optional: what the panel shows about this backend. */
   describe?(): BackendInfo;
   /** Optional: fault injection, shown in the panel only when present. */
   readonly faults?: FaultControls;
-  /** Optional: called with every request the backend makes (status, timing); the session logs them. */
+  /** Optional: a listener for every request of every caller (app-level logging); sessions use the call context. */
   onRequest?: ((info: BackendRequestInfo) => void) | undefined;
 }
 

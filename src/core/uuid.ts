@@ -18,9 +18,15 @@ export function uuidFromName(input: string): string {
   return formatUuid(bytes);
 }
 
-/** A random (version 4) UUID from the platform's CSPRNG. */
+/**
+ * A random (version 4) UUID from the platform's CSPRNG. Built on getRandomValues, not randomUUID: browsers offer
+ * randomUUID only in secure contexts, and pages are often tested over plain http from a LAN address.
+ */
 export function randomUuid(): string {
-  return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return formatUuid(bytes);
 }
 
 export function isUuid(value: unknown): value is string {

@@ -439,7 +439,8 @@ class SignOut implements Cmd {
       const token = r.session.snapshot().token;
       if (token) expect(token.rlm).toBe('anonymous_client');
       expect(r.events.slice(seen).filter((e) => e.type === 'signed-out')).toEqual([
-        expect.objectContaining({ reason: 'USER_SIGN_OUT' }),
+        // With session destroy it behaves like destroySession(), reason included.
+        expect.objectContaining({ reason: this.mode === 'SIGN_OUT_WITH_SESSION_DESTROY' ? 'SESSION_DESTROYED' : 'USER_SIGN_OUT' }),
       ]);
     }
     afterCommand(m, r);

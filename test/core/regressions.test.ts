@@ -207,3 +207,104 @@ describe('seeded UUIDs and token subjects', () => {
     expect([error.kind, error.code]).toEqual(['backend', 9004]);
   });
 });
+
+describe('review findings', () => {
+  it("accepts the spec's empty device id and gives its reference vector", async () => {
+    const session = createSession({ deviceId: '', storage: 'memory', devtools: false });
+    await session.ready;
+    await session.regenerateUUIDWithClientIdentifier('abc');
+    expect(session.getUUID()).toBe('90015098-3cd2-3fb0-9696-3f7d28e17f72');
+  });
+
+  it('works where crypto.randomUUID and crypto.subtle are missing (plain http from a LAN address)', async () => {
+    const real = globalThis.crypto;
+    const insecure = { getRandomValues: real.getRandomValues.bind(real) };
+    Object.defineProperty(globalThis, 'crypto', { value: insecure, configurable: true });
+    try {
+      // A session with its own backend works fully.
+      const backend: AuthBackend = {
+        anonymous: async (r) => fakeJwt({ sub: r.uuid, iat: T0 / 1000, exp: T0 / 1000 + 3600, rlm: 'anonymous_client' }),
+        refresh: async () => '', signIn: async () => '', signOut: async () => undefined,
+      };
+      const session = createSession({ backend, now: () => T0, storage: 'memory', devtools: false });
+      await session.ready;
+      expect(session.getUUID()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect((await session.retrieveToken()).rlm).toBe('anonymous_client');
+      // The dev backend says plainly why it cannot sign, instead of a TypeError deep inside.
+      const dev = createSession({ storage: 'memory', devtools: false });
+      const errors: string[] = [];
+      dev.subscribe((e) => e.type === 'operation-end' && e.error && errors.push(e.error.message));
+      await dev.ready;
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('only on https or localhost');
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', { value: real, configurable: true });
+    }
+  });
+
+  it('sets an unreadable stored device id aside and says so', async () => {
+    const storage = new MapStorage();
+    storage.setItem('session-panel:device-id', '<not a device id>');
+    const session = createSession({ storage, devtools: false });
+    const errors: string[] = [];
+    session.subscribe((e) => e.type === 'error' && errors.push(e.error.message));
+    await session.ready;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/device id was unreadable.*seeded UUIDs change/);
+    const backupKey = [...storage.map.keys()].find((k) => k.startsWith('session-panel:device-id:unreadable:'));
+    expect(backupKey && storage.getItem(backupKey)).toBe('<not a device id>');
+    expect(storage.getItem('session-panel:device-id')).toBe(session.snapshot().deviceId);
+  });
+
+  it('two sessions sharing one backend each see only their own requests', async () => {
+    const backend = createDevBackend();
+    const a = createSession({ backend, storage: 'memory', devtools: false });
+    const b = createSession({ backend, storage: 'memory', devtools: false });
+    await Promise.all([a.ready, b.ready]);
+    const seen = { a: [] as string[], b: [] as string[] };
+    a.subscribe((e) => e.type === 'request' && seen.a.push(e.request.operation));
+    b.subscribe((e) => e.type === 'request' && seen.b.push(e.request.operation));
+    await a.refreshToken();
+    b.dispose();
+    await a.refreshToken();
+    expect(seen).toEqual({ a: ['refresh', 'refresh'], b: [] });
+  });
+
+  it('dispose aborts the backend calls still in flight', async () => {
+    let signal: AbortSignal | undefined;
+    const backend: AuthBackend = {
+      anonymous: (_r, context) => {
+        signal = context?.signal;
+        return new Promise(() => undefined); // never answers
+      },
+      refresh: async () => '', signIn: async () => '', signOut: async () => undefined,
+    };
+    const session = createSession({ backend, storage: 'memory', devtools: false });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(signal?.aborted).toBe(false);
+    session.dispose();
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('never refreshes automatically more than once a second, even with 300 ms tokens and no iat', async () => {
+    let now = T0;
+    let refreshes = 0;
+    const token = (uuid: string): string => fakeJwt({ sub: uuid, exp: (now + 300) / 1000, rlm: 'anonymous_client' });
+    let uuid = '';
+    const backend: AuthBackend = {
+      anonymous: async (r) => ((uuid = r.uuid), token(r.uuid)),
+      refresh: async () => (refreshes++, token(uuid)),
+      signIn: async () => '', signOut: async () => undefined,
+    };
+    const session = createSession({ backend, now: () => now, storage: 'memory', devtools: false });
+    await session.ready;
+    // 5 s of use in 50 ms steps: without the floor this would refresh every 150 ms (margin = half the lifetime).
+    for (let step = 0; step < 100; step++) {
+      now += 50;
+      await session.retrieveToken().catch(() => undefined);
+    }
+    expect(refreshes).toBeGreaterThanOrEqual(4);
+    expect(refreshes).toBeLessThanOrEqual(5);
+  });
+});

@@ -397,11 +397,12 @@ describe('sign-in and sign-out', () => {
     expect(events.filter((e) => e.type === 'signed-out')).toMatchObject([{ reason: 'USER_SIGN_OUT' }]);
   });
 
-  it('sign-out with session destroy behaves like destroySession', async () => {
-    const { session } = await readySession();
+  it('sign-out with session destroy behaves like destroySession, reason included', async () => {
+    const { session, events } = await readySession();
     await session.signIn('max', 'pw');
     const uuid = session.getUUID();
     await session.signOut('SIGN_OUT_WITH_SESSION_DESTROY');
+    expect(events.filter((e) => e.type === 'signed-out')).toMatchObject([{ reason: 'SESSION_DESTROYED' }]);
     expect(session.getUUID()).not.toBe(uuid);
     expect(session.snapshot().token?.rlm).toBe('anonymous_client');
     expect(session.snapshot().login).toBeNull();
