@@ -1,4 +1,4 @@
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
 import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
 import { createFaultSwitches } from './faults.js';
@@ -12,6 +12,7 @@ import type {
   FaultControls,
   Realm,
   SignOutMode,
+  StorageLike,
   TokenOrigin,
 } from './types.js';
 
@@ -29,7 +30,15 @@ export interface DevBackendOptions {
   latencyMs?: number;
   /** Accepted logins and their passwords. Default: any non-empty login and password. */
   users?: Readonly<Record<string, string>>;
+  /**
+   * Where the signing key pair is kept. Default: local storage when there is one (so every tab and every reload of
+   * the app signs with one key, and stored tokens stay refreshable), else memory (a new key per backend).
+   * It is a development key for a development backend: never use this backend in production.
+   */
+  keyStorage?: 'local' | 'memory' | StorageLike;
 }
+
+const KEY_STORAGE_KEY = 'session-panel:dev-backend-key';
 
 export interface DevBackend extends AuthBackend {
   readonly faults: FaultControls;
@@ -62,7 +71,8 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   const now = options.now ?? Date.now;
   const users = options.users;
 
-  let keys: Promise<{ publicKey: CryptoKey; privateKey: CryptoKey }> | undefined;
+  const keyStore = resolveKeyStorage(options.keyStorage);
+  let keys: Promise<KeyPair> | undefined;
   const keyPair = () => {
     // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
     if (!globalThis.crypto?.subtle) {
@@ -70,7 +80,7 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
         new SessionError('backend', 'The dev backend signs tokens with WebCrypto, which this page lacks: browsers offer it only on https or localhost. Serve the page from one of those, or use createHttpBackend.'),
       );
     }
-    return (keys ??= generateKeyPair('ES256', { extractable: true }));
+    return (keys ??= loadOrCreateKeys(keyStore));
   };
 
   const faults = createFaultSwitches(['anonymous', 'refresh', 'signIn', 'signOut']);
@@ -200,6 +210,49 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   return backend;
 }
 
+
+type KeyPair = { publicKey: CryptoKey; privateKey: CryptoKey };
+
+function resolveKeyStorage(option: DevBackendOptions['keyStorage']): StorageLike | null {
+  if (option === 'memory') return null;
+  if (typeof option === 'object' && option !== null) return option;
+  try {
+    const local = (globalThis as { localStorage?: StorageLike }).localStorage;
+    return local && typeof local.getItem === 'function' ? local : null;
+  } catch {
+    return null; // sandboxed frames throw on access
+  }
+}
+
+/** The stored key pair when there is a readable one; otherwise a new pair, stored for the next backend. */
+async function loadOrCreateKeys(store: StorageLike | null): Promise<KeyPair> {
+  if (store) {
+    try {
+      const raw = store.getItem(KEY_STORAGE_KEY);
+      if (typeof raw === 'string') {
+        const { privateJwk, publicJwk } = JSON.parse(raw) as { privateJwk: JWK; publicJwk: JWK };
+        const [privateKey, publicKey] = await Promise.all([
+          importJWK(privateJwk, 'ES256', { extractable: true }),
+          importJWK(publicJwk, 'ES256', { extractable: true }),
+        ]);
+        if (privateKey instanceof Uint8Array || publicKey instanceof Uint8Array) throw new TypeError('not an EC key');
+        return { privateKey, publicKey };
+      }
+    } catch {
+      // Unreadable or foreign key: make a new one (tokens signed with the old one will be refused, as any key change).
+    }
+  }
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  if (store) {
+    try {
+      const [privateJwk, publicJwk] = await Promise.all([exportJWK(pair.privateKey), exportJWK(pair.publicKey)]);
+      store.setItem(KEY_STORAGE_KEY, JSON.stringify({ privateJwk, publicJwk }));
+    } catch {
+      // Storage full or throwing: the key lives in memory for this backend only.
+    }
+  }
+  return pair;
+}
 
 /** A stable numeric customer id per login, like the numeric clientId the real backend puts in its tokens. */
 function clientIdFor(login: string): number {

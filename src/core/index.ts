@@ -21,6 +21,7 @@ export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev
 export { createClientModule, type ClientModule, type ClientModuleError, type OnError, type OnSuccess } from './client-module.js';
 export { SessionError, ERROR_CODES, type SessionErrorKind } from './errors.js';
 export { uuidFromName, isUuid } from './uuid.js';
+export { tokenStatusAt, refreshMarginMs, isSignedInAt } from './token-status.js';
 export { decodeJwtParts } from './jwt.js';
 export { getSessionHook, findSessionHook, HOOK_KEY, type SessionHook } from './hook.js';
 export { LIBRARY_VERSION } from './version.js';

@@ -1,4 +1,5 @@
 import { monotonicNow, requireString } from './checks.js';
+import { openCrossTabLink, type CrossTabLink, type TabAnnouncement } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
 import { getSessionHook } from './hook.js';
 import { tokenRecordFromJwt } from './jwt.js';
@@ -68,6 +69,10 @@ class CustomerSession implements Session {
   readonly #flights = new Map<string, Promise<TokenRecord>>();
   readonly #pending = new Map<OperationName, number>();
   readonly #inFlight = new Set<AbortController>();
+  readonly #link: CrossTabLink | null;
+  #announceQueued = false;
+  #announceJson = '';
+  #announceSignOut: SignOutReason | undefined;
   #state: PersistedState;
   #epoch = 0;
   #opSeq = 0;
@@ -102,6 +107,9 @@ class CustomerSession implements Session {
     if (loaded.kind !== 'ok') this.#persist();
     const loadProblem = loaded.kind === 'unreadable' ? loaded.reason : null;
 
+    const storage = this.#store.info();
+    const crossTab = options.crossTab ?? (storage.kind === 'local' && storage.persistent);
+    this.#link = crossTab ? openCrossTabLink(this.#namespace, this.id, this.#now, (a) => this.#adopt(a)) : null;
     if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
     this.debug = {
       expireToken: () => this.#expireTokenNow(),
@@ -170,7 +178,7 @@ class CustomerSession implements Session {
     return this.#track('destroySession', async () => {
       const wasSignedIn = this.isSignedIn();
       this.#resetIdentity(randomUuid());
-      if (wasSignedIn) this.#emit({ type: 'signed-out', reason: 'SESSION_DESTROYED' });
+      if (wasSignedIn) this.#signedOut('SESSION_DESTROYED');
       await this.#obtainAnonymousAfterReset('destroySession');
     });
   }
@@ -226,7 +234,7 @@ class CustomerSession implements Session {
       // With session destroy it behaves like destroySession(), reason included (spec §2).
       const destroy = mode === 'SIGN_OUT_WITH_SESSION_DESTROY';
       this.#resetIdentity(destroy ? randomUuid() : this.#state.uuid);
-      this.#emit({ type: 'signed-out', reason: destroy ? 'SESSION_DESTROYED' : 'USER_SIGN_OUT' });
+      this.#signedOut(destroy ? 'SESSION_DESTROYED' : 'USER_SIGN_OUT');
       await this.#obtainAnonymousAfterReset('signOut');
     });
   }
@@ -286,6 +294,7 @@ class CustomerSession implements Session {
     this.#listeners.clear();
     this.#unregister?.();
     for (const controller of this.#inFlight) controller.abort(); // the backend may stop work nobody waits for
+    this.#link?.close();
     if (this.#backend.faults) this.#backend.faults.onChange = undefined;
   }
 
@@ -516,8 +525,58 @@ class CustomerSession implements Session {
   }
 
   #persist(): void {
-    this.#store.save(this.#state);
+    const json = this.#store.save(this.#state);
     this.#drainStorageProblems();
+    this.#announce(json);
+  }
+
+  /** A customer sign-out this session made itself (other tabs are told the same reason). */
+  #signedOut(reason: SignOutReason): void {
+    this.#announceSignOut = reason;
+    this.#emit({ type: 'signed-out', reason });
+  }
+
+  /** Tells other tabs the committed state, once per synchronous burst of changes (the last state wins). */
+  #announce(json: string): void {
+    if (!this.#link) return;
+    this.#announceJson = json;
+    if (this.#announceQueued) return;
+    this.#announceQueued = true;
+    queueMicrotask(() => {
+      this.#announceQueued = false;
+      if (this.#disposed) return;
+      this.#link?.announce(this.#announceJson, this.#announceSignOut);
+      this.#announceSignOut = undefined;
+    });
+  }
+
+  /**
+   * Another tab committed a state. A new identity (UUID or customer) is taken as is, and answers this tab still
+   * awaits for the old one are discarded (epoch); for the same identity only a newer token is news. Nothing is
+   * written back: the other tab already stored it.
+   */
+  #adopt({ state: next, signedOut }: TabAnnouncement): void {
+    if (this.#disposed) return;
+    const current = this.#state;
+    if (next.uuid === current.uuid && next.login === current.login) {
+      const token = next.token;
+      if (!token || token.tokenString === current.token?.tokenString) return;
+      if (current.token && token.receivedAt <= current.token.receivedAt) return;
+      this.#state = { ...current, token };
+      this.#emit({ type: 'token-changed', token });
+      this.#emit({ type: 'state', what: 'token updated by another tab' });
+      return;
+    }
+    const wasSignedIn = this.isSignedIn();
+    this.#epoch++;
+    this.#autoRefreshNotBefore = -Infinity;
+    this.#autoRefreshFailures = 0;
+    this.#state = next;
+    if (next.uuid !== current.uuid) this.#emit({ type: 'uuid-changed', uuid: next.uuid, previous: current.uuid });
+    this.#emit({ type: 'token-changed', token: next.token });
+    if (next.login !== null && next.login !== current.login) this.#emit({ type: 'signed-in', login: next.login });
+    if (wasSignedIn && !this.isSignedIn()) this.#emit({ type: 'signed-out', reason: signedOut ?? 'NOT_SPECIFIED' });
+    this.#emit({ type: 'state', what: 'session changed by another tab' });
   }
 
   #drainStorageProblems(): void {
@@ -581,7 +640,7 @@ function validateOptions(options: SessionCoreOptions): void {
   if (ll !== undefined && (!Number.isInteger(ll) || ll < 0 || ll > 1_000_000)) fail('logLimit must be an integer from 0 to 1000000');
   const rt = options.requestTimeoutMs;
   if (rt !== undefined && (typeof rt !== 'number' || !Number.isFinite(rt) || rt <= 0)) fail('requestTimeoutMs must be a positive number');
-  for (const flag of ['autoRefresh', 'devtools'] as const) {
+  for (const flag of ['autoRefresh', 'devtools', 'crossTab'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') fail(`${flag} must be a boolean`);
   }
 }

@@ -87,12 +87,8 @@ export class SessionStore {
       this.#note = `stored state was not a string (${typeof raw}); started fresh`;
       return { kind: 'unreadable', reason: `stored value is a ${typeof raw}, not a string`, backupKey: null };
     }
-    const reason = describeProblem(raw, now);
-    if (typeof reason !== 'string') {
-      if (reason.token?.sub !== undefined && reason.token.sub !== reason.uuid) return this.#setAside(raw, now, "the token's subject is not the stored UUID");
-      return { kind: 'ok', state: reason };
-    }
-    return this.#setAside(raw, now, reason);
+    const parsed = parseStoredState(raw, now);
+    return typeof parsed === 'string' ? this.#setAside(raw, now, parsed) : { kind: 'ok', state: parsed };
   }
 
   #setAside(raw: string, now: number, reason: string): LoadResult {
@@ -103,8 +99,11 @@ export class SessionStore {
     return { kind: 'unreadable', reason, backupKey: kept ? backupKey : null };
   }
 
-  save(state: PersistedState): void {
-    this.#write(this.#stateKey, JSON.stringify({ v: SCHEMA_VERSION, ...state }));
+  /** Writes the state; returns the JSON written (other tabs are told exactly this). */
+  save(state: PersistedState): string {
+    const json = serialiseState(state);
+    this.#write(this.#stateKey, json);
+    return json;
   }
 
   /** The stored device id; an unreadable one is set aside like unreadable state, and reported. */
@@ -169,7 +168,22 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The parsed state, or a sentence saying why the stored value cannot be used. */
+export function serialiseState(state: PersistedState): string {
+  return JSON.stringify({ v: SCHEMA_VERSION, ...state });
+}
+
+/**
+ * The state in a stored (or announced) JSON value, or a sentence saying why it cannot be used. Everything from
+ * outside this session goes through here: local storage, and other tabs' announcements.
+ */
+export function parseStoredState(raw: string, now: number): PersistedState | string {
+  const state = describeProblem(raw, now);
+  if (typeof state !== 'string' && state.token?.sub !== undefined && state.token.sub !== state.uuid) {
+    return "the token's subject is not the stored UUID";
+  }
+  return state;
+}
+
 function describeProblem(raw: string, now: number): PersistedState | string {
   let value: unknown;
   try {

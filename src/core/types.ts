@@ -255,6 +255,11 @@ export interface SessionOptions {
   devtools?: boolean;
   /** Size of the operation log ring buffer. Default 500. */
   logLimit?: number;
+  /**
+   * Keep sessions of this namespace in other tabs in step (a sign-out, destroy or refresh in one tab reaches the
+   * others through a BroadcastChannel). Default: on with local storage, off otherwise.
+   */
+  crossTab?: boolean;
 }
 
 export type SessionListener = (event: SessionEvent) => void;

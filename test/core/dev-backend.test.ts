@@ -74,3 +74,43 @@ describe('createDevBackend', () => {
     expect(() => createDevBackend({ now: 5 as unknown as () => number })).toThrow(SessionError);
   });
 });
+
+describe('createDevBackend key storage', () => {
+  class MapStorage {
+    readonly map = new Map<string, string>();
+    getItem(key: string): string | null {
+      return this.map.get(key) ?? null;
+    }
+    setItem(key: string, value: string): void {
+      this.map.set(key, value);
+    }
+    removeItem(key: string): void {
+      this.map.delete(key);
+    }
+  }
+
+  it('backends on one key storage (tabs, reloads) sign with one key and refresh each other’s tokens', async () => {
+    const storage = new MapStorage();
+    const first = createDevBackend({ keyStorage: storage });
+    const jwt = await first.signIn({ login: 'ann', password: 'pw', uuid: UUID, deviceId: 'd' });
+    const afterReload = createDevBackend({ keyStorage: storage });
+    expect(claimsOf(await afterReload.refresh({ token: jwt })).customId).toBe('ann');
+    expect(await afterReload.publicJwk()).toEqual(await first.publicJwk());
+  });
+
+  it('replaces an unreadable stored key with a new one', async () => {
+    const storage = new MapStorage();
+    storage.setItem('session-panel:dev-backend-key', '{"privateJwk":"garbage"}');
+    const backend = createDevBackend({ keyStorage: storage });
+    const jwt = await backend.anonymous({ uuid: UUID, deviceId: 'd' });
+    expect(claimsOf(jwt).sub).toBe(UUID);
+    expect(JSON.parse(storage.getItem('session-panel:dev-backend-key')!)).toHaveProperty('privateJwk.kty', 'EC');
+  });
+
+  it("keeps memory keys apart with keyStorage: 'memory'", async () => {
+    const a = createDevBackend({ keyStorage: 'memory' });
+    const b = createDevBackend({ keyStorage: 'memory' });
+    const jwt = await a.anonymous({ uuid: UUID, deviceId: 'd' });
+    await expect(b.refresh({ token: jwt })).rejects.toMatchObject({ code: 3200 });
+  });
+});
