@@ -16,7 +16,6 @@ export const ERROR_CODES = {
   'storage': 9005,
   'disposed': 9006,
   'invalid-response': 9007,
-  'not-signed-in': 9008,
   /** The session was destroyed or replaced while the call was in flight; its result was discarded. */
   'superseded': 9009,
   /** A viewer's request was cancelled by its caller (AbortSignal) before the session answered. */
