@@ -56,6 +56,8 @@ interface Watched {
 
 /** After a count: the note heading a batch that a burst overflowed. */
 export const SKIPPED_NOTE = 'earlier events left out by the DevTools extension (burst); the snapshot is current';
+/** After a count: the note heading a batch from which events outside the wire protocol were left out. */
+export const DROPPED_NOTE = 'events left out by the DevTools extension (outside the wire protocol); the snapshot is current';
 
 export function createPageAgent(options: PageAgentOptions): PageAgent {
   let resolved: SessionHook | null = null;
@@ -81,9 +83,26 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       dropped.drop('uncloneable'); // a session handed us something postMessage cannot copy
     }
   };
-  /** Sends an update only if it fits the schema the bridge will check, so a bad session cannot jam the link. */
+  /**
+   * Fits an update to the schema the bridge checks, then sends it: strings over their limit are cut (ending in "…"),
+   * list items outside the schema are left out one by one, each counted in `dropped` (string-cut, array-item, …), so
+   * one odd event or log line cannot hold back the rest. Only an update whose own fields are outside the schema
+   * (a snapshot without a uuid, say) is dropped whole (outgoing-schema). What is sent passes the strict parser.
+   */
   const sendUpdate = (update: PageUpdate): void => {
-    const checked = safeParse(parsePageUpdate, update);
+    let fitted = safeParse(parsePageUpdate, update, dropped);
+    if (
+      fitted !== INVALID &&
+      fitted.type === 'events' &&
+      update.type === 'events' &&
+      fitted.events.length < Math.min(update.events.length, LIMITS.eventsPerBatch)
+    ) {
+      // Said in the panel's log too (there is room: a batch with a left-out event is under the limit).
+      const left = update.events.length - fitted.events.length;
+      const at = fitted.events[0]?.at ?? Date.now();
+      fitted = { ...fitted, events: [{ type: 'state', at, what: `${left} ${DROPPED_NOTE}` }, ...fitted.events] };
+    }
+    const checked = fitted === INVALID ? INVALID : safeParse(parsePageUpdate, fitted);
     if (checked === INVALID) return dropped.drop('outgoing-schema');
     post(makePageMessage('update', { update: checked }));
   };

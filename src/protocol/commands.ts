@@ -41,22 +41,26 @@ export type CommandResult<C extends CommandName = CommandName> =
   | { readonly ok: true; readonly value: SessionCommands[C]['result'] }
   | { readonly ok: false; readonly error: ErrorInfo };
 
-export const COMMAND_NAMES: readonly CommandName[] = [
-  'refreshToken',
-  'retrieveToken',
-  'regenerateUUID',
-  'destroySession',
-  'signIn',
-  'signOut',
-  'expireToken',
-  'failNext',
-  'setOffline',
-  'issueExpiredNext',
-  'clearFaults',
-  'clearLog',
-];
+// Lists derived from records typed over the union: a name added to the type and not here fails to compile.
+const COMMAND_SET: Readonly<Record<CommandName, true>> = {
+  refreshToken: true,
+  retrieveToken: true,
+  regenerateUUID: true,
+  destroySession: true,
+  signIn: true,
+  signOut: true,
+  expireToken: true,
+  failNext: true,
+  setOffline: true,
+  issueExpiredNext: true,
+  clearFaults: true,
+  clearLog: true,
+};
+export const COMMAND_NAMES: readonly CommandName[] = Object.keys(COMMAND_SET) as CommandName[];
 
-const BACKEND_CALLS: readonly BackendCall[] = ['anonymous', 'refresh', 'signIn', 'signOut'];
+const BACKEND_CALL_SET: Readonly<Record<BackendCall, true>> = { anonymous: true, refresh: true, signIn: true, signOut: true };
+/** Every backend call (the core's BackendCall), the one list the protocol uses. */
+export const BACKEND_CALLS: readonly BackendCall[] = Object.keys(BACKEND_CALL_SET) as BackendCall[];
 const MAX_STRING = 4096;
 
 export function isCommandName(value: unknown): value is CommandName {

@@ -3,7 +3,6 @@ import {
   REALMS,
   SIGN_OUT_REASONS,
   TOKEN_ORIGINS,
-  type BackendCall,
   type BackendInfo,
   type BackendRequestInfo,
   type ErrorInfo,
@@ -16,7 +15,7 @@ import {
   type TokenRecord,
 } from '../core/types.js';
 import type { SessionSummary, TransportUpdate } from '../transport/types.js';
-import { COMMAND_NAMES, type CommandName, type CommandResult } from './commands.js';
+import { BACKEND_CALLS, COMMAND_NAMES, type CommandName, type CommandResult } from './commands.js';
 import {
   INVALID,
   MAX_STRING,
@@ -93,28 +92,34 @@ export const LIMITS = {
   token: 16_384,
   id: 128,
   pending: 32,
+  /** Strings derived from credentials (login, customId, clientId, sub …): the core accepts logins up to 1024. */
+  credential: 1024,
+  /** Other short page strings (namespace, uuid, deviceId). */
+  short: 256,
 } as const;
 
 // ---- core data -------------------------------------------------------------------------------------------------
 
-const OPERATIONS: readonly OperationName[] = [
-  'start',
-  'getUUID',
-  'retrieveToken',
-  'refreshToken',
-  'autoRefresh',
-  'regenerateUUID',
-  'regenerateUUIDWithClientIdentifier',
-  'destroySession',
-  'signIn',
-  'signOut',
-  'expireToken',
-];
-const BACKEND_CALLS: readonly BackendCall[] = ['anonymous', 'refresh', 'signIn', 'signOut'];
+// Typed over the core's union: an operation added to OperationName and not here fails to compile.
+const OPERATION_SET: Readonly<Record<OperationName, true>> = {
+  start: true,
+  getUUID: true,
+  retrieveToken: true,
+  refreshToken: true,
+  autoRefresh: true,
+  regenerateUUID: true,
+  regenerateUUIDWithClientIdentifier: true,
+  destroySession: true,
+  signIn: true,
+  signOut: true,
+  expireToken: true,
+};
+export const OPERATION_NAMES: readonly OperationName[] = Object.keys(OPERATION_SET) as OperationName[];
 
-const shortStr = str(256);
+const shortStr = str(LIMITS.short);
+const credStr = str(LIMITS.credential);
 const idStr = str(LIMITS.id);
-const operation = lit(...OPERATIONS) as Parser<OperationName>;
+const operation = lit(...OPERATION_NAMES) as Parser<OperationName>;
 
 export const parseErrorInfo: Parser<ErrorInfo> = obj({ code: num, kind: str(64), message: str() });
 
@@ -127,12 +132,12 @@ export const parseTokenRecord: Parser<TokenRecord> = obj(
     receivedAt: num,
     expiresAt: num,
   },
-  { clientId: shortStr, customId: shortStr, sub: shortStr, iat: num },
+  { clientId: credStr, customId: credStr, sub: credStr, iat: num },
 );
 
 const parseRequestInfo: Parser<BackendRequestInfo> = obj(
   {
-    operation: lit('anonymous', 'refresh', 'signIn', 'signOut'),
+    operation: lit(...BACKEND_CALLS),
     target: str(1024),
     ok: bool,
     durationMs: num,
@@ -167,10 +172,10 @@ export const parseSnapshot: Parser<SessionSnapshot> = obj({
   token: nullable(parseTokenRecord),
   tokenStatus: lit('none', 'valid', 'expiring', 'expired'),
   refreshMarginMs: num,
-  login: nullable(shortStr),
+  login: nullable(credStr),
   signedIn: bool,
-  customEmail: nullable(shortStr),
-  customIdentifier: nullable(shortStr),
+  customEmail: nullable(credStr),
+  customIdentifier: nullable(credStr),
   now: num,
   ready: bool,
   disposed: bool,
@@ -185,7 +190,7 @@ export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
   ready: obj({ at: num }),
   'uuid-changed': obj({ at: num, uuid: shortStr, previous: shortStr }),
   'token-changed': obj({ at: num, token: nullable(parseTokenRecord) }),
-  'signed-in': obj({ at: num, login: shortStr }),
+  'signed-in': obj({ at: num, login: credStr }),
   'signed-out': obj({ at: num, reason: lit(...SIGN_OUT_REASONS) }),
   error: obj({ at: num, error: parseErrorInfo }, { operation }),
   'operation-start': obj({ at: num, id: num, operation }),
@@ -406,9 +411,9 @@ export function makePortMessage<T extends { kind: string }, K extends T['kind']>
 export class DropCounter {
   total = 0;
   readonly byReason = new Map<string, number>();
-  drop(reason: string): void {
-    this.total++;
-    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+  drop(reason: string, count = 1): void {
+    this.total += count;
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + count);
   }
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.byReason);

@@ -7,7 +7,16 @@
 
 export const INVALID: unique symbol = Symbol('invalid');
 export type Invalid = typeof INVALID;
-export type Parser<T> = (value: unknown) => T | Invalid;
+/**
+ * Fitting mode, for the sender that owns the data (the page agent), never for a receiver: strings over their limit
+ * are cut (ending in "…"), array items outside the schema are left out one by one (and arrays over their limit keep
+ * their newest items), optional fields outside the schema are left out; each is counted. What comes out passes the
+ * same parser in strict mode (the default), which receivers use: all or nothing.
+ */
+export interface Fit {
+  drop(reason: string, count?: number): void;
+}
+export type Parser<T> = (value: unknown, fit?: Fit) => T | Invalid;
 export type Parsed<P> = P extends Parser<infer T> ? T : never;
 
 /** Default limit for page-provided strings (messages, names, URLs). */
@@ -15,8 +24,23 @@ export const MAX_STRING = 4096;
 
 export const str =
   (max: number = MAX_STRING): Parser<string> =>
-  (v) =>
-    typeof v === 'string' && v.length <= max ? v : INVALID;
+  (v, fit) => {
+    if (typeof v !== 'string') return INVALID;
+    if (v.length <= max) return v;
+    if (!fit || max < 1) return INVALID;
+    fit.drop('string-cut');
+    return cut(v, max);
+  };
+
+/** `s` in at most `max` UTF-16 units, ending in "…" when cut (never between the halves of a surrogate pair). */
+export function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  if (max < 1) return '';
+  let end = max - 1;
+  const last = s.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
+}
 
 export const num: Parser<number> = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : INVALID);
 
@@ -40,24 +64,32 @@ export const pattern =
     typeof v === 'string' && v.length <= max && re.test(v) ? v : INVALID;
 
 export function nullable<T>(p: Parser<T>): Parser<T | null> {
-  return (v) => (v === null ? null : p(v));
+  return (v, fit) => (v === null ? null : p(v, fit));
 }
 
 export function oneOf<A, B>(a: Parser<A>, b: Parser<B>): Parser<A | B> {
-  return (v) => {
-    const x = a(v);
-    return x === INVALID ? b(v) : x;
+  return (v, fit) => {
+    const x = a(v, fit);
+    return x === INVALID ? b(v, fit) : x;
   };
 }
 
+/** At most `max` items, each passing `p`. Fitting: the newest `max` items, and bad items left out one by one. */
 export function arr<T>(p: Parser<T>, max: number): Parser<T[]> {
-  return (v) => {
-    if (!Array.isArray(v) || v.length > max) return INVALID;
+  return (v, fit) => {
+    if (!Array.isArray(v)) return INVALID;
+    let items: readonly unknown[] = v;
+    if (items.length > max) {
+      if (!fit) return INVALID;
+      fit.drop('array-cut', items.length - max);
+      items = items.slice(items.length - max);
+    }
     const out: T[] = [];
-    for (const item of v) {
-      const x = p(item);
-      if (x === INVALID) return INVALID;
-      out.push(x);
+    for (const item of items) {
+      const x = p(item, fit);
+      if (x !== INVALID) out.push(x);
+      else if (fit) fit.drop('array-item');
+      else return INVALID;
     }
     return out;
   };
@@ -65,11 +97,11 @@ export function arr<T>(p: Parser<T>, max: number): Parser<T[]> {
 
 /** Tuple of fixed length. */
 export function tuple<const P extends readonly Parser<unknown>[]>(...parts: P): Parser<{ [K in keyof P]: Parsed<P[K]> }> {
-  return (v) => {
+  return (v, fit) => {
     if (!Array.isArray(v) || v.length !== parts.length) return INVALID;
     const out: unknown[] = [];
     for (let i = 0; i < parts.length; i++) {
-      const x = (parts[i] as Parser<unknown>)(v[i]);
+      const x = (parts[i] as Parser<unknown>)(v[i], fit);
       if (x === INVALID) return INVALID;
       out.push(x);
     }
@@ -100,20 +132,21 @@ export function obj<R extends Shape, O extends Shape = Record<never, never>>(
 ): Parser<Flat<Req<R> & Opt<O>>> {
   const reqKeys = Object.keys(req);
   const optKeys = opt ? Object.keys(opt) : [];
-  return (v) => {
+  return (v, fit) => {
     if (!isRecord(v)) return INVALID;
     const out: Record<string, unknown> = {};
     for (const k of reqKeys) {
       if (!own(v, k)) return INVALID;
-      const x = (req[k] as Parser<unknown>)(v[k]);
+      const x = (req[k] as Parser<unknown>)(v[k], fit);
       if (x === INVALID) return INVALID;
       out[k] = x;
     }
     for (const k of optKeys) {
       if (!own(v, k) || v[k] === undefined) continue;
-      const x = (opt![k] as Parser<unknown>)(v[k]);
-      if (x === INVALID) return INVALID;
-      out[k] = x;
+      const x = (opt![k] as Parser<unknown>)(v[k], fit);
+      if (x !== INVALID) out[k] = x;
+      else if (fit) fit.drop('field');
+      else return INVALID;
     }
     return out as Flat<Req<R> & Opt<O>>;
   };
@@ -124,11 +157,11 @@ export function tagged<K extends string, M extends Record<string, Parser<unknown
   key: K,
   members: M,
 ): Parser<Parsed<M[keyof M]>> {
-  return (v) => {
+  return (v, fit) => {
     if (!isRecord(v) || !own(v, key)) return INVALID;
     const tag = v[key];
     if (typeof tag !== 'string' || !own(members, tag)) return INVALID;
-    const parsed = (members[tag] as Parser<unknown>)(v);
+    const parsed = (members[tag] as Parser<unknown>)(v, fit);
     if (parsed === INVALID) return INVALID;
     return { [key]: tag, ...(parsed as object) } as Parsed<M[keyof M]>;
   };
@@ -136,24 +169,25 @@ export function tagged<K extends string, M extends Record<string, Parser<unknown
 
 /** A partial record over a closed key set. */
 export function partialRecord<K extends string, T>(keys: readonly K[], p: Parser<T>): Parser<Partial<Record<K, T>>> {
-  return (v) => {
+  return (v, fit) => {
     if (!isRecord(v)) return INVALID;
     const out: Partial<Record<K, T>> = {};
     for (const k of Object.keys(v)) {
-      if (!(keys as readonly string[]).includes(k)) return INVALID;
-      if (v[k] === undefined) continue;
-      const x = p(v[k]);
-      if (x === INVALID) return INVALID;
-      out[k as K] = x;
+      const known = (keys as readonly string[]).includes(k);
+      if (known && v[k] === undefined) continue;
+      const x = known ? p(v[k], fit) : INVALID;
+      if (x !== INVALID) out[k as K] = x;
+      else if (fit) fit.drop('field');
+      else return INVALID;
     }
     return out;
   };
 }
 
 /** Runs a parser at a boundary: never throws, whatever the value (hostile getters, proxies, cycles). */
-export function safeParse<T>(p: Parser<T>, v: unknown): T | Invalid {
+export function safeParse<T>(p: Parser<T>, v: unknown, fit?: Fit): T | Invalid {
   try {
-    return p(v);
+    return p(v, fit);
   } catch {
     return INVALID;
   }

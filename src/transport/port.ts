@@ -65,9 +65,35 @@ interface Pending {
 
 interface Frame {
   url: string;
+  /** The sessions this frame announced, with the page's own ids. */
   sessions: readonly SessionSummary[];
   /** False after a worker restart until the frame's bridge shows up again. */
   confirmed: boolean;
+}
+
+/** Where a session the viewer knows by its transport id lives: its frame, and its id in that frame's page. */
+interface SessionRef {
+  readonly frameId: number;
+  readonly sessionId: string;
+}
+
+/**
+ * The id the viewer knows a session by: frame and page session id together. A page (or an iframe of another origin)
+ * picks its session ids itself, so the same id in two frames must stay two sessions: an iframe announcing the top
+ * page's id neither replaces its state nor receives its commands. Frame ids are digits, so the first ':' splits.
+ */
+export function transportSessionId(frameId: number, sessionId: string): string {
+  return `${frameId}:${sessionId}`;
+}
+
+/** What the picker shows for a session outside the top frame: the frame's origin (or what its URL says it is). */
+export function frameLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.origin !== 'null' ? u.origin : `${u.protocol} frame (opaque origin)`;
+  } catch {
+    return 'a frame of unknown origin';
+  }
 }
 
 const DEFAULT_BACKOFF = [0, 50, 100, 200, 400, 800, 1600, 3000] as const;
@@ -87,7 +113,9 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   const listeners = new Set<TransportListener>();
   const pending = new Map<string, Pending>();
   const frames = new Map<number, Frame>();
-  const sessionFrame = new Map<string, number>();
+  /** Transport session id → frame and page session id. */
+  const sessionRefs = new Map<string, SessionRef>();
+  /** Latest snapshot per transport session id. */
   const snapshots = new Map<string, SessionSnapshot>();
 
   let port: PortLike | null = null;
@@ -117,17 +145,26 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
 
   const sessionList = (): SessionSummary[] => {
     const out: SessionSummary[] = [];
+    const seen = new Set<string>();
     const ids = [...frames.keys()].sort((a, b) => a - b);
     for (const frameId of ids) {
       const frame = frames.get(frameId)!;
-      for (const s of frame.sessions) out.push(frameId === 0 ? s : { ...s, frame: frame.url });
+      for (const s of frame.sessions) {
+        const id = transportSessionId(frameId, s.id);
+        if (seen.has(id)) continue; // a page listing one id twice
+        seen.add(id);
+        const { frame: _ignored, ...rest } = s; // where a session lives is the worker's word, never the page's
+        out.push(frameId === 0 ? { ...rest, id } : { ...rest, id, frame: frameLabel(frame.url) });
+      }
     }
     return out;
   };
   const emitSessions = (): void => {
-    sessionFrame.clear();
-    for (const [frameId, frame] of frames) for (const s of frame.sessions) sessionFrame.set(s.id, frameId);
-    for (const id of [...snapshots.keys()]) if (!sessionFrame.has(id)) snapshots.delete(id);
+    sessionRefs.clear();
+    for (const [frameId, frame] of frames) {
+      for (const s of frame.sessions) sessionRefs.set(transportSessionId(frameId, s.id), { frameId, sessionId: s.id });
+    }
+    for (const id of [...snapshots.keys()]) if (!sessionRefs.has(id)) snapshots.delete(id);
     emit({ type: 'sessions', sessions: sessionList() });
   };
 
@@ -231,13 +268,15 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
           emitSessions();
           return;
         }
-        // Updates for sessions this frame did not announce are outside what the panel asked for.
+        // Updates for sessions this frame did not announce are outside what the panel asked for (another frame's
+        // session of the same id included: each frame speaks only for its own sessions).
         if (!frame.sessions.some((s) => s.id === u.sessionId)) {
           dropped.drop('unknown-session');
           return;
         }
-        if (u.type === 'snapshot') snapshots.set(u.sessionId, u.snapshot);
-        emit(u);
+        const sessionId = transportSessionId(msg.frameId, u.sessionId);
+        if (u.type === 'snapshot') snapshots.set(sessionId, u.snapshot);
+        emit({ ...u, sessionId });
         if (u.type === 'log' && announcement !== null) announce();
         return;
       }
@@ -342,8 +381,8 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
       return new Promise<CommandResult<C>>((resolve) => {
         if (closed) return resolve({ ok: false, error: LINK_ERRORS.noPage() });
         if (opts.signal?.aborted) return resolve({ ok: false, error: LINK_ERRORS.aborted() });
-        const frameId = sessionFrame.get(sessionId);
-        if (frameId === undefined) return resolve({ ok: false, error: LINK_ERRORS.unknownSession(sessionId) });
+        const ref = sessionRefs.get(sessionId);
+        if (ref === undefined) return resolve({ ok: false, error: LINK_ERRORS.unknownSession(sessionId) });
         const id = newId();
         const ms = opts.timeoutMs ?? timeoutMs;
         const timer = setTimeout(() => settle(id, { ok: false, error: LINK_ERRORS.timeout(ms) }), ms);
@@ -351,8 +390,8 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         const message = makePortMessage<PanelToWorker, 'command'>('command', {
           id,
-          frameId,
-          sessionId,
+          frameId: ref.frameId,
+          sessionId: ref.sessionId,
           command,
           args: [...(args as readonly unknown[])],
         });

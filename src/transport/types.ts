@@ -6,10 +6,18 @@ import type { CommandArgs, CommandName, CommandResult } from '../protocol/comman
  * runs over a direct, in-page implementation (the drop-in tag) and over an extension port (the DevTools tab).
  */
 export interface SessionSummary {
+  /**
+   * The id to pass to `request` and that updates carry: unique among this transport's sessions. The direct transport
+   * uses the session's own id; the port transport `<frameId>:<session id>`, since two frames may use the same id.
+   */
   readonly id: string;
   readonly namespace: string;
   readonly uuid: string;
-  /** Where the session lives when it is not the top page (extension: a frame URL). */
+  /**
+   * Where the session lives when it is not the top page (extension: the frame's origin, e.g. `https://ads.example`,
+   * taken from the browser's record of the frame, never from the page). Absent for the top page. Show it in a picker:
+   * an iframe of another origin may announce a session that looks like the page's own.
+   */
   readonly frame?: string;
 }
 

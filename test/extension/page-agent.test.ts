@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { getSessionHook } from '../../src/core/hook.js';
 import { createSession } from '../../src/core/index.js';
-import type { Session } from '../../src/core/types.js';
-import { SKIPPED_NOTE, createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
+import type { LogEntry, Session, SessionEvent, SessionSnapshot } from '../../src/core/types.js';
+import { DROPPED_NOTE, SKIPPED_NOTE, createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
 import { LIMITS, makeBridgeMessage, parsePageMessage, type PageMessage } from '../../src/protocol/messages.js';
+import { MAX_STRING } from '../../src/protocol/schema.js';
 import { eventually } from './harness.js';
 
 const sessions: Session[] = [];
@@ -128,5 +129,92 @@ describe('page agent (MAIN world) with real sessions', () => {
     hook.register(broken);
     expect(() => agent.onMessage(makeBridgeMessage('attach', {}))).not.toThrow();
     expect(agent.dropped.snapshot()).toMatchObject({ 'snapshot-threw': 1 });
+  });
+});
+
+describe('page strings are fitted to the wire, never a whole message dropped for one of them', () => {
+  /** A page object on the hook whose snapshot, events and log the test controls (a real snapshot underneath). */
+  async function withPageSession() {
+    const { agent, posted, hook } = await setup(0);
+    const real = createSession({ storage: 'memory', devtools: false, namespace: 'odd' });
+    sessions.push(real);
+    await real.ready;
+    let snapshot: SessionSnapshot = real.snapshot();
+    let log: LogEntry[] = [];
+    let emit: (event: SessionEvent) => void = () => {};
+    const odd = {
+      id: 'odd-1',
+      snapshot: () => snapshot,
+      log: () => log,
+      subscribe: (listener: (event: SessionEvent) => void) => {
+        emit = listener;
+        return () => {};
+      },
+    } as unknown as Session;
+    hook.register(odd);
+    return {
+      agent,
+      posted,
+      setSnapshot: (s: SessionSnapshot) => (snapshot = s),
+      setLog: (entries: LogEntry[]) => (log = entries),
+      emit: (e: unknown) => emit(e as SessionEvent),
+    };
+  }
+
+  test('a batch with one bad event and one oversized one: the others are delivered, the long one cut, the bad one counted', async () => {
+    const { agent, posted, emit } = await withPageSession();
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    posted.length = 0;
+    const long = 'y'.repeat(MAX_STRING + 500);
+    emit({ type: 'state', at: 1, what: 'first' });
+    emit({ type: 'state', at: Number.NaN, what: 'not a time' }); // outside the schema: left out alone
+    emit({ type: 'state', at: 3, what: long });
+    emit({ type: 'signed-in', at: 4, login: 'z'.repeat(LIMITS.credential + 10) });
+    emit({ type: 'state', at: 5, what: 'last' });
+    await eventually(() => updates(posted).find((u) => u.type === 'events'), 'the batch');
+    const batch = updates(posted).find((u) => u.type === 'events');
+    expect(batch).toEqual({
+      type: 'events',
+      sessionId: 'odd-1',
+      events: [
+        { type: 'state', at: 1, what: `1 ${DROPPED_NOTE}` }, // the panel's log says so
+        { type: 'state', at: 1, what: 'first' },
+        { type: 'state', at: 3, what: `${long.slice(0, MAX_STRING - 1)}…` },
+        { type: 'signed-in', at: 4, login: `${'z'.repeat(LIMITS.credential - 1)}…` },
+        { type: 'state', at: 5, what: 'last' },
+      ],
+    });
+    expect(agent.dropped.snapshot()).toEqual({ 'array-item': 1, 'string-cut': 2 });
+  });
+
+  test('the attach history keeps every good line when one is too long and one is broken', async () => {
+    const { agent, posted, setLog } = await withPageSession();
+    const line = (seq: number, message: string): LogEntry => ({ seq, at: seq, kind: 'event', message });
+    setLog([line(1, 'one'), line(2, 'm'.repeat(10_000)), { seq: 'three' } as unknown as LogEntry, line(4, 'four')]);
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    const log = updates(posted).find((u) => u.type === 'log');
+    expect(log).toEqual({ type: 'log', sessionId: 'odd-1', entries: [line(1, 'one'), line(2, `${'m'.repeat(MAX_STRING - 1)}…`), line(4, 'four')] });
+    expect(agent.dropped.snapshot()).toEqual({ 'array-item': 1, 'string-cut': 1 });
+  });
+
+  test('a snapshot with a login over the wire limit is sent with the login cut, still signed in', async () => {
+    const { agent, posted, setSnapshot } = await withPageSession();
+    const login = `${'q'.repeat(2000)}@example.com`;
+    const real = sessions.at(-1)!;
+    const base = real.snapshot();
+    setSnapshot({ ...base, login, signedIn: true, customIdentifier: login });
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    const snap = updates(posted).find((u) => u.type === 'snapshot');
+    const cutLogin = `${login.slice(0, LIMITS.credential - 1)}…`;
+    expect(snap).toEqual({ type: 'snapshot', sessionId: 'odd-1', snapshot: { ...base, login: cutLogin, signedIn: true, customIdentifier: cutLogin } });
+    expect(agent.dropped.snapshot()).toEqual({ 'string-cut': 2 });
+  });
+
+  test('an update whose own fields are outside the schema is still dropped whole, and counted', async () => {
+    const { agent, posted, setSnapshot } = await withPageSession();
+    setSnapshot({ ...sessions.at(-1)!.snapshot(), signedIn: 'yes' as unknown as boolean });
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    expect(updates(posted).map((u) => u.type)).toEqual(['sessions', 'log']);
+    expect(agent.dropped.snapshot()).toEqual({ 'outgoing-schema': 1 });
   });
 });

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createSession } from '../../src/core/index.js';
+import { BACKEND_CALLS, COMMAND_NAMES } from '../../src/protocol/commands.js';
+import { MAX_STRING, cut, safeParse } from '../../src/protocol/schema.js';
 import type { LogEntry, SessionEvent, SessionSnapshot } from '../../src/core/types.js';
 import {
   BRIDGE_SOURCE,
@@ -8,6 +10,7 @@ import {
   PORT_SOURCE,
   PROTOCOL_VERSION,
   asTabId,
+  OPERATION_NAMES,
   makeBridgeMessage,
   makePageMessage,
   panelPortName,
@@ -18,6 +21,7 @@ import {
   parseSessionEvent,
   parseSnapshot,
   parseWireResult,
+  parsePageUpdate,
   parseWorkerToPanel,
   resultFits,
   tabIdFromPortName,
@@ -135,5 +139,43 @@ describe('port names and branded ids', () => {
     expect(asTabId(-1)).toBeNull();
     expect(asTabId(1.5)).toBeNull();
     expect(asTabId('1')).toBeNull();
+  });
+});
+
+describe('limits follow the core; receivers stay all-or-nothing, the sender fits', () => {
+  test('credential-derived strings up to 1024 characters pass (the core accepts logins that long), longer ones do not', () => {
+    const login = 'l'.repeat(LIMITS.credential);
+    const token = snapshot.token && { ...snapshot.token, customId: login, clientId: login, sub: login };
+    const long = { ...snapshot, login, customEmail: login, customIdentifier: login, signedIn: true, token };
+    expect(LIMITS.credential).toBe(1024);
+    expect(parseSnapshot(long)).toEqual(long);
+    expect(parseSessionEvent({ type: 'signed-in', at: 1, login })).toEqual({ type: 'signed-in', at: 1, login });
+    expect(parseSnapshot({ ...long, login: `${login}x` })).toBe(parseSnapshot(null));
+  });
+
+  test('a receiver refuses a batch with one bad item; fitting keeps the others and counts what it left out or cut', () => {
+    const events = [{ type: 'ready', at: 1 }, { type: 'ready', at: 'x' }, { type: 'state', at: 2, what: 'w'.repeat(MAX_STRING + 1) }];
+    const update = { type: 'events', sessionId: 's', events };
+    expect(parsePageUpdate(update), 'strict').toBe(parseSnapshot(null));
+    const counted: Record<string, number> = {};
+    const fitted = safeParse(parsePageUpdate, update, { drop: (reason, n = 1) => void (counted[reason] = (counted[reason] ?? 0) + n) });
+    expect(fitted).toEqual({ type: 'events', sessionId: 's', events: [{ type: 'ready', at: 1 }, { type: 'state', at: 2, what: `${'w'.repeat(MAX_STRING - 1)}…` }] });
+    expect(counted).toEqual({ 'array-item': 1, 'string-cut': 1 });
+    expect(parsePageUpdate(fitted), 'what fitting gives passes the strict parser').toEqual(fitted);
+  });
+
+  test('cut marks the cut and never splits a surrogate pair', () => {
+    expect(cut('abcdef', 10)).toBe('abcdef');
+    expect(cut('abcdef', 4)).toBe('abc…');
+    expect(cut('ab😀cd', 4)).toBe('ab…');
+    expect(cut('ab😀cd', 5)).toBe('ab😀…');
+  });
+
+  test('the name lists are complete and without duplicates', () => {
+    // The compiler enforces completeness (records typed over the unions); this guards the lists' contents.
+    expect([...BACKEND_CALLS].sort()).toEqual(['anonymous', 'refresh', 'signIn', 'signOut']);
+    expect(new Set(OPERATION_NAMES).size).toBe(OPERATION_NAMES.length);
+    expect(OPERATION_NAMES).toContain('regenerateUUIDWithClientIdentifier');
+    expect(new Set(COMMAND_NAMES).size).toBe(12);
   });
 });
