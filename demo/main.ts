@@ -12,7 +12,17 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
-const auth = params.get('auth');
+/** ?auth= only on this machine: the demo signs in with passwords, and a link must not send them to another host. */
+const isLoopback = (url: string): boolean => {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+};
+const requested = params.get('auth');
+const auth = requested !== null && isLoopback(requested) ? requested : null;
 const session = createSession({
   // Each backend signs with its own key, so a token stored by one is refused by the other: keep them apart.
   namespace: auth ? 'demo-shop-http' : 'demo-shop',
@@ -20,6 +30,10 @@ const session = createSession({
 });
 const Client = createClientModule(session);
 if (auth) document.getElementById('backend-note')!.textContent = `the HTTP auth server at ${auth} (see the Network panel)`;
+else if (requested !== null) {
+  document.getElementById('backend-note')!.textContent =
+    `the embedded dev backend (?auth=${requested} ignored: only an auth server on this machine, http://127.0.0.1, localhost or [::1], is used)`;
+}
 window.Synerise = { Client };
 
 const output = document.getElementById('output')!;

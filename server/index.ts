@@ -14,12 +14,18 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as jo
  *   POST /sauth/v3/auth/login/client            { apiKey, login, password, uuid, deviceId } → 200 { token }
  *   POST /sauth/v3/my-account/logout            { mode: LOGOUT | LOGOUT_WITH_SESSION_CLEARING } + Bearer → 204
  *   GET  /.well-known/jwks.json                 the public key
- *   GET  /__faults, POST /__faults {…}          read / change fault switches (POST {} with "reset": true clears)
+ *   GET  /__faults, POST /__faults {…}          read / change fault switches (POST {} with "reset": true clears);
+ *                                               same origin only, POST as application/json (no CORS for it)
  *   GET  /__stats                               request counts per route
  *   GET  /healthz                               200 "ok"
  *
  * A token request with `X-Session-Panel-Fault: expired-token` gets an already-expired token (the HTTP backend's
  * "next token expired" fault control; the server is a debugging aid, so any client may ask).
+ *
+ * Every route answers only requests whose Host is this server on loopback (127.0.0.1, localhost or [::1], with its
+ * port), so a DNS-rebinding page cannot reach it under its own name. The fault switches are not open to web pages:
+ * no CORS for /__faults, requests from another origin refused, and POST only as application/json (which no page of
+ * another origin can send without a preflight).
  */
 
 export const AUTH_PATHS = {
@@ -164,6 +170,10 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
+  /** `host:port` values this server answers to (set once listening). */
+  let loopbackHosts = new Set<string>();
+  /** Origins of pages served by this server itself (the only ones allowed at /__faults). */
+  let ownOrigins = new Set<string>();
 
   async function issue(claims: Record<string, unknown>, expired = false): Promise<string> {
     const iat = Math.floor(now() / 1000);
@@ -334,12 +344,52 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     }
   }
 
+  /** False for a request a web page of another origin made (or its preflight). */
+  function sameOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    const site = req.headers['sec-fetch-site'];
+    const foreignOrigin = origin !== undefined && !ownOrigins.has(origin.toLowerCase());
+    const foreignSite = typeof site === 'string' && site !== 'same-origin' && site !== 'none';
+    return !foreignOrigin && !foreignSite;
+  }
+
+  async function handleFaults(req: IncomingMessage, res: ServerResponse, method: string): Promise<number> {
+    const allowed = sameOrigin(req);
+    if (method !== 'POST' || !allowed) await drain(req).catch(() => {});
+    if (!allowed) throw new HttpError(403, 'forbidden', "The fault switches accept requests from this server's own origin only (or none: curl, tests)");
+    if (method === 'GET') {
+      sendJson(res, 200, faults);
+      return 200;
+    }
+    if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', `${AUTH_PATHS.faults} accepts GET and POST`);
+    // application/json only: a page of another origin cannot send it without a preflight, which is refused above.
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+      await drain(req).catch(() => {});
+      throw new HttpError(415, 'unsupported_media_type', 'Send the fault switches as application/json');
+    }
+    const body = await readJson(req, maxBodyBytes);
+    try {
+      sendJson(res, 200, server.setFaults(body as Partial<AuthServerFaults> & { reset?: boolean }));
+    } catch (error) {
+      throw new HttpError(400, 'bad_request', error instanceof Error ? error.message : 'bad fault switches');
+    }
+    return 200;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
     total++;
-    setCors(res);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+
+    // DNS rebinding: a page of another site whose name now resolves to 127.0.0.1 still sends its own name as Host.
+    if (!loopbackHosts.has((req.headers.host ?? '').toLowerCase())) {
+      await drain(req).catch(() => {});
+      throw new HttpError(403, 'forbidden_host', `This server answers only to Host ${[...loopbackHosts].join(', ')}`);
+    }
+    // No CORS headers at all on /__faults: the switches are for the developer (curl, tests), not for web pages.
+    if (path === AUTH_PATHS.faults) return handleFaults(req, res, method);
+    setCors(res);
 
     if (method === 'OPTIONS') {
       await drain(req);
@@ -361,21 +411,6 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       }
       const value = path === AUTH_PATHS.jwks ? { keys: [publicJwk] } : server.stats();
       sendJson(res, 200, value, path === AUTH_PATHS.jwks ? { 'cache-control': 'public, max-age=300' } : {});
-      return 200;
-    }
-    if (path === AUTH_PATHS.faults) {
-      if (method === 'GET') {
-        await drain(req);
-        sendJson(res, 200, faults);
-        return 200;
-      }
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', `${path} accepts GET and POST`);
-      const body = await readJson(req, maxBodyBytes);
-      try {
-        sendJson(res, 200, server.setFaults(body as Partial<AuthServerFaults> & { reset?: boolean }));
-      } catch (error) {
-        throw new HttpError(400, 'bad_request', error instanceof Error ? error.message : 'bad fault switches');
-      }
       return 200;
     }
     const route = AUTH_ROUTES.find((r) => AUTH_PATHS[r] === path);
@@ -467,6 +502,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     });
   });
   const port = (http.address() as AddressInfo).port;
+  loopbackHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  ownOrigins = new Set([...loopbackHosts].map((host) => `http://${host}`));
 
   const server: AuthServer = {
     url: `http://127.0.0.1:${port}`,

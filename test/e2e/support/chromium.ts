@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -26,6 +26,8 @@ export interface LaunchedChromium {
 
 /** Headless Chromium with a fresh profile, removed on close. */
 export async function launchChromium(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<LaunchedChromium> {
+  // A missing browser is a failure with a clear message, never a reason to skip.
+  if (!existsSync(CHROME_PATH)) throw new Error(`Chromium not found at ${CHROME_PATH}: install it or set CHROME_PATH`);
   const profile = mkdtempSync(path.join(tmpdir(), 'session-panel-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROME_PATH,
