@@ -1,4 +1,5 @@
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type PluginOption, type UserConfig } from 'vite';
+import { minifyLitTemplates } from './scripts/minify-lit-templates.js';
 
 /**
  * One config, three builds (scripts/build.mjs runs them in turn):
@@ -9,7 +10,8 @@ import { defineConfig, type UserConfig } from 'vite';
  */
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   // Library builds: vite's lib mode keeps whitespace in ES output unless the output is minified explicitly.
-  const lib = (entry: string, fileName: string): UserConfig => ({
+  const lib = (entry: string, fileName: string, plugins: PluginOption[] = []): UserConfig => ({
+    plugins,
     build: {
       outDir: 'dist',
       emptyOutDir: false,
@@ -20,7 +22,8 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     },
   });
   if (mode === 'core') return lib('src/core/index.ts', 'core.js');
-  if (mode === 'embed') return lib('src/embed.ts', 'session-panel.js');
+  // The embed carries the Lit templates: their whitespace is minified too (the JS minifier leaves template text alone).
+  if (mode === 'embed') return lib('src/embed.ts', 'session-panel.js', [minifyLitTemplates()]);
   if (mode === 'extension') {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');
     return extensionConfig();
