@@ -79,6 +79,11 @@ export class ActionController<K extends string = string> implements ReactiveCont
     this.#set(key, { status: ActionStatus.INITIAL });
   }
 
+  /** Forgets every outcome shown (and aborts what is running): the panel moved to another session. */
+  resetAll(): void {
+    for (const key of [...this.#states.keys()]) this.reset(key);
+  }
+
   /** Marks `key` as done or failed without a run (outcomes decided by the panel itself, e.g. clipboard). */
   settle(key: K, state: ActionState): void {
     this.#set(key, state);

@@ -4,6 +4,13 @@ import type { ConnectionState, SessionSummary, SessionTransport, TransportUpdate
 import { describeEvent } from '../../src/core/log-format.js';
 import { LogStore, type PanelLogEntry } from './log-store.js';
 
+/** The session the panel shows: its latest snapshot (if one arrived yet) and the local time it arrived. */
+export interface SelectedSession {
+  readonly id: string;
+  readonly snapshot: SessionSnapshot | undefined;
+  readonly receivedAt: number;
+}
+
 /**
  * Keeps the panel connected to a SessionTransport while the host is in the document: the sessions to pick from,
  * each one's latest snapshot (with the local time it arrived, for countdowns) and each one's bounded log.
@@ -50,6 +57,14 @@ export class BindingController implements ReactiveController {
   hostDisconnected(): void {
     this.#connected = false;
     this.#disconnect();
+  }
+
+  /** The session `sessionId` names, else the first one offered; null while there is none. */
+  selected(sessionId: string | null): SelectedSession | null {
+    const summary = this.sessions.find((s) => s.id === sessionId) ?? this.sessions[0];
+    if (!summary) return null;
+    const entry = this.snapshots.get(summary.id);
+    return { id: summary.id, snapshot: entry?.snapshot, receivedAt: entry?.receivedAt ?? 0 };
   }
 
   log(sessionId: string): LogStore {

@@ -88,3 +88,22 @@ export function claimsView(decoded: Decoded, now: number): TemplateResult {
     <h4>Claims</h4>
     ${rows(claims, CLAIMS, now)}`;
 }
+
+/** The Decoded token section around claimsView, open by default. */
+export function claimsSection(decoded: Decoded, now: number): TemplateResult {
+  return html`<section class="wide" aria-labelledby="h-claims">
+    <details open>
+      <summary><h3 id="h-claims">Decoded token</h3></summary>
+      ${claimsView(decoded, now)}
+    </details>
+  </section>`;
+}
+
+/** A decode() that remembers its last token: the countdown re-renders every second, the token rarely changes. */
+export function memoizedDecode(): (token: string) => Decoded {
+  let last: { readonly token: string; readonly decoded: Decoded } | null = null;
+  return (token) => {
+    if (last?.token !== token) last = { token, decoded: decode(token) };
+    return last.decoded;
+  };
+}

@@ -1,5 +1,10 @@
 /** Small, dependency-free formatters for times and durations as the panel shows them. */
 
+/** Two digits: 7 → "07". */
+export function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
 /** "in 12 min", "3 min ago", "just now". */
 export function relativeTime(deltaMs: number): string {
   const abs = Math.abs(deltaMs);
@@ -16,16 +21,14 @@ export function countdown(ms: number): string {
   const h = Math.floor(total / 3600);
   const m = Math.floor(total / 60) % 60;
   const s = total % 60;
-  const mm = h ? String(m).padStart(2, '0') : String(m);
-  return `${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+  return `${h ? `${h}:${pad2(m)}` : m}:${pad2(s)}`;
 }
 
 /** Local date and time, e.g. "2026-11-24 21:05:09". */
 export function dateTime(ms: number): string {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return 'invalid date';
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
 export function duration(ms: number): string {

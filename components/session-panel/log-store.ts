@@ -1,4 +1,5 @@
 import type { ErrorInfo, LogEntry } from '../../src/core/types.js';
+import { pad2 } from './format.js';
 
 /** One row of the panel's log: the session's own log entries plus what the panel saw (events, connection). */
 export interface PanelLogEntry {
@@ -105,10 +106,6 @@ export function relativeStamp(at: number, origin: number): string {
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor(ms / 60_000) % 60;
   const s = Math.floor(ms / 1000) % 60;
-  const body = `${pad(m)}:${pad(s)}.${String(ms % 1000).padStart(3, '0')}`;
+  const body = `${pad2(m)}:${pad2(s)}.${String(ms % 1000).padStart(3, '0')}`;
   return `+${h ? `${h}:` : ''}${body}`;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
 }

@@ -52,7 +52,7 @@ export const styles = css`
     .grid > div > section:last-child { border-bottom: 0; }
     .grid > div { border-bottom: 1px solid var(--_border); }
   }
-  section { padding: 10px 12px; border-bottom: 1px solid var(--_border); min-width: 0; }
+  section { padding: 10px 12px; border-bottom: 1px solid var(--_border); }
   h3 .count { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
   h3 { font-size: 11px; letter-spacing: .06em; text-transform: uppercase; color: var(--_muted); margin: 0 0 8px; font-weight: 600; }
   h4 { font-size: 12px; margin: 10px 0 4px; }
@@ -66,7 +66,6 @@ export const styles = css`
   @container (min-width: 640px) {
     .claim { grid-template-columns: 90px minmax(0, 1.2fr) minmax(0, 1fr); }
     .claim dd { display: contents; }
-    .claim small { display: block; }
   }
   details > summary { list-style: none; display: flex; align-items: center; gap: 6px; cursor: pointer; }
   details > summary::before { content: '▸'; color: var(--_muted); font-size: 11px; }

@@ -1,0 +1,116 @@
+import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import type { SessionSnapshot, TokenRecord } from '../../src/core/types.js';
+import type { PanelAction } from './events.js';
+import { focusAfterUpdate } from './focus.js';
+import { dateTime } from './format.js';
+import type { PanelActions } from './panel-actions.js';
+
+type Field = 'seed' | 'login' | 'password';
+
+/**
+ * The Actions section: Refresh and Retrieve token, Seed + Regenerate UUID, Destroy session behind a confirmation
+ * step, sign in and out. It owns what the user typed and whether the confirmation is open; the actions themselves
+ * are PanelActions'. Listeners are arrows because Lit calls them with the host element as `this`.
+ */
+export class ActionsSection {
+  readonly #typed: Record<Field, string> = { seed: '', login: '', password: '' };
+  /** The destroy confirmation is open (Escape closes it). */
+  confirming = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & { readonly renderRoot: ParentNode },
+    private readonly actions: PanelActions,
+  ) {}
+
+  /** Closes the confirmation without moving focus: the panel moved to another session under it. */
+  reset(): void {
+    this.confirming = false;
+    this.host.requestUpdate();
+  }
+
+  /** Closes the confirmation and puts focus back on Destroy session. */
+  cancelDestroy = (): void => {
+    this.reset();
+    focusAfterUpdate(this.host, '[part="destroy-button"]');
+  };
+
+  render(snap: SessionSnapshot): TemplateResult {
+    const busy = (action: PanelAction): boolean => this.actions.pending(action);
+    const tokenUntil = (v: unknown): string => {
+      const t = v as TokenRecord | null;
+      return t ? `valid until ${dateTime(t.expiresAt)}` : 'no token';
+    };
+    return html`<section aria-labelledby="h-actions">
+      <h3 id="h-actions">Actions</h3>
+      <div class="row">
+        <button part="refresh-button" aria-disabled=${busy('refresh')} @click=${() => this.actions.refresh()}>Refresh token</button>
+        <button part="retrieve-button" aria-disabled=${busy('retrieve')} @click=${() => this.actions.retrieve()}>Retrieve token</button>
+      </div>
+      ${this.actions.outcome('refresh', (v) => `Refreshed: ${tokenUntil(v)}`, 'Refreshing…')}
+      ${this.actions.outcome('retrieve', (v) => `Retrieved: ${tokenUntil(v)}`, 'Retrieving…')}
+      <div class="row">
+        <label>Seed <input part="seed-input" type="text" placeholder="empty = random" .value=${this.#typed.seed}
+          @input=${this.#onInput('seed')}
+          @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && !snap.signedIn && this.#regenerate()} /></label>
+        <button part="regenerate-button" ?disabled=${snap.signedIn} aria-disabled=${busy('regenerate')} aria-describedby=${snap.signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
+      </div>
+      ${snap.signedIn ? html`<p class="note" id="regen-reason">Sign out first: the UUID stays fixed while a customer is signed in.</p>` : nothing}
+      ${this.actions.outcome('regenerate', (v) => (v ? `New UUID ${snap.uuid}` : 'Unchanged: a customer is signed in'), 'Regenerating…')}
+      <div class="row">
+        <button part="destroy-button" class="danger" aria-disabled=${busy('destroy')} aria-expanded=${this.confirming} @click=${this.#askDestroy}>Destroy session</button>
+      </div>
+      ${this.confirming
+        ? html`<div class="confirm" role="group" aria-label="Confirm destroy">
+            <p>Clear the UUID, token and login, and start a new anonymous session?</p>
+            <button @click=${this.cancelDestroy}>Cancel</button>
+            <button part="destroy-confirm" class="danger primary" @click=${this.#confirmDestroy}>Yes, destroy</button>
+          </div>`
+        : nothing}
+      ${this.actions.outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed: new UUID ${snap.uuid}`), 'Destroying…')}
+      ${snap.signedIn || snap.login
+        ? html`<div class="row">
+            <button part="sign-out-button" aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT')}>Sign out</button>
+            <button aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
+          </div>`
+        : nothing}
+      ${!snap.signedIn
+        ? html`<form class="row" @submit=${this.#signIn} aria-label="Sign in">
+            <input type="text" aria-label="Login" placeholder="login" autocomplete="off" .value=${this.#typed.login} @input=${this.#onInput('login')} />
+            <input type="password" aria-label="Password" placeholder="password" autocomplete="off" .value=${this.#typed.password} @input=${this.#onInput('password')} />
+            <button part="sign-in-button" type="submit" aria-disabled=${busy('sign-in')}>Sign in</button>
+          </form>`
+        : nothing}
+      ${this.actions.outcome('sign-in', () => `Signed in as ${snap.login ?? ''}`, 'Signing in…')}
+      ${this.actions.outcome('sign-out', () => 'Signed out', 'Signing out…')}
+    </section>`;
+  }
+
+  #onInput(field: Field): (e: Event) => void {
+    return (e) => {
+      this.#typed[field] = (e.target as HTMLInputElement).value;
+      this.host.requestUpdate();
+    };
+  }
+
+  #regenerate = (): Promise<void> => this.actions.regenerate(this.#typed.seed);
+
+  /** Opens the confirmation with focus on Cancel, the safe choice. */
+  #askDestroy = (): void => {
+    this.confirming = true;
+    this.host.requestUpdate();
+    focusAfterUpdate(this.host, '.confirm button');
+  };
+
+  #confirmDestroy = (): Promise<void> => {
+    this.cancelDestroy();
+    return this.actions.destroy();
+  };
+
+  #signIn = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (await this.actions.signIn(this.#typed.login, this.#typed.password)) {
+      this.#typed.password = '';
+      this.host.requestUpdate();
+    }
+  };
+}

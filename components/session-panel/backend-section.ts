@@ -1,0 +1,36 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { SessionSnapshot } from '../../src/core/types.js';
+import { duration, relativeTime } from './format.js';
+
+/**
+ * The Backend and storage section: which backend the session uses, its last request, where the session persists
+ * (and when it does not, why), and the auto-refresh margin. `now` is the session clock, for "2 s ago".
+ */
+export function backendSection(snap: SessionSnapshot, now: number): TemplateResult {
+  const { backend, storage } = snap;
+  const last = backend.lastRequest;
+  return html`<section aria-labelledby="h-backend">
+    <h3 id="h-backend">Backend and storage</h3>
+    <dl>
+      <dt>Backend</dt>
+      <dd data-field="backend"><strong>${backend.kind}</strong>${backend.endpoint ? html` <span class="muted">${backend.endpoint}</span>` : nothing}</dd>
+      <dt>Last request</dt>
+      <dd data-field="last-request">
+        ${last
+          ? html`<span><span class="value">${last.target}</span> <strong class=${last.ok ? 'ok' : 'error'}>${last.status ?? (last.ok ? 'ok' : 'failed')}</strong>
+                <span class="muted">· ${duration(last.durationMs)}${last.attempt > 1 ? ` · attempt ${last.attempt}` : ''} · ${relativeTime(last.at - now)}</span></span>
+              ${last.error ? html`<span class="error">${last.error.code} ${last.error.kind}: ${last.error.message}</span>` : nothing}`
+          : html`<span class="muted">none yet</span>`}
+      </dd>
+      <dt>Storage</dt>
+      <dd data-field="storage">
+        ${storage.kind} ·
+        ${storage.persistent ? 'persistent' : storage.kind === 'memory' && !storage.note ? 'in memory only' : html`<strong class="error">not persisting</strong>`}
+        ${storage.note ? html`<span class="muted">${storage.note}</span>` : nothing}
+        ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
+      </dd>
+      <dt>Auto refresh</dt>
+      <dd>${snap.autoRefresh ? `on, ${Math.round(snap.refreshMarginMs / 1000)} s before expiry` : 'off'}</dd>
+    </dl>
+  </section>`;
+}

@@ -1,0 +1,68 @@
+import { html, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import type { BackendCall, FaultState, SessionSnapshot } from '../../src/core/types.js';
+import type { FaultErrorSpec } from '../../src/protocol/commands.js';
+import type { PanelActions } from './panel-actions.js';
+
+/** The errors the "Fail next … with" select offers, by the name shown in it. */
+const FAULT_ERRORS: Record<string, FaultErrorSpec> = {
+  backend: { kind: 'backend', message: 'Injected backend failure' },
+  network: { kind: 'network', message: 'Injected network failure' },
+  timeout: { kind: 'timeout', message: 'Injected timeout' },
+  unauthorized: { kind: 'unauthorized', code: 3200, message: 'Injected 401 unauthorized' },
+  'session-expired': { kind: 'session-expired', code: 3210, message: 'Injected: session has expired' },
+};
+const CALLS: readonly BackendCall[] = ['refresh', 'anonymous', 'signIn', 'signOut'];
+
+/**
+ * The Fault injection section, shown only when the backend has fault controls: expire the token, issue an expired
+ * one next, go offline, make the next call of a kind fail with a chosen error, and what is armed now. It owns the
+ * two "Fail next" choices; the commands go through PanelActions.
+ */
+export class FaultSection {
+  #call: BackendCall = 'refresh';
+  #error = 'backend';
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly actions: PanelActions,
+  ) {}
+
+  render(snap: SessionSnapshot, faults: FaultState): TemplateResult {
+    const armed = Object.entries(faults.failNext).map(([call, e]) => `${call} → ${e?.kind ?? 'error'}`);
+    const busy = this.actions.pending('fault');
+    return html`<section aria-labelledby="h-faults">
+      <h3 id="h-faults">Fault injection</h3>
+      <div class="row">
+        <button ?disabled=${!snap.token} aria-disabled=${busy} @click=${() => this.actions.fault('expireToken', [], 'Token expired')}>Expire token now</button>
+        <button aria-disabled=${busy} @click=${() => this.actions.fault('issueExpiredNext', [], 'Next token will be expired')}>Issue expired token next</button>
+        <label><input type="checkbox" .checked=${faults.offline} aria-disabled=${busy}
+          @change=${(e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            void this.actions.fault('setOffline', [on], on ? 'Backend offline' : 'Backend online');
+          }} /> Offline</label>
+      </div>
+      <div class="row">
+        <label>Fail next
+          <select aria-label="Call to fail" @change=${(e: Event) => this.#choose((e.target as HTMLSelectElement).value as BackendCall, this.#error)}>
+            ${CALLS.map((c) => html`<option value=${c} ?selected=${c === this.#call}>${c}</option>`)}
+          </select></label>
+        <label>with
+          <select aria-label="Error to fail with" @change=${(e: Event) => this.#choose(this.#call, (e.target as HTMLSelectElement).value)}>
+            ${Object.keys(FAULT_ERRORS).map((k) => html`<option value=${k} ?selected=${k === this.#error}>${k}</option>`)}
+          </select></label>
+        <button aria-disabled=${busy} @click=${() => this.actions.fault('failNext', [this.#call, FAULT_ERRORS[this.#error] ?? null], `Next ${this.#call} call will fail`)}>Arm</button>
+        <button aria-disabled=${busy} @click=${() => this.actions.fault('clearFaults', [], 'Faults cleared')}>Clear faults</button>
+      </div>
+      <p class="note" data-field="faults">
+        ${faults.offline ? 'Offline. ' : ''}${armed.length ? `Armed: ${armed.join(', ')}. ` : ''}${faults.expiredNext ? 'Next token expired. ' : ''}${!faults.offline && !armed.length && !faults.expiredNext ? 'No fault armed.' : ''}
+      </p>
+      ${this.actions.outcome('fault', (v) => String(v), 'Working…')}
+    </section>`;
+  }
+
+  #choose(call: BackendCall, error: string): void {
+    this.#call = call;
+    this.#error = error;
+    this.host.requestUpdate();
+  }
+}

@@ -1,0 +1,19 @@
+import { html, nothing, type TemplateResult } from 'lit';
+
+/**
+ * What the panel shows until it has a session: "Connecting…" until the transport has listed the sessions (with
+ * the transport's detail, e.g. why a port is reconnecting), then "Looking for a session…"; both with setup tips.
+ */
+export function waitingView(listed: boolean, connectionDetail: string): TemplateResult {
+  const connecting = !listed;
+  return html`<div class="tips" role="status">
+    <h3>${connecting ? 'Connecting…' : 'Looking for a session…'}</h3>
+    ${connecting && connectionDetail ? html`<p class="note">${connectionDetail}</p>` : nothing}
+    <p>The panel attaches by itself as soon as the page has a session. To give it one:</p>
+    <ul>
+      <li>Create one: <code>createSession()</code> from <code>session-panel/core</code>. Sessions register on <code>globalThis.__SESSION_PANEL__</code> unless created with <code>devtools: false</code>.</li>
+      <li>Or hand it over: <code>document.querySelector('session-panel').session = session</code>.</li>
+      <li>Loading order does not matter: a session made later, or by another copy of the library, is found too.</li>
+    </ul>
+  </div>`;
+}
