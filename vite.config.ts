@@ -1,5 +1,4 @@
-import { defineConfig, type PluginOption, type UserConfig } from 'vite';
-import { minifyLitTemplates } from './scripts/minify-lit-templates.js';
+import { defineConfig, type UserConfig } from 'vite';
 
 /**
  * One config, three builds (scripts/build.mjs runs them in turn):
@@ -10,8 +9,7 @@ import { minifyLitTemplates } from './scripts/minify-lit-templates.js';
  */
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   // Library builds: vite's lib mode keeps whitespace in ES output unless the output is minified explicitly.
-  const lib = (entry: string, fileName: string, plugins: PluginOption[] = []): UserConfig => ({
-    plugins,
+  const lib = (entry: string, fileName: string): UserConfig => ({
     build: {
       outDir: 'dist',
       emptyOutDir: false,
@@ -22,8 +20,7 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     },
   });
   if (mode === 'core') return lib('src/core/index.ts', 'core.js');
-  // The embed carries the Lit templates: their whitespace is minified too (the JS minifier leaves template text alone).
-  if (mode === 'embed') return lib('src/embed.ts', 'session-panel.js', [minifyLitTemplates()]);
+  if (mode === 'embed') return lib('src/embed.ts', 'session-panel.js');
   if (mode === 'extension') {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');
     return extensionConfig();
