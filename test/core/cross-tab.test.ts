@@ -2,22 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/core/dev-backend.js';
 import { createSessionCore } from '../../src/core/session.js';
-import type { Session, SessionEvent, StorageLike } from '../../src/core/types.js';
+import type { Session, SessionEvent } from '../../src/core/types.js';
+import { MapStorage } from './support/map-storage.js';
 
 // Two sessions on one storage with crossTab on stand for two tabs of one app. BroadcastChannel delivers
 // asynchronously, as between real tabs; `delivered()` waits for the messages in flight.
-class SharedStorage implements StorageLike {
-  readonly map = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.map.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.map.delete(key);
-  }
-}
 
 const delivered = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
 const open: Session[] = [];
@@ -26,7 +15,7 @@ afterEach(() => {
 });
 
 async function twoTabs(crossTab = true) {
-  const storage = new SharedStorage();
+  const storage = new MapStorage();
   const backend = createDevBackend();
   const namespace = `tabs-${randomUUID().slice(0, 8)}`; // test files run in parallel workers: never share a channel
   const make = () => {

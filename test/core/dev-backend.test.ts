@@ -2,6 +2,7 @@ import { importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/core/dev-backend.js';
 import { SessionError } from '../../src/core/errors.js';
+import { MapStorage } from './support/map-storage.js';
 import { ManualClock, claimsOf } from './support/session-fixture.js';
 
 const UUID = '11111111-2222-4333-8444-555555555555';
@@ -76,19 +77,6 @@ describe('createDevBackend', () => {
 });
 
 describe('createDevBackend key storage', () => {
-  class MapStorage {
-    readonly map = new Map<string, string>();
-    getItem(key: string): string | null {
-      return this.map.get(key) ?? null;
-    }
-    setItem(key: string, value: string): void {
-      this.map.set(key, value);
-    }
-    removeItem(key: string): void {
-      this.map.delete(key);
-    }
-  }
-
   it('backends on one key storage (tabs, reloads) sign with one key and refresh each other’s tokens', async () => {
     const storage = new MapStorage();
     const first = createDevBackend({ keyStorage: storage });

@@ -28,9 +28,9 @@ import {
   type SessionErrorKind,
   type SessionEvent,
   type SignOutMode,
-  type StorageLike,
   type Token,
 } from '../../src/core/index.js';
+import { MapStorage } from './support/map-storage.js';
 
 const T0 = 1_800_000_000_123; // deliberately not on a whole second
 const UUID_LOWER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,18 +44,6 @@ interface Clock {
   now: number;
 }
 
-class MapStorage implements StorageLike {
-  readonly map = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.map.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.map.delete(key);
-  }
-}
 
 function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -3,19 +3,8 @@ import { createDevBackend } from '../../src/core/dev-backend.js';
 import { createSessionCore } from '../../src/core/session.js';
 import type { SessionEvent, StorageLike } from '../../src/core/types.js';
 import { ManualClock } from './support/session-fixture.js';
+import { MapStorage } from './support/map-storage.js';
 
-class MapStorage implements StorageLike {
-  readonly map = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.map.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.map.delete(key);
-  }
-}
 
 async function open(storage: StorageLike, clock = new ManualClock(), namespace = 'app') {
   const backend = createDevBackend({ now: clock.now });

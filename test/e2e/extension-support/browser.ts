@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { CHROME_FLAGS, CHROME_PATH } from '../support/chromium.js';
 
-/** Debian's Chromium by default; CHROME_PATH overrides it on other systems. */
-export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export { CHROME_PATH };
 export const EXTENSION_DIR = path.resolve('dist/extension');
-
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const FLAGS = CHROME_FLAGS;
 
 /** Builds dist/extension when it is missing (npm test builds it first; this keeps a single-file run working). */
 export function ensureExtensionBuilt(): void {
