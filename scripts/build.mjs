@@ -1,4 +1,4 @@
-// npm run build: the three builds of vite.config.ts plus the custom-elements manifest.
+// npm run build: the three builds of vite.config.ts, the core's type declarations and the custom-elements manifest.
 import { existsSync, rmSync } from 'node:fs';
 import { build } from 'vite';
 
@@ -17,6 +17,14 @@ for (const [mode, entry] of modes) {
   }
   await build({ mode, logLevel: 'warn', configFile: 'vite.config.ts' });
   console.log(`build: ${mode} done`);
+}
+
+// dist/types/core/*.d.ts: declarations for the "./core" export (tsconfig.types.json), built with the core.
+if (modes.some(([mode]) => mode === 'core')) {
+  const { spawnSync } = await import('node:child_process');
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`core type declarations failed:\n${tsc.stdout}${tsc.stderr}`);
+  console.log('build: core types done');
 }
 
 // dist/custom-elements.json: the <session-panel> manifest, generated from the class's JSDoc contract block

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 // dist/core.js must import and work in plain Node 20 with no DOM (spec §3, §6). Run in a child process so nothing
@@ -36,5 +36,16 @@ describe('dist/core.js in plain Node', () => {
       seeded: true,
       error: [true, 3220, 'already-signed-out'],
     });
+  });
+
+  it('ships type declarations for the ./core export, with the public names', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, { types?: string }> };
+    const types = pkg.exports['./core']?.types;
+    expect(types).toBe('./dist/types/core/index.d.ts');
+    const dts = readFileSync(types!, 'utf8');
+    for (const name of ['createSession', 'createDevBackend', 'createClientModule', 'SessionError', 'uuidFromName', 'createHttpBackend']) {
+      expect(dts, name).toContain(name);
+    }
+    expect(existsSync('dist/types/core/types.d.ts')).toBe(true);
   });
 });
