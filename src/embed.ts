@@ -1,6 +1,9 @@
 /**
  * The drop-in build (dist/session-panel.js): one <script type="module"> registers <session-panel>, which then finds
- * the page's sessions on the page hook by itself. Lit is bundled; the session core is not (the page brings its own).
+ * the page's sessions on the page hook by itself. Self-contained: Lit is bundled, and so are the pieces of the core
+ * the panel runs on (the page hook, the error kinds and codes, the token-status rules, the log wording, the command
+ * table and the direct transport) and jose's JWT decoding for the claims view. `createSession()` and what only a
+ * session needs (storage, backends, cross-tab, signature checks) are not: the page brings its own session.
  */
 import { defineSessionPanel } from '../components/session-panel/define.js';
 

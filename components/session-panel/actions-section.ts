@@ -34,7 +34,8 @@ export class ActionsSection {
     focusAfterUpdate(this.host, '[part="destroy-button"]');
   };
 
-  render(snap: SessionSnapshot): TemplateResult {
+  /** `signedIn` is judged live on the session clock: Regenerate and sign-in open up once a customer token ran out. */
+  render(snap: SessionSnapshot, signedIn: boolean): TemplateResult {
     const busy = (action: PanelAction): boolean => this.actions.pending(action);
     const tokenUntil = (v: unknown): string => {
       const t = v as TokenRecord | null;
@@ -51,10 +52,10 @@ export class ActionsSection {
       <div class="row">
         <label>Seed <input part="seed-input" type="text" placeholder="empty = random" .value=${this.#typed.seed}
           @input=${this.#onInput('seed')}
-          @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && !snap.signedIn && this.#regenerate()} /></label>
-        <button part="regenerate-button" ?disabled=${snap.signedIn} aria-disabled=${busy('regenerate')} aria-describedby=${snap.signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
+          @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && !signedIn && this.#regenerate()} /></label>
+        <button part="regenerate-button" ?disabled=${signedIn} aria-disabled=${busy('regenerate')} aria-describedby=${signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
       </div>
-      ${snap.signedIn ? html`<p class="note" id="regen-reason">Sign out first: the UUID stays fixed while a customer is signed in.</p>` : nothing}
+      ${signedIn ? html`<p class="note" id="regen-reason">Sign out first: the UUID stays fixed while a customer is signed in.</p>` : nothing}
       ${this.actions.outcome('regenerate', (v) => (v ? `New UUID ${snap.uuid}` : 'Unchanged: a customer is signed in'), 'Regenerating…')}
       <div class="row">
         <button part="destroy-button" class="danger" aria-disabled=${busy('destroy')} aria-expanded=${this.confirming} @click=${this.#askDestroy}>Destroy session</button>
@@ -67,13 +68,13 @@ export class ActionsSection {
           </div>`
         : nothing}
       ${this.actions.outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed: new UUID ${snap.uuid}`), 'Destroying…')}
-      ${snap.signedIn || snap.login
+      ${signedIn || snap.login
         ? html`<div class="row">
             <button part="sign-out-button" aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT')}>Sign out</button>
             <button aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
           </div>`
         : nothing}
-      ${!snap.signedIn
+      ${!signedIn
         ? html`<form class="row" @submit=${this.#signIn} aria-label="Sign in">
             <input type="text" aria-label="Login" placeholder="login" autocomplete="off" .value=${this.#typed.login} @input=${this.#onInput('login')} />
             <input type="password" aria-label="Password" placeholder="password" autocomplete="off" .value=${this.#typed.password} @input=${this.#onInput('password')} />

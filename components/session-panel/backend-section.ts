@@ -5,6 +5,8 @@ import { duration, relativeTime } from './format.js';
 /**
  * The Backend and storage section: which backend the session uses, its last request, where the session persists
  * (and when it does not, why), and the auto-refresh margin. `now` is the session clock, for "2 s ago".
+ * "Not persisting" is for `degraded` storage only (the storage asked for failed); memory that was asked for is
+ * "in memory only", whatever note it carries.
  */
 export function backendSection(snap: SessionSnapshot, now: number): TemplateResult {
   const { backend, storage } = snap;
@@ -25,7 +27,7 @@ export function backendSection(snap: SessionSnapshot, now: number): TemplateResu
       <dt>Storage</dt>
       <dd data-field="storage">
         ${storage.kind} ·
-        ${storage.persistent ? 'persistent' : storage.kind === 'memory' && !storage.note ? 'in memory only' : html`<strong class="error">not persisting</strong>`}
+        ${storage.degraded ? html`<strong class="error">not persisting</strong>` : storage.persistent ? 'persistent' : 'in memory only'}
         ${storage.note ? html`<span class="muted">${storage.note}</span>` : nothing}
         ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
       </dd>

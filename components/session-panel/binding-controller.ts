@@ -2,7 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SessionSnapshot } from '../../src/core/types.js';
 import type { ConnectionState, SessionSummary, SessionTransport, TransportUpdate } from '../../src/transport/types.js';
 import { describeEvent } from '../../src/core/log-format.js';
-import { LogStore, type PanelLogEntry } from './log-store.js';
+import { LogStore, type LogKindFilter, type PanelLogEntry } from './log-store.js';
 
 /** The session the panel shows: its latest snapshot (if one arrived yet) and the local time it arrived. */
 export interface SelectedSession {
@@ -27,6 +27,13 @@ export class BindingController implements ReactiveController {
   /** Entries held back while the log is paused, per session (bounded by the log limit). */
   readonly held = new Map<string, PanelLogEntry[]>();
   paused = false;
+  /**
+   * Every connection line (a `connection` update with a detail), bounded by the log limit: each session's log gets
+   * them, also a session that appears later, and they survive the session's history replay.
+   */
+  readonly #connectionLog: PanelLogEntry[] = [];
+  /** The log filter, applied to every log, including those made later (a new session, a new log limit). */
+  #filter: { readonly text: string; readonly kind: LogKindFilter } = { text: '', kind: '' };
   #transport: SessionTransport | null = null;
   #stop: (() => void) | null = null;
   #connected = false;
@@ -69,8 +76,19 @@ export class BindingController implements ReactiveController {
 
   log(sessionId: string): LogStore {
     let store = this.logs.get(sessionId);
-    if (!store) this.logs.set(sessionId, (store = new LogStore(this.logLimit())));
+    if (!store) {
+      store = this.#newStore();
+      for (const e of this.#connectionLog) store.append(e);
+      this.logs.set(sessionId, store);
+    }
     return store;
+  }
+
+  /** Filters every session's log, now and from now on. */
+  setFilter(text: string, kind: LogKindFilter): void {
+    this.#filter = { text, kind };
+    for (const store of this.logs.values()) store.setFilter(text, kind);
+    this.host.requestUpdate();
   }
 
   /** Adds a row to a session's log (or to what is held while paused). */
@@ -93,15 +111,21 @@ export class BindingController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Rebuilds every log with a new limit (keeps what fits). */
+  /** Rebuilds every log with a new limit (keeps what fits, still filtered). */
   resize(): void {
     for (const [id, old] of this.logs) {
-      const store = new LogStore(this.logLimit());
+      const store = this.#newStore();
       store.origin = old.origin;
-      old.setFilter('', '');
-      for (const e of old) store.append(e);
+      for (const e of old.all()) store.append(e);
       this.logs.set(id, store);
     }
+    this.#connectionLog.splice(0, Math.max(0, this.#connectionLog.length - this.logLimit()));
+  }
+
+  #newStore(): LogStore {
+    const store = new LogStore(this.logLimit());
+    if (this.#filter.text || this.#filter.kind) store.setFilter(this.#filter.text, this.#filter.kind);
+    return store;
   }
 
   #connect(): void {
@@ -119,13 +143,18 @@ export class BindingController implements ReactiveController {
     this.snapshots.clear();
     this.logs.clear();
     this.held.clear();
+    this.#connectionLog.length = 0;
   }
 
   #onUpdate(update: TransportUpdate): void {
     switch (update.type) {
       case 'connection':
-        if (update.state !== this.connection && this.sessions.length > 0 && update.detail) {
-          for (const s of this.sessions) this.append(s.id, { at: Date.now(), kind: 'connection', message: update.detail });
+        if (update.detail) {
+          // Every one, whether or not the state changed or a session is listed yet (later logs start with them).
+          const entry: PanelLogEntry = { at: Date.now(), kind: 'connection', message: update.detail };
+          this.#connectionLog.push(entry);
+          if (this.#connectionLog.length > this.logLimit()) this.#connectionLog.shift();
+          for (const id of this.logs.keys()) this.append(id, entry);
         }
         this.connection = update.state;
         this.connectionDetail = update.detail ?? '';
@@ -143,13 +172,21 @@ export class BindingController implements ReactiveController {
         this.snapshots.set(update.sessionId, { snapshot: update.snapshot, receivedAt: Date.now() });
         break;
       case 'log': {
-        // History replay on attach: the session's own log replaces what the panel had for it.
+        // History replay on attach: the session's own log replaces what the panel had for it, except the
+        // connection lines, which only the panel has; they are merged back in by time.
         const store = this.log(update.sessionId);
-        store.clear();
-        for (const e of update.entries) {
-          const { seq: _seq, ...entry } = e;
-          store.append(entry);
+        const kept = [...store.all()].filter((e) => e.kind === 'connection');
+        const rows: PanelLogEntry[] = [];
+        let k = 0;
+        for (const { seq: _seq, ...entry } of update.entries) {
+          while (k < kept.length && kept[k]!.at <= entry.at) rows.push(kept[k++]!);
+          rows.push(entry);
         }
+        rows.push(...kept.slice(k));
+        store.clear();
+        // Relative times count from the earliest row, which the replay may have moved earlier.
+        if (rows[0] && (store.origin === null || rows[0].at < store.origin)) store.origin = rows[0].at;
+        for (const e of rows) store.append(e);
         break;
       }
       case 'events':

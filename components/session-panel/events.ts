@@ -3,7 +3,9 @@ import type { ErrorInfo, SignOutMode } from '../../src/core/types.js';
 /**
  * The events <session-panel> dispatches. One class per event, each with a `session-` prefixed name, readonly
  * payload fields and fixed options (bubbles, composed), so an embedding page can listen from anywhere.
- * None of them ever carries a token string.
+ * None carries a token string, with one exception: `session-export`'s `json` holds the tokens in clear when the
+ * user ticked "include tokens" (`redacted` is then false). It bubbles and is composed like the others, so any
+ * listener on the page, in or out of the shadow root, can read them.
  */
 
 /** The panel's actions, as named in `session-error` and the operation log. */
@@ -94,7 +96,10 @@ export class SessionCopyEvent extends Event {
   }
 }
 
-/** Cancelable: fired with the JSON of a log export before the panel downloads it; cancel to handle it yourself. */
+/**
+ * Cancelable: fired with the JSON of a log export before the panel downloads it; cancel to handle it yourself.
+ * `json` has tokens redacted unless "include tokens" was ticked (`redacted` false): then it carries them in clear.
+ */
 export class SessionExportEvent extends Event {
   static readonly eventName = 'session-export';
   constructor(

@@ -65,6 +65,11 @@ export class LogStore {
     }
   }
 
+  /** Every kept row, oldest first, whatever the filter. */
+  *all(): IterableIterator<PanelLogEntry> {
+    for (let abs = this.#start; abs < this.#end; abs++) yield this.#items[abs % this.limit]!;
+  }
+
   /** Oldest first, in the current view. */
   *[Symbol.iterator](): IterableIterator<PanelLogEntry> {
     for (let i = 0; i < this.length; i++) {

@@ -23,9 +23,9 @@ const KINDS: readonly LogKindFilter[] = ['', 'operation', 'event', 'error', 'req
 
 export interface LogViewOptions {
   readonly binding: BindingController;
-  /** The log export as JSON (what the element's public exportLog() returns). */
-  readonly exportJson: (includeTokens: boolean) => string;
-  /** Local time now, for the export's file name. */
+  /** The log export as JSON (what the element's public exportLog() returns), stamped `at`. */
+  readonly exportJson: (includeTokens: boolean, at: number) => string;
+  /** The session's clock now, for the export's file name (the same instant as the export's `exportedAt`). */
   readonly now: () => number;
   /** Clears the session's own log as well as the panel's copy. */
   readonly clearSessionLog: () => void;
@@ -103,11 +103,11 @@ export class LogView implements ReactiveController {
     return this.host.renderRoot.querySelector<HTMLElement>('.log-view');
   }
 
-  /** Applies the filter to every session log the panel holds, and follows the newest match. */
+  /** Applies the filter to every session log, also those made later, and follows the newest match. */
   #filter(text: string, kind: LogKindFilter): void {
     this.#text = text;
     this.#kind = kind;
-    for (const store of this.options.binding.logs.values()) store.setFilter(text, kind);
+    this.options.binding.setFilter(text, kind);
     this.#follow = true;
     this.host.requestUpdate();
   }
@@ -130,9 +130,10 @@ export class LogView implements ReactiveController {
   /** Cancelable `session-export` first: a page that handles the JSON itself stops the download. */
   #export = (): void => {
     const redacted = !this.#includeTokens;
-    const json = this.options.exportJson(!redacted);
+    const at = this.options.now();
+    const json = this.options.exportJson(!redacted, at);
     if (!this.host.dispatchEvent(new SessionExportEvent(json, redacted))) return;
-    downloadLogExport(json, this.options.now(), this.host.renderRoot);
+    downloadLogExport(json, at, this.host.renderRoot);
   };
 
   #onScroll = (event: Event): void => {

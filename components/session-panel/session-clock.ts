@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SessionSnapshot, TokenStatus } from '../../src/core/types.js';
+import { isSignedInAt, tokenStatusAt } from '../../src/core/token-status.js';
 import type { SelectedSession } from './binding-controller.js';
 
 /**
@@ -64,11 +65,25 @@ export function sessionNow(selected: SelectedSession | null, localNow: number): 
   return selected.snapshot.now + Math.max(0, localNow - selected.receivedAt);
 }
 
+/** What the panel shows about the token at one instant of the session clock: its status and whether a customer is signed in. */
+export interface LiveTokenState {
+  readonly status: TokenStatus;
+  readonly signedIn: boolean;
+}
+
+/**
+ * The token's status and "signed in" at session time `now`, judged by the core's own rules (token-status.ts), so
+ * the panel and the session never disagree. The snapshot's `tokenStatus` and `signedIn` are only true when it was
+ * taken, and the core emits nothing when a token runs out; these stay right as the countdown runs. Null while there
+ * is no snapshot yet. The window is the session's configured one (`refreshWindowSeconds`), as the core passes it.
+ */
+export function liveTokenState(snapshot: SessionSnapshot | undefined, now: number): LiveTokenState | null {
+  if (!snapshot) return null;
+  const { token } = snapshot;
+  return { status: tokenStatusAt(token, now, snapshot.refreshWindowSeconds * 1000), signedIn: isSignedInAt(token, now) };
+}
+
 /** The token's status at session time `now`, as the badge shows it; null while there is no snapshot yet. */
 export function tokenStatus(snapshot: SessionSnapshot | undefined, now: number): TokenStatus | null {
-  if (!snapshot) return null;
-  const token = snapshot.token;
-  if (!token) return 'none';
-  const left = token.expiresAt - now;
-  return left <= 0 ? 'expired' : left <= snapshot.refreshMarginMs ? 'expiring' : 'valid';
+  return liveTokenState(snapshot, now)?.status ?? null;
 }

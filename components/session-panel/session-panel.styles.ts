@@ -88,7 +88,6 @@ export const styles = css`
   button:disabled { opacity: .55; cursor: not-allowed; }
   /* Pending actions keep focus (a disabled button would drop it), so they are only marked busy. */
   [aria-disabled='true'] { opacity: .6; cursor: progress; }
-  button.primary { background: var(--_accent); border-color: var(--_accent); color: #fff; }
   button.danger { color: var(--_danger); }
   button.danger.primary { background: var(--_danger); border-color: var(--_danger); color: #fff; }
   button.small { min-height: 22px; padding: 0 6px; font-size: 12px; }

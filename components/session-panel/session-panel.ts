@@ -4,7 +4,7 @@ import type { Session, SessionSnapshot, TokenStatus } from '../../src/core/types
 import { createDirectTransport } from '../../src/transport/direct.js';
 import type { SessionTransport } from '../../src/transport/types.js';
 import { BindingController, type SelectedSession } from './binding-controller.js';
-import { CountdownClock, sessionNow, tokenStatus } from './session-clock.js';
+import { CountdownClock, liveTokenState, sessionNow, type LiveTokenState } from './session-clock.js';
 import { SessionBindEvent } from './events.js';
 import { PanelActions } from './panel-actions.js';
 import { identitySection } from './identity-section.js';
@@ -73,7 +73,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-fg - Text colour.
  * @cssproperty --session-panel-muted - Secondary text colour.
  * @cssproperty --session-panel-border - Border colour.
- * @cssproperty --session-panel-accent - Accent (focus ring, primary buttons).
+ * @cssproperty --session-panel-accent - Accent: the focus ring and the border of a hovered button.
  * @cssproperty --session-panel-danger - Errors and destructive actions.
  * @cssproperty --session-panel-font - UI font family.
  * @cssproperty --session-panel-mono - Monospace font family.
@@ -126,8 +126,8 @@ export class SessionPanel extends LitElement {
   readonly #faultSection = new FaultSection(this, this.#actions);
   readonly #log = new LogView(this, {
     binding: this.#binding,
-    exportJson: (includeTokens) => this.exportLog(includeTokens),
-    now: () => this.#clock.now,
+    exportJson: (includeTokens, at) => this.#exportJson(includeTokens, at),
+    now: () => this.#now(true),
     clearSessionLog: () => void this.#actions.request('clearLog', []),
   });
   readonly #floating = new FloatingController(this);
@@ -142,10 +142,14 @@ export class SessionPanel extends LitElement {
     return this.#actions.taskComplete;
   }
 
-  /** The log (and the session's state) as JSON; tokens are redacted unless `includeTokens`. */
+  /** The log (and the session's state) as JSON, stamped with the session's clock now; tokens are redacted unless `includeTokens`. */
   exportLog(includeTokens = false): string {
+    return this.#exportJson(includeTokens, this.#now(true));
+  }
+
+  #exportJson(includeTokens: boolean, at: number): string {
     const sel = this.#selected();
-    return logExportJson(sel?.snapshot ?? null, sel ? [...this.#binding.log(sel.id)] : [], this.#clock.now, includeTokens);
+    return logExportJson(sel?.snapshot ?? null, sel ? [...this.#binding.log(sel.id)] : [], at, includeTokens);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -162,7 +166,7 @@ export class SessionPanel extends LitElement {
       this.#actions.resetAll();
     }
     // Announce token status changes (expiring, expired...) to assistive technology.
-    const status = this.#status();
+    const status = this.#live()?.status ?? null;
     if (status !== this.#lastStatus) {
       if (this.#lastStatus !== null && status) this._announcement = `Token ${status}`;
       this.#lastStatus = status;
@@ -183,13 +187,20 @@ export class SessionPanel extends LitElement {
     return this.#binding.selected(this.sessionId);
   }
 
-  /** The session's clock now (what the countdown, token status and "2 s ago" read). */
-  #now(): number {
-    return sessionNow(this.#selected(), this.#clock.now);
+  /**
+   * The session's clock at the latest tick (what the countdown, token status and "2 s ago" read). `exact` reads it
+   * at this instant instead: the tick only runs while there is a token, so an export must not use it.
+   */
+  #now(exact = false): number {
+    return sessionNow(this.#selected(), exact ? Date.now() : this.#clock.now);
   }
 
-  #status(): TokenStatus | null {
-    return tokenStatus(this.#selected()?.snapshot, this.#now());
+  /**
+   * The token status and "signed in" now, on the session clock: the one place both are judged, for the header, the
+   * sections and the floating button alike (the snapshot's own fields go stale when a token runs out).
+   */
+  #live(): LiveTokenState | null {
+    return liveTokenState(this.#selected()?.snapshot, this.#now());
   }
 
   #onKeydown = (event: KeyboardEvent): void => {
@@ -200,33 +211,33 @@ export class SessionPanel extends LitElement {
 
   protected override render(): TemplateResult {
     if (!this.floating) return this.#panel();
-    return this.#floating.render(this.#status() ?? 'none', () => this.#panel());
+    return this.#floating.render(this.#live()?.status ?? 'none', () => this.#panel());
   }
 
   #panel(): TemplateResult {
     const sel = this.#selected();
     const snap = sel?.snapshot;
-    const status = this.#status();
+    const live = this.#live();
     return html`<div class="panel" part="panel" @keydown=${this.#onKeydown}>
       ${panelHeader({
         snap,
-        status,
+        live,
         binding: this.#binding,
         selectedId: sel?.id,
         pick: (id) => (this.sessionId = id),
         floating: this.floating ? this.#floating : null,
       })}
-      ${sel && snap ? this.#body(sel.id, snap, status ?? 'none') : waitingView(this.#binding.listed, this.#binding.connectionDetail)}
+      ${sel && snap && live ? this.#body(sel.id, snap, live) : waitingView(this.#binding.listed, this.#binding.connectionDetail)}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
   }
 
-  #body(id: string, snap: SessionSnapshot, status: TokenStatus): TemplateResult {
+  #body(id: string, snap: SessionSnapshot, { status, signedIn }: LiveTokenState): TemplateResult {
     const now = this.#now();
     const faults = snap.backend.faults;
     return html`${snap.disposed ? html`<p class="flag danger" role="alert">This session was disposed: it no longer changes, and actions fail.</p>` : nothing}
       <div class="grid">
-        ${identitySection(snap, this.#actions)} ${this.#tokenSection.render(snap, status, now)} ${this.#actionsSection.render(snap)}
+        ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)} ${this.#actionsSection.render(snap, signedIn)}
         <div>${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}</div>
         ${this.#log.render(id)} ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing}
       </div>`;

@@ -17,7 +17,7 @@ import type {
 } from '../../components/session-panel/events.js';
 import { SessionPanelHarness } from './harness.js';
 import { recordEvents } from './helpers/expect-event.js';
-import { fakeClock, mount, realSession, registerSession, settle } from './helpers/fixture.js';
+import { fakeClock, mount, realSession, registerSession, settle, tapTransport } from './helpers/fixture.js';
 
 const ALL_EVENTS = [
   'session-bind',
@@ -110,6 +110,32 @@ describe('properties and binding', () => {
     expect(events.names(), 'bind event').toEqual(['session-bind']);
   });
 
+  it('names the frame of a session that is not the top page, in the picker and in the header', async () => {
+    const a = createSession({ storage: 'memory', devtools: true, namespace: 'shop' });
+    const b = createSession({ storage: 'memory', devtools: true, namespace: 'shop' });
+    registerSession(a);
+    registerSession(b);
+    await Promise.all([a.ready, b.ready]);
+    // As the port transport reports a session of an iframe: its frame's origin, beside an opaque id.
+    const frame = 'https://ads.example';
+    const tap = tapTransport(createDirectTransport(), (u) =>
+      u.type === 'sessions' ? { ...u, sessions: u.sessions.map((s) => (s.id === b.id ? { ...s, frame } : s)) } : u,
+    );
+    const el = await mount((e) => (e.transport = tap.transport));
+    const h = new SessionPanelHarness(el);
+    const picker = h.control<HTMLSelectElement>('Session');
+    expect([...picker.options].map((o) => o.textContent), 'the frame tells the two apart').toEqual([
+      `shop · ${a.getUUID().slice(0, 8)}`,
+      `shop · ${b.getUUID().slice(0, 8)} — ${frame}`,
+    ]);
+    expect(h.root.querySelector('[data-field="frame"]'), 'no frame in the header for the top page').toBeNull();
+    await h.select(picker, b.id);
+    await settle(el);
+    expect(h.uuidText(), 'picked').toBe(b.getUUID());
+    expect(h.field('frame'), 'the frame in the header').toBe(`in ${frame}`);
+    expect(h.root.querySelector('header')?.textContent, 'the id itself is never shown').not.toContain(b.id);
+  });
+
   it('uses a given transport rather than .session, and needs no page global for it', async () => {
     const { session: a } = await realSession();
     const { session: b } = await realSession();
@@ -126,6 +152,29 @@ describe('properties and binding', () => {
     } finally {
       if (saved) Object.defineProperty(global, HOOK_KEY, saved);
     }
+  });
+
+  it('says "not persisting" only for degraded storage, "in memory only" for memory that was asked for', async () => {
+    const { session } = await realSession();
+    const note = 'stored state was unreadable (bad JSON); started fresh';
+    const tap = tapTransport(createDirectTransport({ session }), (u) =>
+      u.type === 'snapshot' ? { ...u, snapshot: { ...u.snapshot, storage: { kind: 'memory', persistent: false, degraded: false, note } } } : u,
+    );
+    const el = await mount((e) => (e.transport = tap.transport));
+    expect(new SessionPanelHarness(el).field('storage'), 'memory asked for, with a note').toBe(`memory · in memory only ${note}`);
+    const failing = {
+      getItem: (): string | null => null,
+      setItem: (): void => {
+        throw new Error('quota exceeded');
+      },
+      removeItem: (): void => {},
+    };
+    const degraded = createSession({ storage: failing, devtools: false, backend: createDevBackend() });
+    registerSession(degraded);
+    await degraded.ready;
+    expect(degraded.snapshot().storage.degraded, 'the core says degraded').toBe(true);
+    const { h } = await panelFor(degraded);
+    expect(h.field('storage'), 'degraded').toMatch(/^custom · not persisting writing storage failed: quota exceeded/);
   });
 
   it('reflects theme, floating and open as attributes', async () => {
@@ -226,6 +275,30 @@ describe('actions', () => {
     expect(button.disabled, 'disabled').toBe(true);
     const reason = h.root.getElementById(button.getAttribute('aria-describedby') ?? '');
     expect(reason?.textContent, 'reason shown and linked').toContain('Sign out first');
+  });
+
+  it('a customer token that runs out is signed out at once: Customer, header and Regenerate follow the clock', async () => {
+    fakeClock();
+    const { session } = await realSession({ ttl: 120, autoRefresh: false });
+    const { el, h } = await panelFor(session);
+    await h.type(h.control('Login'), 'ada@example.com');
+    await h.type(h.control('Password'), 'pw');
+    await click(h, h.part('sign-in-button'));
+    const header = (): string => (h.root.querySelector('header')?.textContent ?? '').replace(/\s+/g, ' ');
+    expect(h.field('signed-in'), 'signed in').toBe('Signed in as ada@example.com');
+    expect(header(), 'header names the customer').toContain('ada@example.com ·');
+    expect(h.regenerateButton().disabled, 'Regenerate disabled while signed in').toBe(true);
+    // The core sends nothing when the token runs out: only the panel's clock moves.
+    vi.advanceTimersByTime(121_000);
+    await el.updateComplete;
+    expect(h.statusText(), 'expired').toBe('expired');
+    expect(session.isSignedIn(), 'the core no longer counts the customer as signed in').toBe(false);
+    expect(h.field('signed-in'), 'Customer no longer says signed in').toBe('Not signed in (last login ada@example.com)');
+    expect(header(), 'header says anonymous').toContain('anonymous ·');
+    expect(h.regenerateButton().disabled, 'Regenerate enabled').toBe(false);
+    expect(h.root.getElementById('regen-reason'), 'no "Sign out first"').toBeNull();
+    await click(h, h.regenerateButton());
+    expect(h.outcome('regenerate'), 'and the core does regenerate').toBe(`New UUID ${session.getUUID()}`);
   });
 
   it('Destroy session asks for confirmation, then fires session-destroy and session-destroyed in order', async () => {
@@ -570,6 +643,94 @@ describe('operation log', () => {
     h.button('Export JSON').click();
     expect(events.seen[1]?.redacted, 'opted in').toBe(false);
     expect(events.seen[1]?.json, 'token included on request').toContain(token);
+  });
+
+  it('redacts a JWT quoted in a log message unless include tokens is ticked', async () => {
+    const { session, backend } = await realSession();
+    const { el, h } = await panelFor(session);
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJxdW90ZWQifQ.c2lnbmF0dXJl';
+    backend.faults.failNext('refresh', { kind: 'backend', message: `upstream rejected ${jwt}` });
+    await click(h, h.refreshButton());
+    expect(h.logRows().some((r) => r.includes(jwt)), 'the message is in the log').toBe(true);
+    const events = recordEvents<SessionExportEvent>(el, ['session-export']);
+    el.addEventListener('session-export', (e) => e.preventDefault());
+    h.button('Export JSON').click();
+    const redacted = JSON.parse(events.seen[0]!.json) as { entries: { message: string }[] };
+    expect(events.seen[0]!.json, 'the quoted JWT is nowhere in the default export').not.toContain(jwt);
+    expect(redacted.entries.some((e) => e.message.includes('upstream rejected [redacted]')), 'redacted inside the message').toBe(true);
+    const include = h.control<HTMLInputElement>('include tokens');
+    include.checked = true;
+    include.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    h.button('Export JSON').click();
+    const full = JSON.parse(events.seen[1]!.json) as { entries: { message: string }[] };
+    expect(full.entries.some((e) => e.message.includes(`upstream rejected ${jwt}`)), 'kept when tokens are included').toBe(true);
+  });
+
+  it('stamps the export with the session clock at export time, also with no token to count down', async () => {
+    fakeClock();
+    const backend = createDevBackend({ now: () => Date.now() });
+    backend.faults.failNext('anonymous', { kind: 'network', message: 'no token today' });
+    const session = createSession({ storage: 'memory', devtools: false, now: () => Date.now(), backend, autoRefresh: false });
+    registerSession(session);
+    await session.ready.catch(() => {});
+    const { el, h } = await panelFor(session);
+    expect(h.statusText(), 'no token, so no countdown timer').toBe('none');
+    vi.advanceTimersByTime(5 * 60_000);
+    const at = new Date().toISOString();
+    expect((JSON.parse(el.exportLog()) as { exportedAt: string }).exportedAt, 'exportLog').toBe(at);
+    const names: string[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      names.push(this.download);
+    });
+    try {
+      h.button('Export JSON').click();
+    } finally {
+      click.mockRestore();
+    }
+    expect(names, 'file name').toEqual([`session-log-${at.replace(/[:.]/g, '-')}.json`]);
+    vi.runOnlyPendingTimers(); // the object URL's revocation
+  });
+
+  it('logs every connection update with a detail, before any session too, and keeps them across a history replay', async () => {
+    const { session } = await realSession();
+    const tap = tapTransport(createDirectTransport({ session }), undefined, [
+      { type: 'connection', state: 'connecting', detail: 'Connecting to the page' },
+    ]);
+    const el = await mount((e) => (e.transport = tap.transport));
+    const h = new SessionPanelHarness(el);
+    const connectionRows = (): string[] => h.logRows().filter((r) => /^\+[\d:.]+connection/.test(r)).map((r) => r.replace(/^\+[\d:.]+connection/, ''));
+    expect(connectionRows(), 'logged before the session was listed').toEqual(['Connecting to the page']);
+    tap.emit({ type: 'connection', state: 'connected', detail: 'Page agent answered' });
+    await settle(el);
+    expect(connectionRows(), 'logged though the state did not change').toEqual(['Connecting to the page', 'Page agent answered']);
+    tap.emit({ type: 'log', sessionId: session.id, entries: session.log() });
+    await settle(el);
+    expect(connectionRows(), 'kept across the replay').toEqual(['Connecting to the page', 'Page agent answered']);
+    expect(h.root.querySelector('[data-field="log-count"]')?.textContent, 'the replay and the two lines').toBe(`${session.log().length + 2} entries`);
+  });
+
+  it('applies the filter to logs made later: after a log-limit change and for a session that appears', async () => {
+    const a = createSession({ storage: 'memory', devtools: true, namespace: 'shop' });
+    registerSession(a);
+    await a.ready;
+    const el = await mount();
+    const h = new SessionPanelHarness(el);
+    expect(h.logRows().length, 'rows to hide').toBeGreaterThan(0);
+    await h.type(h.control('Filter log'), 'no-such-row');
+    expect(h.logRows(), 'filtered').toEqual([]);
+    el.logLimit = 500;
+    await settle(el);
+    expect(h.control<HTMLInputElement>('Filter log').value, 'the input still shows the filter').toBe('no-such-row');
+    expect(h.logRows(), 'still filtered after a log-limit change').toEqual([]);
+    const b = createSession({ storage: 'memory', devtools: true, namespace: 'admin' });
+    registerSession(b);
+    await b.ready;
+    await settle(el);
+    await h.select(h.control('Session'), b.id);
+    await settle(el);
+    expect(h.uuidText(), 'the new session').toBe(b.getUUID());
+    expect(h.root.querySelector('.log-empty')?.textContent, 'filtered too').toBe('No entry matches the filter.');
   });
 
   it('keeps at most log-limit rows and renders only a window of them', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createDevBackend, createSession, type DevBackend } from '../../../src/core/index.js';
 import type { Session, SessionOptions } from '../../../src/core/types.js';
+import type { SessionTransport, TransportListener, TransportUpdate } from '../../../src/transport/types.js';
 import '../../../src/embed.js';
 import type { SessionPanel } from '../../../components/session-panel/session-panel.js';
 
@@ -77,4 +78,35 @@ export function fakeClock(now = new Date('2026-03-01T12:00:00Z')): void {
 
 export function registerSession(session: Session): void {
   sessions.push(session);
+}
+
+/**
+ * A transport that passes another one's updates through `map` (to add a frame, change a snapshot...) and lets the
+ * test send updates of its own, as the port transport would (connection details, a history replay).
+ */
+export function tapTransport(
+  inner: SessionTransport,
+  map: (update: TransportUpdate) => TransportUpdate = (u) => u,
+  first: readonly TransportUpdate[] = [],
+): { readonly transport: SessionTransport; emit(update: TransportUpdate): void } {
+  let listener: TransportListener | null = null;
+  return {
+    transport: {
+      kind: inner.kind,
+      connect(l) {
+        listener = l;
+        for (const u of first) l(u);
+        const stop = inner.connect((u) => l(map(u)));
+        return () => {
+          listener = null;
+          stop();
+        };
+      },
+      request: (id, command, args, options) => inner.request(id, command, args, options),
+    },
+    emit(update) {
+      expect(listener, 'the panel is connected').toBeTruthy();
+      listener!(update);
+    },
+  };
 }
