@@ -25,5 +25,11 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');
     return extensionConfig();
   }
-  return { root: '.', server: { host: '127.0.0.1' } };
+  return {
+    root: '.',
+    server: { host: '127.0.0.1' },
+    // Pre-bundle the demo's dependencies up front: discovered lazily, vite re-optimises them and reloads the page
+    // on a new user's first visit.
+    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', '@noble/hashes/legacy.js'] },
+  };
 });
