@@ -180,7 +180,12 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       }, budgetMs);
     });
     deadline.catch(() => {});
-    const work = exchange(call, { ...init, signal: controller.signal });
+    // Completed means the answer was read to its end or its body cancelled: the request is over, nothing to abort.
+    let completed = false;
+    const work = exchange(call, { ...init, signal: controller.signal }).then((result) => {
+      completed = true;
+      return result;
+    });
     // If the deadline wins, the exchange may still reject later (aborted): that rejection is expected, not unhandled.
     work.catch(() => {});
     try {
@@ -197,8 +202,9 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onCallerAbort);
-      // Release the connection if the body was not consumed (error paths, or we stopped early).
-      controller.abort();
+      // Release the connection only when the exchange did not complete (timeout, network error, caller gave up).
+      // Aborting a finished request makes Chromium list a good 200 as "(canceled)" in the Network panel.
+      if (!completed) controller.abort();
     }
   }
 

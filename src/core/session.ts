@@ -378,7 +378,9 @@ class CustomerSession implements Session {
       const record = this.#accept(jwt, 'anonymous_client', uuid);
       this.#guard(epoch);
       this.#commitToken(record);
-      if (this.#isExpired(record)) throw new SessionError('session-expired', 'The backend issued a token that has already expired');
+      // Kept (there is no better token, and the panel shows it expired), but the call failed: the same error as a
+      // refresh answered with an expired token, whichever path met it.
+      if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
       return record;
     });
   }

@@ -629,3 +629,45 @@ async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) =>
       }),
   };
 }
+
+describe('request lifetime', () => {
+  it('does not abort a request whose answer was read to the end (DevTools would list it as canceled)', async () => {
+    const signals: AbortSignal[] = [];
+    const token = await new SignJWT({ rlm: 'anonymous_client', origin: 'ANONYMOUS' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(UUID)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('k'.repeat(32)));
+    const backend = createHttpBackend({
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'k',
+      fetch: async (_url, init) => {
+        if (init.signal) signals.push(init.signal);
+        return new Response(JSON.stringify({ token }), { status: 200, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    expect(await backend.anonymous({ uuid: UUID, deviceId: DEVICE })).toBe(token);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+  });
+
+  it('aborts the request when the caller gives up', async () => {
+    let signal: AbortSignal | undefined;
+    const backend = createHttpBackend({
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'k',
+      retries: 0,
+      fetch: (_url, init) => {
+        signal = init.signal ?? undefined;
+        return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+    });
+    const caller = new AbortController();
+    const call = backend.anonymous({ uuid: UUID, deviceId: DEVICE }, { signal: caller.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    caller.abort();
+    expect(await call).toBeInstanceOf(SessionError);
+    expect(signal?.aborted).toBe(true);
+  });
+});

@@ -542,7 +542,7 @@ describe('events, log and lifecycle', () => {
     expect(session.snapshot().tokenStatus).toBe('expired');
     backend.faults.issueExpiredNext();
     const error = await rejection(session.retrieveToken());
-    expect([error.code, error.message]).toEqual([3210, 'The backend issued a token that has already expired']);
+    expect([error.kind, error.code, error.message]).toEqual(['invalid-response', 9007, 'The backend issued a token that has already expired']);
     expect((await session.retrieveToken()).rlm, 'the fault is one-shot').toBe('anonymous_client');
   });
 });
