@@ -1,15 +1,19 @@
-import { parseStoredState, type PersistedState } from './storage.js';
+import { parseStoredState, type StoredState } from './storage.js';
 import { SIGN_OUT_REASONS, type SignOutReason } from './types.js';
 
 /**
  * Keeps sessions that share one storage in other tabs in step. Without it each tab works from its own copy in
  * memory and the last writer wins: a sign-out in one tab is undone by a refresh in another (a failure trusted auth
- * SDKs shipped, see ../shared/reliability-notes.md). Each committed state is announced on a BroadcastChannel named
- * after the namespace; the receiving session validates it exactly like a value read from storage and adopts it.
+ * SDKs shipped). Each stored state carries a revision; after every write a session announces the state and its
+ * revision to the other tabs of its namespace over a BroadcastChannel. A receiver compares the announcement with
+ * what the storage holds (a browser may deliver the message before the other tab's write is visible to this tab's
+ * storage) and with its own revision, and adopts only what is strictly newer; a tie is settled by the storage alone.
+ * So a late announcement never undoes a newer write. Announced states are validated exactly like stored ones.
  * BroadcastChannel is a platform global in browsers and Node, so the core stays free of DOM-only APIs.
  */
-export interface TabAnnouncement {
-  readonly state: PersistedState;
+export interface StorageChanged {
+  /** The announced state, validated like a stored value. */
+  readonly announced: StoredState;
   /** Set when the writer's change signed a customer out, so the other tabs report the same reason. */
   readonly signedOut?: SignOutReason;
 }
@@ -17,16 +21,17 @@ export interface TabAnnouncement {
 export interface CrossTabLink {
   announce(stateJson: string, signedOut: SignOutReason | undefined): void;
   close(): void;
-  /** Messages that were not ours to adopt: malformed, another version, or a state that does not validate. */
+  /** Messages that were not of our shape (other versions, other apps on the channel, forgeries). */
   readonly dropped: number;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 const MAX_MESSAGE = 64 * 1024;
 
 interface Wire {
   v: number;
   writer: string;
+  /** The stored JSON (with its revision), exactly as written to the storage. */
   state: string;
   signedOut?: string;
 }
@@ -42,7 +47,7 @@ export function openCrossTabLink(
   namespace: string,
   writer: string,
   now: () => number,
-  onAnnouncement: (announcement: TabAnnouncement) => void,
+  onChange: (change: StorageChanged) => void,
 ): CrossTabLink | null {
   const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelLike }).BroadcastChannel;
   if (typeof Channel !== 'function') return null;
@@ -63,15 +68,14 @@ export function openCrossTabLink(
       dropped++;
       return;
     }
-    if (message.writer === writer) return;
-    const state = parseStoredState(message.state, now());
-    if (typeof state === 'string') {
+    const announced = parseStoredState(message.state, now());
+    if (typeof announced === 'string') {
       dropped++;
       return;
     }
     const reason = (SIGN_OUT_REASONS as readonly unknown[]).includes(message.signedOut) ? (message.signedOut as SignOutReason) : undefined;
     try {
-      onAnnouncement(reason ? { state, signedOut: reason } : { state });
+      onChange(reason ? { announced, signedOut: reason } : { announced });
     } catch {
       // The receiving session decides; nothing it does may break the channel.
     }

@@ -1,11 +1,11 @@
 import { monotonicNow, requireString } from './checks.js';
-import { openCrossTabLink, type CrossTabLink, type TabAnnouncement } from './cross-tab.js';
+import { openCrossTabLink, type CrossTabLink } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
 import { getSessionHook } from './hook.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
 import { describeEvent } from './log-format.js';
-import { DEVICE_ID, SessionStore, type PersistedState } from './storage.js';
+import { DEVICE_ID, SessionStore, sameState, type PersistedState, type StoredState } from './storage.js';
 import { isSignedInAt, refreshMarginMs, tokenStatusAt } from './token-status.js';
 import { isUuid, randomUuid, uuidFromName } from './uuid.js';
 import { LIBRARY_VERSION } from './version.js';
@@ -74,6 +74,8 @@ class CustomerSession implements Session {
   #announceJson = '';
   #announceSignOut: SignOutReason | undefined;
   #state: PersistedState;
+  /** Revision of #state in the storage (see cross-tab.ts): the storage is the truth between tabs. */
+  #rev = 0;
   #epoch = 0;
   #opSeq = 0;
   #isReady = false;
@@ -104,12 +106,15 @@ class CustomerSession implements Session {
       loaded.kind === 'ok'
         ? loaded.state
         : { uuid: randomUuid(), token: null, login: null, customEmail: null, customIdentifier: null };
-    if (loaded.kind !== 'ok') this.#persist();
+    if (loaded.kind === 'ok') this.#rev = loaded.rev;
     const loadProblem = loaded.kind === 'unreadable' ? loaded.reason : null;
 
     const storage = this.#store.info();
     const crossTab = options.crossTab ?? (storage.kind === 'local' && storage.persistent);
-    this.#link = crossTab ? openCrossTabLink(this.#namespace, this.id, this.#now, (a) => this.#adopt(a)) : null;
+    this.#link = crossTab
+      ? openCrossTabLink(this.#namespace, this.id, this.#now, (change) => this.#syncFromStorage(change.signedOut, change.announced))
+      : null;
+    if (loaded.kind !== 'ok') this.#persist();
     if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
     this.debug = {
       expireToken: () => this.#expireTokenNow(),
@@ -201,6 +206,7 @@ class CustomerSession implements Session {
         this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }, context),
       );
       const record = this.#accept(jwt, 'client', uuid);
+      this.#syncFromStorage();
       this.#guard(epoch);
       const previous = this.#state.uuid;
       this.#epoch++;
@@ -230,7 +236,8 @@ class CustomerSession implements Session {
           this.#emitError(error, 'signOut');
         }
       }
-      if (epoch !== this.#epoch) return; // Destroyed or signed out meanwhile: nothing left to sign out of.
+      this.#syncFromStorage();
+      if (epoch !== this.#epoch) return; // Destroyed or signed out meanwhile (here or in another tab): nothing left to do.
       // With session destroy it behaves like destroySession(), reason included (spec §2).
       const destroy = mode === 'SIGN_OUT_WITH_SESSION_DESTROY';
       this.#resetIdentity(destroy ? randomUuid() : this.#state.uuid);
@@ -351,6 +358,7 @@ class CustomerSession implements Session {
       try {
         const jwt = await this.#call('refresh', (context) => this.#backend.refresh({ token: token.tokenString }, context));
         const record = this.#accept(jwt, token.rlm, uuid);
+        this.#syncFromStorage();
         this.#guard(epoch);
         // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
         if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
@@ -376,6 +384,7 @@ class CustomerSession implements Session {
     return this.#flight(`anonymous:${epoch}`, async () => {
       const jwt = await this.#call('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context));
       const record = this.#accept(jwt, 'anonymous_client', uuid);
+      this.#syncFromStorage();
       this.#guard(epoch);
       this.#commitToken(record);
       // Kept (there is no better token, and the panel shows it expired), but the call failed: the same error as a
@@ -505,6 +514,7 @@ class CustomerSession implements Session {
   /** Runs an operation with its start and end events; the body runs synchronously up to its first await. */
   async #track<T>(operation: OperationName, body: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
     if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
+    this.#syncFromStorage(); // act on the newest state: another tab may have changed it (or this page slept in a cache)
     const id = ++this.#opSeq;
     const started = monotonicNow();
     this.#pending.set(operation, (this.#pending.get(operation) ?? 0) + 1);
@@ -526,10 +536,16 @@ class CustomerSession implements Session {
     }
   }
 
+  /**
+   * Writes the state under the next revision. With other tabs on the storage, the revision continues from whatever
+   * the storage holds now, so a write is always newer than every write before it.
+   */
   #persist(): void {
-    const json = this.#store.save(this.#state);
+    const stored = this.#link ? this.#store.peek(this.#now()) : null;
+    this.#rev = Math.max(this.#rev, stored?.rev ?? 0) + 1;
+    this.#announceJson = this.#store.save(this.#state, this.#rev);
     this.#drainStorageProblems();
-    this.#announce(json);
+    this.#announce();
   }
 
   /** A customer sign-out this session made itself (other tabs are told the same reason). */
@@ -538,11 +554,9 @@ class CustomerSession implements Session {
     this.#emit({ type: 'signed-out', reason });
   }
 
-  /** Tells other tabs the committed state, once per synchronous burst of changes (the last state wins). */
-  #announce(json: string): void {
-    if (!this.#link) return;
-    this.#announceJson = json;
-    if (this.#announceQueued) return;
+  /** Tells other tabs the storage changed, once per synchronous burst of changes. */
+  #announce(): void {
+    if (!this.#link || this.#announceQueued) return;
     this.#announceQueued = true;
     queueMicrotask(() => {
       this.#announceQueued = false;
@@ -553,20 +567,40 @@ class CustomerSession implements Session {
   }
 
   /**
-   * Another tab committed a state. A new identity (UUID or customer) is taken as is, and answers this tab still
-   * awaits for the old one are discarded (epoch); for the same identity only a newer token is news. Nothing is
-   * written back: the other tab already stored it.
+   * Takes another tab's state when it is newer: the storage's (a higher revision, or the same revision with other
+   * content: two tabs wrote at once and the storage kept one, so every tab converges on that one), or an announced
+   * one with a strictly higher revision (the browser may not show that tab's write in this tab's storage yet).
+   * Called when another tab announces, before every operation, and before committing any backend answer, so an
+   * answer meant for a session another tab has since replaced is discarded by the epoch guard, not written over it.
    */
-  #adopt({ state: next, signedOut }: TabAnnouncement): void {
-    if (this.#disposed) return;
+  #syncFromStorage(signedOut?: SignOutReason, announced?: StoredState): void {
+    if (!this.#link || this.#disposed) return;
+    const stored = this.#store.peek(this.#now());
+    // The newest of what the storage shows and what was announced; an announcement wins only when strictly newer.
+    const best = announced && (!stored || announced.rev > stored.rev) ? announced : stored;
+    if (!best || best.rev < this.#rev) return;
+    if (best === announced && best.rev === this.#rev) return; // a tie is the storage's to settle, not a message's
+    if (sameState(best.state, this.#state)) {
+      this.#rev = best.rev;
+      return;
+    }
+    this.#rev = best.rev;
+    this.#adopt(best.state, signedOut);
+  }
+
+  /**
+   * Another tab's state. A new identity (UUID or customer) is taken as is, and answers this tab still awaits for the
+   * old one are discarded (epoch); for the same identity the token and custom fields are taken. Nothing is written
+   * back: it is already stored.
+   */
+  #adopt(next: PersistedState, signedOut: SignOutReason | undefined): void {
     const current = this.#state;
     if (next.uuid === current.uuid && next.login === current.login) {
-      const token = next.token;
-      if (!token || token.tokenString === current.token?.tokenString) return;
-      if (current.token && token.receivedAt <= current.token.receivedAt) return;
-      this.#state = { ...current, token };
-      this.#emit({ type: 'token-changed', token });
-      this.#emit({ type: 'state', what: 'token updated by another tab' });
+      this.#state = next;
+      const a = current.token;
+      const b = next.token;
+      if (a?.tokenString !== b?.tokenString || a?.expiresAt !== b?.expiresAt) this.#emit({ type: 'token-changed', token: b });
+      this.#emit({ type: 'state', what: 'session updated by another tab' });
       return;
     }
     const wasSignedIn = this.isSignedIn();

@@ -20,9 +20,15 @@ export interface PersistedState {
   customIdentifier: string | null;
 }
 
+/** A stored state and its revision: every write increments it, so tabs sharing the storage can tell newer from older. */
+export interface StoredState {
+  readonly state: PersistedState;
+  readonly rev: number;
+}
+
 export type LoadResult =
   | { readonly kind: 'empty' }
-  | { readonly kind: 'ok'; readonly state: PersistedState }
+  | { readonly kind: 'ok'; readonly state: PersistedState; readonly rev: number }
   | { readonly kind: 'unreadable'; readonly reason: string; readonly backupKey: string | null };
 
 class MemoryStorage implements StorageLike {
@@ -88,7 +94,7 @@ export class SessionStore {
       return { kind: 'unreadable', reason: `stored value is a ${typeof raw}, not a string`, backupKey: null };
     }
     const parsed = parseStoredState(raw, now);
-    return typeof parsed === 'string' ? this.#setAside(raw, now, parsed) : { kind: 'ok', state: parsed };
+    return typeof parsed === 'string' ? this.#setAside(raw, now, parsed) : { kind: 'ok', state: parsed.state, rev: parsed.rev };
   }
 
   #setAside(raw: string, now: number, reason: string): LoadResult {
@@ -99,11 +105,24 @@ export class SessionStore {
     return { kind: 'unreadable', reason, backupKey: kept ? backupKey : null };
   }
 
-  /** Writes the state; returns the JSON written (other tabs are told exactly this). */
-  save(state: PersistedState): string {
-    const json = serialiseState(state);
+  /** Writes the state under this revision; returns the JSON written (other tabs are sent exactly this). */
+  save(state: PersistedState, rev: number): string {
+    const json = serialiseState(state, rev);
     this.#write(this.#stateKey, json);
     return json;
+  }
+
+  /** What the storage holds now (another tab may have written it), or null when there is nothing readable. */
+  peek(now: number): StoredState | null {
+    let raw: unknown;
+    try {
+      raw = this.#backing.getItem(this.#stateKey);
+    } catch {
+      return null;
+    }
+    if (typeof raw !== 'string') return null;
+    const parsed = parseStoredState(raw, now);
+    return typeof parsed === 'string' ? null : parsed;
   }
 
   /** The stored device id; an unreadable one is set aside like unreadable state, and reported. */
@@ -168,23 +187,29 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function serialiseState(state: PersistedState): string {
-  return JSON.stringify({ v: SCHEMA_VERSION, ...state });
+export function serialiseState(state: PersistedState, rev: number): string {
+  return JSON.stringify({ v: SCHEMA_VERSION, rev, ...state });
+}
+
+/** Whether two states say the same thing (field by field, as stored). */
+export function sameState(a: PersistedState, b: PersistedState): boolean {
+  return serialiseState(a, 0) === serialiseState(b, 0);
 }
 
 /**
  * The state in a stored (or announced) JSON value, or a sentence saying why it cannot be used. Everything from
  * outside this session goes through here: local storage, and other tabs' announcements.
  */
-export function parseStoredState(raw: string, now: number): PersistedState | string {
-  const state = describeProblem(raw, now);
-  if (typeof state !== 'string' && state.token?.sub !== undefined && state.token.sub !== state.uuid) {
+export function parseStoredState(raw: string, now: number): StoredState | string {
+  const parsed = describeProblem(raw, now);
+  if (typeof parsed === 'string') return parsed;
+  if (parsed.state.token?.sub !== undefined && parsed.state.token.sub !== parsed.state.uuid) {
     return "the token's subject is not the stored UUID";
   }
-  return state;
+  return parsed;
 }
 
-function describeProblem(raw: string, now: number): PersistedState | string {
+function describeProblem(raw: string, now: number): StoredState | string {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -204,12 +229,18 @@ function describeProblem(raw: string, now: number): PersistedState | string {
     if (typeof problem === 'string') return problem;
     token = problem;
   }
+  // Values written before revisions existed count as revision 0.
+  const rev = v.rev === undefined ? 0 : v.rev;
+  if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) return 'the revision is not a whole number ≥ 0';
   return {
-    uuid: v.uuid,
-    token,
-    login: v.login as string | null,
-    customEmail: v.customEmail as string | null,
-    customIdentifier: v.customIdentifier as string | null,
+    rev,
+    state: {
+      uuid: v.uuid,
+      token,
+      login: v.login as string | null,
+      customEmail: v.customEmail as string | null,
+      customIdentifier: v.customIdentifier as string | null,
+    },
   };
 }
 

@@ -75,7 +75,7 @@ describe('cross-tab: sessions on one storage stay in step', () => {
     await a.session.refreshToken();
     await delivered();
     expect(b.session.snapshot().token?.tokenString).toBe(a.session.snapshot().token?.tokenString);
-    expect(b.events.some((e) => e.type === 'state' && e.what === 'token updated by another tab')).toBe(true);
+    expect(b.events.some((e) => e.type === 'state' && e.what === 'session updated by another tab')).toBe(true);
   });
 
   it('ignores malformed and forged announcements', async () => {
@@ -83,7 +83,9 @@ describe('cross-tab: sessions on one storage stay in step', () => {
     const before = b.session.snapshot();
     const forger = new BroadcastChannel(`session-panel:${namespace}`);
     for (const data of [null, 42, 'x', {}, { v: 1, writer: 'w', state: '{' }, { v: 2, writer: 'w', state: '{}' },
-      { v: 1, writer: 'w', state: JSON.stringify({ v: 1, uuid: 'not-a-uuid', token: null, login: null, customEmail: null, customIdentifier: null }) }]) {
+      { v: 1, writer: 'w', state: JSON.stringify({ v: 1, uuid: 'not-a-uuid', token: null, login: null, customEmail: null, customIdentifier: null }) },
+      // Well-formed but forged: a message carries no state, so at most it makes the tab re-read its own storage.
+      { v: 2, writer: 'forger', rev: 1_000_000, signedOut: 'USER_SIGN_OUT' }]) {
       forger.postMessage(data);
     }
     await delivered();
@@ -97,5 +99,137 @@ describe('cross-tab: sessions on one storage stay in step', () => {
     await a.session.signIn('ann', 'pw');
     await delivered();
     expect(b.session.isSignedIn()).toBe(false);
+  });
+});
+
+// Races: writes that cross before either tab hears of the other. A backend whose answers we hold lets an answer
+// land at the worst moment (found by review; each failed before storage became the truth between tabs).
+describe('cross-tab: crossing writes', () => {
+  function held(call: 'refresh' | 'signIn') {
+    const dev = createDevBackend({ keyStorage: 'memory' });
+    let release: (() => void) | null = null;
+    const backend = {
+      ...dev,
+      anonymous: dev.anonymous,
+      signOut: dev.signOut,
+      refresh: dev.refresh,
+      signIn: dev.signIn,
+      [call]: async (req: never, context?: never) => {
+        const answer = await (dev[call] as (r: never, c?: never) => Promise<string>)(req, context);
+        await new Promise<void>((resolve) => (release = resolve));
+        return answer;
+      },
+    };
+    return {
+      dev,
+      backend,
+      async landed(): Promise<() => void> {
+        while (!release) await new Promise((resolve) => setTimeout(resolve, 1));
+        return release;
+      },
+    };
+  }
+
+  async function pair(call: 'refresh' | 'signIn') {
+    const storage = new MapStorage();
+    const namespace = `race-${randomUUID().slice(0, 8)}`;
+    const h = held(call);
+    const a = createSessionCore({ backend: h.dev, storage, namespace, crossTab: true, devtools: false });
+    open.push(a);
+    await a.ready;
+    const b = createSessionCore({ backend: h.backend, storage, namespace, crossTab: true, devtools: false });
+    open.push(b);
+    await b.ready;
+    const stored = () => JSON.parse(storage.getItem(`${namespace}:state`)!) as { uuid: string; login: string | null; rev: number };
+    return { a, b, h, stored };
+  }
+
+  it("a sign-out in A is not undone by B's refresh answer landing at the same moment", async () => {
+    const { a, b, h, stored } = await pair('refresh');
+    await a.signIn('ann', 'pw');
+    await delivered();
+    const refreshing = b.refreshToken().then(() => 'ok', (e: { kind: string }) => e.kind);
+    const release = await h.landed();
+    const signingOut = a.signOut();
+    await Promise.resolve();
+    release();
+    await signingOut;
+    await delivered();
+    expect([a.isSignedIn(), b.isSignedIn(), stored().login]).toEqual([false, false, null]);
+    await a.refreshToken().catch(() => undefined);
+    await delivered();
+    expect(stored().login, 'no tab writes the customer back').toBeNull();
+    expect(await refreshing).toMatch(/ok|superseded/);
+  });
+
+  it("a destroy in A is not undone by B's refresh answer landing in the same task", async () => {
+    const { a, b, h, stored } = await pair('refresh');
+    const old = a.getUUID();
+    const refreshing = b.refreshToken().then(() => 'ok', (e: { kind: string }) => e.kind);
+    const release = await h.landed();
+    const destroying = a.destroySession();
+    release();
+    expect(await refreshing).toBe('superseded');
+    await destroying;
+    await delivered();
+    expect(a.getUUID()).not.toBe(old);
+    expect(stored().uuid).toBe(a.getUUID());
+    expect(b.getUUID()).toBe(a.getUUID());
+  });
+
+  it('a sign-in in flight in B is discarded when A destroys the session meanwhile', async () => {
+    const { a, b, h, stored } = await pair('signIn');
+    const signingIn = b.signIn('ann', 'pw').then(() => 'ok', (e: { kind: string }) => e.kind);
+    const release = await h.landed();
+    await a.destroySession();
+    await delivered();
+    release();
+    expect(await signingIn).toBe('superseded');
+    await delivered();
+    expect(stored().uuid).toBe(a.getUUID());
+    expect(b.isSignedIn()).toBe(false);
+  });
+
+  it('two tabs that started at once on an empty storage end on one UUID', async () => {
+    const storage = new MapStorage();
+    const namespace = `race-${randomUUID().slice(0, 8)}`;
+    const dev = createDevBackend({ keyStorage: 'memory' });
+    const a = createSessionCore({ backend: dev, storage, namespace, crossTab: true, devtools: false });
+    open.push(a);
+    // Tab B read the storage before tab A's first write reached it (a browser restoring two tabs).
+    let first = true;
+    const lagging = {
+      getItem: (key: string) => (key.endsWith(':state') && first ? ((first = false), null) : storage.getItem(key)),
+      setItem: (key: string, value: string) => storage.setItem(key, value),
+      removeItem: (key: string) => storage.removeItem(key),
+    };
+    const b = createSessionCore({ backend: dev, storage: lagging, namespace, crossTab: true, devtools: false });
+    open.push(b);
+    await Promise.all([a.ready, b.ready]);
+    await delivered();
+    expect(a.getUUID()).toBe(b.getUUID());
+    expect(JSON.parse(storage.getItem(`${namespace}:state`)!).uuid).toBe(a.getUUID());
+  });
+
+  it('"expire token now" in A reaches B', async () => {
+    const { a, b } = await pair('refresh');
+    await a.signIn('ann', 'pw');
+    await delivered();
+    a.debug.expireToken();
+    await delivered();
+    expect([a.snapshot().tokenStatus, b.snapshot().tokenStatus]).toEqual(['expired', 'expired']);
+  });
+
+  it('every write carries a higher revision than the one before it, whichever tab wrote', async () => {
+    const { a, b, stored } = await pair('refresh');
+    const revs = [stored().rev];
+    await a.refreshToken();
+    revs.push(stored().rev);
+    await b.regenerateUUIDWithClientIdentifier('seed');
+    revs.push(stored().rev);
+    await a.regenerateUUID();
+    revs.push(stored().rev);
+    expect(revs).toEqual([...revs].sort((x, y) => x - y));
+    expect(new Set(revs).size).toBe(revs.length);
   });
 });
