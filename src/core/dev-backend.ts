@@ -72,7 +72,7 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   const users = options.users;
 
   const keyStore = resolveKeyStorage(options.keyStorage);
-  let keys: Promise<KeyPair> | undefined;
+  let keys: Promise<LoadedKeys> | undefined;
   const keyPair = () => {
     // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
     if (!globalThis.crypto?.subtle) {
@@ -101,15 +101,21 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
       .sign(privateKey);
   }
 
-  async function verify(token: string): Promise<Record<string, unknown>> {
+  async function verify(token: string, retried = false): Promise<Record<string, unknown>> {
     if (typeof token !== 'string' || token.length === 0) throw new SessionError('invalid-argument', 'token must be a non-empty string');
-    const { publicKey } = await keyPair();
+    const current = await keyPair();
     try {
-      const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, currentDate: new Date(now()), clockTolerance: 0 });
+      const { payload } = await jwtVerify(token, current.publicKey, { issuer: ISSUER, currentDate: new Date(now()), clockTolerance: 0 });
       return payload as Record<string, unknown>;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
         throw new SessionError('session-expired', 'The token has expired and cannot be refreshed');
+      }
+      // Another tab may have stored a different key since this backend loaded its own: take it and try once more.
+      const stored = readStoredKey(keyStore);
+      if (!retried && stored !== null && stored !== current.stored) {
+        keys = importStoredKeys(stored).catch(() => current);
+        return verify(token, true);
       }
       throw new SessionError('unauthorized', 'The token was not issued by this backend or was altered', { cause: error });
     }
@@ -224,34 +230,56 @@ function resolveKeyStorage(option: DevBackendOptions['keyStorage']): StorageLike
   }
 }
 
-/** The stored key pair when there is a readable one; otherwise a new pair, stored for the next backend. */
-async function loadOrCreateKeys(store: StorageLike | null): Promise<KeyPair> {
-  if (store) {
+/** A key pair and the stored JSON it came from (null when it lives in memory only). */
+type LoadedKeys = KeyPair & { readonly stored: string | null };
+
+async function importStoredKeys(raw: string): Promise<LoadedKeys> {
+  const { privateJwk, publicJwk } = JSON.parse(raw) as { privateJwk: JWK; publicJwk: JWK };
+  const [privateKey, publicKey] = await Promise.all([
+    importJWK(privateJwk, 'ES256', { extractable: true }),
+    importJWK(publicJwk, 'ES256', { extractable: true }),
+  ]);
+  if (privateKey instanceof Uint8Array || publicKey instanceof Uint8Array) throw new TypeError('not an EC key');
+  return { privateKey, publicKey, stored: raw };
+}
+
+function readStoredKey(store: StorageLike | null): string | null {
+  try {
+    const raw = store?.getItem(KEY_STORAGE_KEY);
+    return typeof raw === 'string' ? raw : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The stored key pair when there is a readable one; otherwise a new pair, stored for the next backend. Two tabs on a
+ * fresh profile may both make one: a tab that finds a key stored meanwhile uses it instead of its own, and each reads
+ * back what the storage kept, so all end on one key.
+ */
+async function loadOrCreateKeys(store: StorageLike | null): Promise<LoadedKeys> {
+  const existing = readStoredKey(store);
+  if (existing !== null) {
     try {
-      const raw = store.getItem(KEY_STORAGE_KEY);
-      if (typeof raw === 'string') {
-        const { privateJwk, publicJwk } = JSON.parse(raw) as { privateJwk: JWK; publicJwk: JWK };
-        const [privateKey, publicKey] = await Promise.all([
-          importJWK(privateJwk, 'ES256', { extractable: true }),
-          importJWK(publicJwk, 'ES256', { extractable: true }),
-        ]);
-        if (privateKey instanceof Uint8Array || publicKey instanceof Uint8Array) throw new TypeError('not an EC key');
-        return { privateKey, publicKey };
-      }
+      return await importStoredKeys(existing);
     } catch {
       // Unreadable or foreign key: make a new one (tokens signed with the old one will be refused, as any key change).
     }
   }
   const pair = await generateKeyPair('ES256', { extractable: true });
-  if (store) {
-    try {
-      const [privateJwk, publicJwk] = await Promise.all([exportJWK(pair.privateKey), exportJWK(pair.publicKey)]);
-      store.setItem(KEY_STORAGE_KEY, JSON.stringify({ privateJwk, publicJwk }));
-    } catch {
-      // Storage full or throwing: the key lives in memory for this backend only.
-    }
+  if (!store) return { ...pair, stored: null };
+  try {
+    const [privateJwk, publicJwk] = await Promise.all([exportJWK(pair.privateKey), exportJWK(pair.publicKey)]);
+    const json = JSON.stringify({ privateJwk, publicJwk });
+    const meanwhile = readStoredKey(store); // another tab stored one while this one was being made: use that
+    if (meanwhile !== null && meanwhile !== existing) return await importStoredKeys(meanwhile);
+    store.setItem(KEY_STORAGE_KEY, json);
+    const kept = readStoredKey(store);
+    if (kept !== null && kept !== json) return await importStoredKeys(kept); // another tab's key won the race
+    return { ...pair, stored: json };
+  } catch {
+    return { ...pair, stored: null }; // storage full or throwing: this key lives in memory for this backend only
   }
-  return pair;
 }
 
 /** A stable numeric customer id per login, like the numeric clientId the real backend puts in its tokens. */

@@ -191,6 +191,8 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     try {
       return await Promise.race([deadline, work]);
     } catch (error) {
+      // The caller gave up: not a network failure, not to be retried.
+      if (signal?.aborted) return { error: cancelled(call), retryable: false };
       if (timedOut || (error instanceof SessionError && error.kind === 'timeout')) {
         const timeout = new SessionError('timeout', `No answer from ${describeTarget(call)} within ${Math.round(budgetMs)} ms`, { cause: error });
         return { error: timeout, retryable: true };
@@ -257,7 +259,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       if (remaining <= 0) throw new SessionError('timeout', `No answer from ${describeTarget(call)} within ${timeoutMs} ms`);
       const at = now();
       const started = monotonicNow();
-      if (context?.signal?.aborted) throw new SessionError('aborted', `The ${call} call was cancelled by its caller`);
+      if (context?.signal?.aborted) throw cancelled(call);
       const result = await attempt(call, init, Math.min(attemptTimeoutMs, remaining), context?.signal);
       const info: Mutable<BackendRequestInfo> = {
         operation: call,
@@ -290,7 +292,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
         }
         throw result.error;
       }
-      await sleep(wait);
+      await untilAborted(sleep(wait), context?.signal, call);
     }
   }
 
@@ -504,6 +506,30 @@ async function discard(response: Response): Promise<void> {
 function sanitise(text: string): string {
   const oneLine = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[token]');
   return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE)}…` : oneLine;
+}
+
+function cancelled(call: BackendCall): SessionError {
+  return new SessionError('aborted', `The ${call} call was cancelled by its caller`);
+}
+
+/** A backoff wait the caller can cut short: it rejects as `aborted` as soon as the caller gives up. */
+function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined, call: BackendCall): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.reject(cancelled(call));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled(call));
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function describeTarget(call: BackendCall): string {

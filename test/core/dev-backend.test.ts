@@ -102,3 +102,28 @@ describe('createDevBackend key storage', () => {
     await expect(b.refresh({ token: jwt })).rejects.toMatchObject({ code: 3200 });
   });
 });
+
+describe('createDevBackend key storage races', () => {
+  const uuid = '11111111-1111-4111-8111-111111111111';
+
+  it('two tabs starting at once on a fresh profile end on one key', async () => {
+    const keyStorage = new MapStorage();
+    const tabA = createDevBackend({ keyStorage });
+    const tabB = createDevBackend({ keyStorage });
+    const [fromA, fromB] = await Promise.all([tabA.anonymous({ uuid, deviceId: '' }), tabB.anonymous({ uuid, deviceId: '' })]);
+    expect(claimsOf(await tabB.refresh({ token: fromA })).sub).toBe(uuid);
+    expect(claimsOf(await tabA.refresh({ token: fromB })).sub).toBe(uuid);
+    const reloaded = createDevBackend({ keyStorage });
+    expect(claimsOf(await reloaded.refresh({ token: fromA })).sub, 'and after a reload').toBe(uuid);
+  });
+
+  it('a backend whose key was replaced in storage picks up the new key when a token does not verify', async () => {
+    const keyStorage = new MapStorage();
+    const old = createDevBackend({ keyStorage });
+    await old.anonymous({ uuid, deviceId: '' });
+    keyStorage.removeItem('session-panel:dev-backend-key');
+    const fresh = createDevBackend({ keyStorage }); // makes and stores a new key
+    const token = await fresh.anonymous({ uuid, deviceId: '' });
+    expect(claimsOf(await old.refresh({ token })).sub).toBe(uuid);
+  });
+});

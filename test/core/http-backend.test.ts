@@ -671,3 +671,40 @@ describe('request lifetime', () => {
     expect(signal?.aborted).toBe(true);
   });
 });
+
+describe('a caller that gives up', () => {
+  const hanging = ((_url: string, init: RequestInit) =>
+    new Promise((_, reject) => {
+      init.signal!.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError')));
+    })) as unknown as HttpBackendOptions['fetch'];
+
+  it('ends the call as aborted: not a network failure, not retried, no backoff wait', async () => {
+    const sleeps: number[] = [];
+    const backend = createHttpBackend({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', fetch: hanging, retries: 3, sleep: async (ms) => void sleeps.push(ms) });
+    const reports: BackendRequestInfo[] = [];
+    const caller = new AbortController();
+    const call = backend.anonymous({ uuid: UUID, deviceId: DEVICE }, { signal: caller.signal, onRequest: (r) => reports.push(r) }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    caller.abort();
+    const error = (await call) as SessionError;
+    expect([error.kind, error.code]).toEqual(['aborted', 9010]);
+    expect(reports.map((r) => r.error?.kind)).toEqual(['aborted']);
+    expect(sleeps, 'no retry after the caller left').toEqual([]);
+  });
+
+  it('cuts a backoff wait short', async () => {
+    let attempts = 0;
+    const failing = (async () => {
+      attempts++;
+      return new Response('{}', { status: 503, headers: { 'content-type': 'application/json' } });
+    }) as unknown as HttpBackendOptions['fetch'];
+    const caller = new AbortController();
+    const backend = createHttpBackend({
+      baseUrl: 'http://127.0.0.1:9', apiKey: 'k', fetch: failing, retries: 3,
+      sleep: () => new Promise<void>(() => caller.abort()), // the caller leaves during the first wait
+    });
+    const error = (await backend.anonymous({ uuid: UUID, deviceId: DEVICE }, { signal: caller.signal }).catch((e: unknown) => e)) as SessionError;
+    expect(error.kind).toBe('aborted');
+    expect(attempts).toBe(1);
+  });
+});
