@@ -234,6 +234,19 @@ describe('what the transport accepts from the worker', () => {
     transport.close();
   });
 
+  test('where a session lives is the worker’s word: a frame label the page supplies is dropped', async () => {
+    const { transport, updates, post } = await rawWorker();
+    // The top page claims its session lives in a trusted origin; the ad frame claims to be the top page.
+    post({ kind: 'update', frameId: 0, update: { type: 'sessions', sessions: [{ id: 'a', namespace: 'n', uuid: 'u-a', frame: 'https://bank.example' }] } });
+    post({ kind: 'update', frameId: 4, update: { type: 'sessions', sessions: [{ id: 'b', namespace: 'n', uuid: 'u-b', frame: '' }] } });
+    await eventually(() => updates.filter((u) => u.type === 'sessions').length >= 4, 'both lists');
+    expect(lastSessions(updates)).toEqual([
+      { id: '0:a', namespace: 'n', uuid: 'u-a' },
+      { id: '4:b', namespace: 'n', uuid: 'u-b', frame: 'https://ads.example' },
+    ]);
+    transport.close();
+  });
+
   test('a result that does not fit its command is dropped and counted; the fitting one settles it; commands go to the session’s frame', async () => {
     const { transport, received, post } = await rawWorker();
     const refresh = transport.request('0:a', 'refreshToken', []);
