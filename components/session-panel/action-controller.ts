@@ -30,6 +30,8 @@ export interface ActionRenderers<V> {
 export class ActionController<K extends string = string> implements ReactiveController {
   #states = new Map<K, ActionState>();
   #runs = new Map<K, AbortController>();
+  /** Per key, what `stamp()` said when its run started (or when its outcome was settled without a run). */
+  #stamps = new Map<K, number>();
   #last: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly host: ReactiveControllerHost) {
@@ -57,6 +59,7 @@ export class ActionController<K extends string = string> implements ReactiveCont
     this.#runs.get(key)?.abort();
     const controller = new AbortController();
     this.#runs.set(key, controller);
+    this.#stamps.set(key, this.stamp());
     this.#set(key, { status: ActionStatus.PENDING });
     // Transports never reject, but a thrown bug still ends as an error outcome instead of a stuck pending state.
     const done = fn(controller.signal).catch(
@@ -84,9 +87,27 @@ export class ActionController<K extends string = string> implements ReactiveCont
     for (const key of [...this.#states.keys()]) this.reset(key);
   }
 
+  /**
+   * Forgets every settled outcome (done or failed) that `keep` does not keep; runs in flight are left alone, so
+   * their answer still shows when it arrives.
+   */
+  clearSettled(keep: (key: K, stamp: number | undefined) => boolean): void {
+    for (const [key, s] of [...this.#states]) {
+      if ((s.status === ActionStatus.COMPLETE || s.status === ActionStatus.ERROR) && !keep(key, this.#stamps.get(key))) {
+        this.#set(key, { status: ActionStatus.INITIAL });
+      }
+    }
+  }
+
   /** Marks `key` as done or failed without a run (outcomes decided by the panel itself, e.g. clipboard). */
   settle(key: K, state: ActionState): void {
+    this.#stamps.set(key, this.stamp());
     this.#set(key, state);
+  }
+
+  /** A mark stored with each outcome when its run starts; subclasses give it a meaning (the panel: which identity). */
+  protected stamp(): number {
+    return 0;
   }
 
   render<V>(key: K, renderers: ActionRenderers<V>): unknown {

@@ -3,7 +3,7 @@ import type { SessionSnapshot, TokenRecord } from '../../src/core/types.js';
 import type { PanelAction } from './events.js';
 import { focusAfterUpdate } from './focus.js';
 import { dateTime } from './format.js';
-import type { PanelActions } from './panel-actions.js';
+import type { PanelActions, RegenerateOutcome } from './panel-actions.js';
 
 type Field = 'seed' | 'login' | 'password';
 
@@ -16,6 +16,8 @@ export class ActionsSection {
   readonly #typed: Record<Field, string> = { seed: '', login: '', password: '' };
   /** The destroy confirmation is open (Escape closes it). */
   confirming = false;
+  /** The login the sign-in form was last prefilled with for an expired customer session. */
+  #prefilledFor: string | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost & { readonly renderRoot: ParentNode },
@@ -34,9 +36,18 @@ export class ActionsSection {
     focusAfterUpdate(this.host, '[part="destroy-button"]');
   };
 
-  /** `signedIn` is judged live on the session clock: Regenerate and sign-in open up once a customer token ran out. */
+  /**
+   * `signedIn` is judged live on the session clock: Regenerate and sign-in open up once a customer token ran out.
+   * A customer login still stored without a live customer token is an expired customer session: the section says
+   * so and offers what works then, signing in again (the login prefilled) or signing out.
+   */
   render(snap: SessionSnapshot, signedIn: boolean): TemplateResult {
     const busy = (action: PanelAction): boolean => this.actions.pending(action);
+    const expiredFor = !signedIn && snap.login ? snap.login : null;
+    if (expiredFor !== this.#prefilledFor) {
+      if (expiredFor) this.#typed.login = expiredFor;
+      this.#prefilledFor = expiredFor;
+    }
     const tokenUntil = (v: unknown): string => {
       const t = v as TokenRecord | null;
       return t ? `valid until ${dateTime(t.expiresAt)}` : 'no token';
@@ -56,7 +67,7 @@ export class ActionsSection {
         <button part="regenerate-button" ?disabled=${signedIn} aria-disabled=${busy('regenerate')} aria-describedby=${signedIn ? 'regen-reason' : nothing} @click=${this.#regenerate}>Regenerate UUID</button>
       </div>
       ${signedIn ? html`<p class="note" id="regen-reason">Sign out first: the UUID stays fixed while a customer is signed in.</p>` : nothing}
-      ${this.actions.outcome('regenerate', (v) => (v ? `New UUID ${snap.uuid}` : 'Unchanged: a customer is signed in'), 'Regenerating…')}
+      ${this.actions.outcome('regenerate', (v) => regenerated(v as RegenerateOutcome), 'Regenerating…')}
       <div class="row">
         <button part="destroy-button" class="danger" aria-disabled=${busy('destroy')} aria-expanded=${this.confirming} @click=${this.#askDestroy}>Destroy session</button>
       </div>
@@ -67,11 +78,18 @@ export class ActionsSection {
             <button part="destroy-confirm" class="danger primary" @click=${this.#confirmDestroy}>Yes, destroy</button>
           </div>`
         : nothing}
-      ${this.actions.outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed: new UUID ${snap.uuid}`), 'Destroying…')}
-      ${signedIn || snap.login
+      ${this.actions.outcome('destroy', (v) => (v === 'cancelled' ? 'Cancelled by the page' : `Destroyed${v ? `: new UUID ${String(v)}` : ''}`), 'Destroying…')}
+      ${expiredFor
+        ? html`<p class="flag warn" id="session-expired" data-field="session-expired">
+            Session expired for <strong>${expiredFor}</strong>: sign in again, or sign out to continue anonymously.
+          </p>`
+        : nothing}
+      ${signedIn || expiredFor
         ? html`<div class="row">
-            <button part="sign-out-button" aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT')}>Sign out</button>
-            <button aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>
+            <button part="sign-out-button" aria-disabled=${busy('sign-out')} aria-describedby=${expiredFor ? 'session-expired' : nothing} @click=${() => this.actions.signOut('SIGN_OUT')}>Sign out</button>
+            ${expiredFor
+              ? nothing
+              : html`<button aria-disabled=${busy('sign-out')} @click=${() => this.actions.signOut('SIGN_OUT_WITH_SESSION_DESTROY')}>Sign out and destroy session</button>`}
           </div>`
         : nothing}
       ${!signedIn
@@ -81,7 +99,7 @@ export class ActionsSection {
             <button part="sign-in-button" type="submit" aria-disabled=${busy('sign-in')}>Sign in</button>
           </form>`
         : nothing}
-      ${this.actions.outcome('sign-in', () => `Signed in as ${snap.login ?? ''}`, 'Signing in…')}
+      ${this.actions.outcome('sign-in', (login) => `Signed in as ${String(login)}`, 'Signing in…')}
       ${this.actions.outcome('sign-out', () => 'Signed out', 'Signing out…')}
     </section>`;
   }
@@ -114,4 +132,10 @@ export class ActionsSection {
       this.host.requestUpdate();
     }
   };
+}
+
+/** Regenerate's outcome, from what it captured when it finished (never the UUID shown now). */
+function regenerated(v: RegenerateOutcome): string {
+  if (!v.changed) return 'Unchanged: a customer is signed in';
+  return v.uuid ? `New UUID ${v.uuid}` : 'New UUID';
 }

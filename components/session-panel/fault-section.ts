@@ -1,7 +1,8 @@
 import { html, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import type { BackendCall, FaultState, SessionSnapshot } from '../../src/core/types.js';
 import type { FaultErrorSpec } from '../../src/protocol/commands.js';
-import type { PanelActions } from './panel-actions.js';
+import { ActionStatus } from './action-controller.js';
+import type { FaultOutcome, PanelActions } from './panel-actions.js';
 
 /** The errors the "Fail next … with" select offers, by the name shown in it. */
 const FAULT_ERRORS: Record<string, FaultErrorSpec> = {
@@ -27,18 +28,31 @@ export class FaultSection {
     private readonly actions: PanelActions,
   ) {}
 
+  /**
+   * Call before each render. The state line (the snapshot's faults) is the truth: the "Next … will fail" line of an
+   * arming goes once that switch is no longer armed (the fault fired, or was cleared elsewhere). It waits until a
+   * snapshot showed the switch armed, as a transport may deliver the command's answer before that snapshot.
+   */
+  sync(faults: FaultState | null | undefined): void {
+    const s = this.actions.state<FaultOutcome>('fault');
+    const outcome = s.status === ActionStatus.COMPLETE ? s.value : undefined;
+    if (!outcome?.armed) return;
+    if (faults && outcome.armed(faults)) outcome.seenArmed = true;
+    else if (outcome.seenArmed || !faults) this.actions.reset('fault');
+  }
+
   render(snap: SessionSnapshot, faults: FaultState): TemplateResult {
     const armed = Object.entries(faults.failNext).map(([call, e]) => `${call} → ${e?.kind ?? 'error'}`);
     const busy = this.actions.pending('fault');
     return html`<section aria-labelledby="h-faults">
       <h3 id="h-faults">Fault injection</h3>
       <div class="row">
-        <button ?disabled=${!snap.token} aria-disabled=${busy} @click=${() => this.actions.fault('expireToken', [], 'Token expired')}>Expire token now</button>
-        <button aria-disabled=${busy} @click=${() => this.actions.fault('issueExpiredNext', [], 'Next token will be expired')}>Issue expired token next</button>
+        <button ?disabled=${!snap.token} aria-disabled=${busy} @click=${() => this.actions.fault('expireToken', [], 'Token set to expire now')}>Expire token now</button>
+        <button aria-disabled=${busy} @click=${() => this.actions.fault('issueExpiredNext', [], 'Next token will be expired', (f) => f.expiredNext)}>Issue expired token next</button>
         <label><input type="checkbox" .checked=${faults.offline} aria-disabled=${busy}
           @change=${(e: Event) => {
             const on = (e.target as HTMLInputElement).checked;
-            void this.actions.fault('setOffline', [on], on ? 'Backend offline' : 'Backend online');
+            void this.actions.fault('setOffline', [on], on ? 'Backend offline' : 'Backend online', (f) => f.offline === on);
           }} /> Offline</label>
       </div>
       <div class="row">
@@ -50,15 +64,20 @@ export class FaultSection {
           <select aria-label="Error to fail with" @change=${(e: Event) => this.#choose(this.#call, (e.target as HTMLSelectElement).value)}>
             ${Object.keys(FAULT_ERRORS).map((k) => html`<option value=${k} ?selected=${k === this.#error}>${k}</option>`)}
           </select></label>
-        <button aria-disabled=${busy} @click=${() => this.actions.fault('failNext', [this.#call, FAULT_ERRORS[this.#error] ?? null], `Next ${this.#call} call will fail`)}>Arm</button>
+        <button aria-disabled=${busy} @click=${this.#arm}>Arm</button>
         <button aria-disabled=${busy} @click=${() => this.actions.fault('clearFaults', [], 'Faults cleared')}>Clear faults</button>
       </div>
       <p class="note" data-field="faults">
         ${faults.offline ? 'Offline. ' : ''}${armed.length ? `Armed: ${armed.join(', ')}. ` : ''}${faults.expiredNext ? 'Next token expired. ' : ''}${!faults.offline && !armed.length && !faults.expiredNext ? 'No fault armed.' : ''}
       </p>
-      ${this.actions.outcome('fault', (v) => String(v), 'Working…')}
+      ${this.actions.outcome('fault', (v) => (v as FaultOutcome).text, 'Working…')}
     </section>`;
   }
+
+  #arm = (): Promise<void> => {
+    const call = this.#call;
+    return this.actions.fault('failNext', [call, FAULT_ERRORS[this.#error] ?? null], `Next ${call} call will fail`, (f) => !!f.failNext[call]);
+  };
 
   #choose(call: BackendCall, error: string): void {
     this.#call = call;

@@ -12,6 +12,10 @@ export interface PanelLogEntry {
   readonly error?: ErrorInfo;
 }
 
+/**
+ * A kind to show, or '' for all. `error` shows every failure: entries of kind `error`, and operations and requests
+ * that ended with `outcome: 'error'`.
+ */
 export type LogKindFilter = PanelLogEntry['kind'] | '';
 
 /**
@@ -99,7 +103,7 @@ export class LogStore {
   }
 
   #matches_(e: PanelLogEntry): boolean {
-    if (this.#kind && e.kind !== this.#kind) return false;
+    if (this.#kind && !(e.kind === this.#kind || (this.#kind === 'error' && e.outcome === 'error'))) return false;
     if (!this.#text) return true;
     return `${e.operation ?? ''} ${e.message} ${e.error ? `${e.error.code} ${e.error.kind}` : ''}`.toLowerCase().includes(this.#text);
   }

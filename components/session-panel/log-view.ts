@@ -8,9 +8,10 @@
  * length, and only the rows in view (plus two) are rendered, shifted down to where they sit. DOM size and render
  * cost stay the same with 10 rows or 100,000.
  */
-import { html, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
 import type { BindingController } from './binding-controller.js';
 import { SessionExportEvent } from './events.js';
+import { focusAfterUpdate } from './focus.js';
 import { duration } from './format.js';
 import { downloadLogExport } from './log-export.js';
 import { relativeStamp, type LogKindFilter, type PanelLogEntry } from './log-store.js';
@@ -42,6 +43,8 @@ export class LogView implements ReactiveController {
   #includeTokens = false;
   #firstRow = 0;
   #follow = true;
+  /** The row opened in full below the list (rows are cut to one line), and the session it belongs to. */
+  #open: { readonly sessionId: string; readonly entry: PanelLogEntry } | null = null;
 
   constructor(
     private readonly host: LitElement,
@@ -70,6 +73,7 @@ export class LogView implements ReactiveController {
     const origin = store.origin ?? 0;
     const rows: PanelLogEntry[] = [];
     for (let i = first; i < Math.min(total, first + visible); i++) rows.push(store.at(i)!);
+    const open = this.#open?.sessionId === sessionId ? this.#open.entry : null;
     return html`<section part="log" aria-labelledby="h-log" class="wide">
       <h3 id="h-log">Operation log <span class="count" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span></h3>
       <div class="log-tools">
@@ -89,15 +93,38 @@ export class LogView implements ReactiveController {
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>
               <ol style="transform:translateY(${first * ROW_HEIGHT}px)">
                 ${rows.map((e) => {
-                  const message = e.error ? `${e.message} (${e.error.code} ${e.error.kind})` : e.message;
-                  return html`<li class=${e.outcome ? `o-${e.outcome}` : ''} title=${message}>
-                    <span class="t">${relativeStamp(e.at, origin)}</span><span class="k">${e.kind}</span><span class="m">${message}</span><span class="d">${e.durationMs === undefined ? '' : duration(e.durationMs)}</span>
+                  // The core's wording (log-format.ts) already names a failure's kind and code: shown once, as is.
+                  // The message is a button (click, Enter or Space) that opens the row in full below the list.
+                  return html`<li class=${e.outcome ? `o-${e.outcome}` : ''} title=${e.message}>
+                    <span class="t">${relativeStamp(e.at, origin)}</span><span class="k">${e.kind}</span><button class="m" type="button"
+                      aria-expanded=${e === open} aria-controls=${e === open ? 'log-detail' : nothing} @click=${() => this.#toggle(sessionId, e)}>${e.message}</button><span class="d">${e.durationMs === undefined ? '' : duration(e.durationMs)}</span>
                   </li>`;
                 })}
               </ol>`}
       </div>
+      ${open
+        ? html`<div class="log-detail" id="log-detail" data-field="log-detail" role="region" aria-label="Log entry in full">
+            <div class="row">
+              <span class="muted">${relativeStamp(open.at, origin)} · ${open.kind}${open.durationMs === undefined ? '' : ` · ${duration(open.durationMs)}`}</span>
+              <button class="small" @click=${this.#close}>Close</button>
+            </div>
+            <p class=${open.outcome === 'error' ? 'error' : ''}>${open.message}</p>
+          </div>`
+        : nothing}
     </section>`;
   }
+
+  #toggle(sessionId: string, entry: PanelLogEntry): void {
+    this.#open = this.#open?.entry === entry ? null : { sessionId, entry };
+    this.host.requestUpdate();
+  }
+
+  /** Closes the row shown in full; focus goes back to the list (the row itself may have scrolled out of it). */
+  #close = (): void => {
+    this.#open = null;
+    this.host.requestUpdate();
+    focusAfterUpdate(this.host, '.log-view');
+  };
 
   #view(): HTMLElement | null {
     return this.host.renderRoot.querySelector<HTMLElement>('.log-view');
@@ -116,6 +143,7 @@ export class LogView implements ReactiveController {
     const { binding } = this.options;
     binding.log(sessionId).clear();
     binding.held.delete(sessionId);
+    this.#open = null;
     // The session's own log too, so a viewer attaching later does not replay what was cleared here.
     this.options.clearSessionLog();
     this.#firstRow = 0;

@@ -1,6 +1,6 @@
 import { html, type LitElement, type TemplateResult } from 'lit';
 import { errorInfoOf } from '../../src/core/errors.js';
-import type { ErrorInfo, SignOutMode } from '../../src/core/types.js';
+import type { ErrorInfo, FaultState, SessionSnapshot, SignOutMode } from '../../src/core/types.js';
 import type { CommandArgs, CommandName, CommandResult, SessionCommands } from '../../src/protocol/commands.js';
 import type { SessionTransport } from '../../src/transport/types.js';
 import { ActionController, ActionStatus, type Outcome } from './action-controller.js';
@@ -25,6 +25,28 @@ export type CommandTarget = { readonly id: string; readonly transport: SessionTr
 const OUTCOME_CLASS = ['', 'pending', 'ok', 'error'] as const;
 
 /**
+ * The actions that may change who the session is (or whether a customer is signed in), and the fault switches
+ * (Expire token now ends a customer's sign-in). When the identity changes, their outcome is kept if they were
+ * started under the identity that just ended: they are what caused the change.
+ */
+const CAUSES: ReadonlySet<PanelAction> = new Set<PanelAction>(['sign-in', 'sign-out', 'destroy', 'regenerate', 'fault']);
+
+/** What a fault switch's outcome line holds: its words, and while it applies, the state that shows it is still armed. */
+export interface FaultOutcome {
+  readonly text: string;
+  /** Whether the switch is still armed in `faults`; absent for one-off commands (expire now, clear). */
+  readonly armed?: (faults: FaultState) => boolean;
+  /** Set once a snapshot showed it armed (a snapshot may arrive after the command's answer). */
+  seenArmed?: boolean;
+}
+
+/** What Regenerate UUID's outcome holds: whether the UUID changed, and the UUID when it finished. */
+export interface RegenerateOutcome {
+  readonly changed: boolean;
+  readonly uuid: string | undefined;
+}
+
+/**
  * What the panel's buttons do. An ActionController over the panel's actions (one outcome per action, a superseded
  * click's answer dropped), where each action then says how it went three ways: the outcome line under its button
  * (`outcome()`), the live region (`announce`), and its public `session-*` event, or `session-error` when it failed.
@@ -36,8 +58,33 @@ export class PanelActions extends ActionController<PanelAction> {
     private readonly element: LitElement,
     private readonly target: () => CommandTarget,
     private readonly announce: (text: string) => void,
+    /** The bound session's latest snapshot: outcomes capture what they report (a new UUID) when they finish. */
+    private readonly current: () => SessionSnapshot | undefined,
   ) {
     super(element);
+  }
+
+  /** The session's identity (session, UUID, login, signed in or not) as last seen, and how many times it changed. */
+  #identity: string | undefined;
+  #epoch = 0;
+
+  /** Outcomes are stamped with the identity epoch they were started in. */
+  protected override stamp(): number {
+    return this.#epoch;
+  }
+
+  /**
+   * Call before each render with the session's identity. When it changed, every outcome shown is dropped (it was
+   * about the session as it was), except the outcome of the action that caused the change: a sign-in, sign-out,
+   * destroy, regenerate or fault switch started under the identity that just ended. Runs in flight stay.
+   */
+  syncIdentity(identity: string): void {
+    if (this.#identity !== undefined && identity !== this.#identity) {
+      const ending = this.#epoch;
+      this.clearSettled((key, stamp) => CAUSES.has(key) && stamp === ending);
+      this.#epoch++;
+    }
+    this.#identity = identity;
   }
 
   /** Sends a command to the bound session; with none, answers a `no-session` error without throwing. */
@@ -60,8 +107,8 @@ export class PanelActions extends ActionController<PanelAction> {
   /** `seed` empty means a random UUID. A signed-in session answers `false` (its UUID stays). */
   async regenerate(seed: string): Promise<void> {
     const given = seed === '' ? null : seed;
-    const r = await this.#run('regenerate', 'regenerateUUID', [given]);
-    if (r?.ok) this.#succeeded(r.value ? 'UUID regenerated' : 'UUID unchanged: a customer is signed in', new SessionRegenerateEvent(given, r.value));
+    const r = await this.#run('regenerate', 'regenerateUUID', [given], (changed): RegenerateOutcome => ({ changed, uuid: this.current()?.uuid }));
+    if (r?.ok) this.#succeeded(r.value.changed ? 'UUID regenerated' : 'UUID unchanged: a customer is signed in', new SessionRegenerateEvent(given, r.value.changed));
   }
 
   /** Asks the page first with a cancelable `session-destroy`; only an uncancelled request destroys the session. */
@@ -73,13 +120,13 @@ export class PanelActions extends ActionController<PanelAction> {
       this.announce('Destroy cancelled by the page');
       return;
     }
-    const r = await this.#run('destroy', 'destroySession', []);
+    const r = await this.#run('destroy', 'destroySession', [], () => this.current()?.uuid);
     if (r?.ok) this.#succeeded('Session destroyed', new SessionDestroyedEvent(id));
   }
 
   /** Resolves true when signed in (the caller then forgets the password). */
   async signIn(login: string, password: string): Promise<boolean> {
-    const r = await this.#run('sign-in', 'signIn', [login, password]);
+    const r = await this.#run('sign-in', 'signIn', [login, password], () => login);
     if (r?.ok) this.#succeeded(`Signed in as ${login}`, new SessionSignInEvent(login));
     return !!r?.ok;
   }
@@ -89,13 +136,13 @@ export class PanelActions extends ActionController<PanelAction> {
     if (r?.ok) this.#succeeded('Signed out', new SessionSignOutEvent(mode));
   }
 
-  /** A fault-injection command; on success its outcome line says `done` (the commands themselves answer nothing). */
-  async fault<C extends CommandName>(command: C, args: CommandArgs<C>, done: string): Promise<void> {
-    const r = await this.#run('fault', command, args);
-    if (r?.ok) {
-      this.settle('fault', { status: ActionStatus.COMPLETE, value: done });
-      this.announce(done);
-    }
+  /**
+   * A fault-injection command; on success its outcome line says `done` (the commands themselves answer nothing).
+   * `armed` says whether the switch it set is still armed: the line goes once it is not (see FaultSection.sync).
+   */
+  async fault<C extends CommandName>(command: C, args: CommandArgs<C>, done: string, armed?: (faults: FaultState) => boolean): Promise<void> {
+    const r = await this.#run('fault', command, args, (): FaultOutcome => (armed ? { text: done, armed } : { text: done }));
+    if (r?.ok) this.announce(done);
   }
 
   /** Copies the real value (never the mask); the event says what was copied, not the value. */
@@ -124,9 +171,21 @@ export class PanelActions extends ActionController<PanelAction> {
     </div>`;
   }
 
-  /** Runs `command` as `action`; resolves null when a later click superseded it. Failures are reported here. */
-  async #run<C extends CommandName>(action: PanelAction, command: C, args: CommandArgs<C>): Promise<Outcome<SessionCommands[C]['result']> | null> {
-    const result = await this.run<SessionCommands[C]['result']>(action, (signal) => this.request(command, args, signal));
+  /**
+   * Runs `command` as `action`; resolves null when a later click superseded it. Failures are reported here.
+   * `capture` turns the command's answer into what the outcome line shows, at the moment the answer arrives: an
+   * outcome says what happened then, and never re-reads the session's state later.
+   */
+  async #run<C extends CommandName, V = SessionCommands[C]['result']>(
+    action: PanelAction,
+    command: C,
+    args: CommandArgs<C>,
+    capture?: (value: SessionCommands[C]['result']) => V,
+  ): Promise<Outcome<V> | null> {
+    const result = await this.run<V>(action, async (signal) => {
+      const r = await this.request(command, args, signal);
+      return r.ok ? { ok: true, value: capture ? capture(r.value) : (r.value as V) } : r;
+    });
     if (result && !result.ok) this.#failed(action, result.error);
     return result;
   }

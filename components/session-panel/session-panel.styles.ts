@@ -125,6 +125,11 @@ export const styles = css`
     padding: 0 8px; white-space: nowrap;
   }
   .log-view li > span { overflow: hidden; text-overflow: ellipsis; }
+  /* The message opens the row in full: a button that looks like the row's text. */
+  .log-view .m { all: unset; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; cursor: pointer; }
+  .log-view .m:focus-visible { outline: 2px solid var(--_accent); outline-offset: -2px; }
+  .log-detail { border: 1px solid var(--_border); border-top: 0; border-radius: 0 0 var(--_radius) var(--_radius); padding: 0 8px 6px; }
+  .log-detail p { margin: 0; font: 12px/1.4 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere; }
   @container (max-width: 479px) {
     .log-view li { grid-template-columns: 80px minmax(0, 1fr) 48px; }
     .log-view .k { display: none; }

@@ -120,6 +120,7 @@ export class SessionPanel extends LitElement {
       return id && transport ? { id, transport } : null;
     },
     (text) => (this._announcement = text),
+    () => this.#selected()?.snapshot,
   );
   readonly #tokenSection = new TokenSection(this, this.#actions);
   readonly #actionsSection = new ActionsSection(this, this.#actions);
@@ -164,6 +165,13 @@ export class SessionPanel extends LitElement {
       this.#actionsSection.reset();
       this.#tokenSection.hide();
       this.#actions.resetAll();
+    }
+    const sel = this.#selected();
+    if (sel?.snapshot) {
+      // Outcomes describe the session as it was: a new UUID, login or sign-in state drops them (bar their cause).
+      const { uuid, login } = sel.snapshot;
+      this.#actions.syncIdentity(JSON.stringify([sel.id, uuid, login, this.#live()?.signedIn ?? false]));
+      this.#faultSection.sync(sel.snapshot.backend.faults);
     }
     // Announce token status changes (expiring, expired...) to assistive technology.
     const status = this.#live()?.status ?? null;

@@ -2,6 +2,8 @@ import type { LogEntry, SessionEvent } from './types.js';
 
 /**
  * Turns a session event into a log line. Lines never carry a token string: tokens are described by realm and expiry.
+ * A failure's line names its kind and code once, as `<kind> <code>` (the entry's `error` carries them too, for
+ * filters and exports): viewers show the message as it is and add neither.
  * Returns null for events that are not worth a line of their own.
  */
 export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null {
@@ -36,7 +38,7 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
     case 'operation-end': {
       const base = { at, kind: 'operation' as const, operation: event.operation, durationMs: event.durationMs, outcome: event.outcome };
       return event.error
-        ? { ...base, error: event.error, message: `${event.operation} failed: ${event.error.code} ${event.error.message}` }
+        ? { ...base, error: event.error, message: `${event.operation} failed: ${event.error.kind} ${event.error.code}: ${event.error.message}` }
         : { ...base, message: `${event.operation} done${event.result ? `: ${event.result}` : ''}` };
     }
     case 'request': {
