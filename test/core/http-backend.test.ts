@@ -6,19 +6,10 @@ import { SessionError } from '../../src/core/errors.js';
 import { createHttpBackend, parseRetryAfter, type HttpBackendOptions } from '../../src/core/http-backend.js';
 import type { BackendRequestInfo } from '../../src/core/types.js';
 import { startAuthServer, type AuthServer } from '../../server/index.js';
+import { rejection } from './support/rejection.js';
 
 // Every test here talks to a real server on 127.0.0.1 (the reference auth server, or a tiny raw one for answers the
 // reference server cannot give). Backoff waits go through an injected recorder, so retries are counted, not timed.
-
-async function rejection(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, 'rejects with a SessionError').toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 interface Harness {
   backend: ReturnType<typeof createHttpBackend>;

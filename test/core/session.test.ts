@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/core/errors.js';
 import { uuidFromName } from '../../src/core/uuid.js';
 import { claimsOf, HOUR, MINUTE, readySession } from './support/session-fixture.js';
+import { rejection } from './support/rejection.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function rejection(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, 'rejects with a SessionError').toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('start-up', () => {
   it('has a random UUID and an anonymous token for it once ready', async () => {

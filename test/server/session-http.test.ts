@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClientModule, createHttpBackend, createSession, SessionError, type HttpBackendOptions, type Session } from '../../src/core/index.js';
+import { createClientModule, createHttpBackend, createSession, type HttpBackendOptions, type Session } from '../../src/core/index.js';
 import type { SessionSnapshot } from '../../src/core/types.js';
 import { startAuthServer, type AuthServer, type BadAnswer } from '../../server/index.js';
+import { rejection } from '../core/support/rejection.js';
 
 // The full stack: a real session (createSession) over createHttpBackend over real HTTP to the reference server.
 // Session and server share one hand-moved clock, so expiry is tested without sleeping.
@@ -34,16 +35,6 @@ async function readySession(backendOptions: Partial<HttpBackendOptions> = {}): P
   sessions.push(session);
   await session.ready;
   return session;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, 'rejects with a SessionError').toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** The parts of the state a bad answer must not touch. */
