@@ -1,11 +1,9 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
-import type { Session } from '../../src/core/types.js';
 import { describeEvent } from '../../src/core/log-format.js';
-import type { SessionPanel } from '../../components/session-panel/session-panel.js';
 import { LogStore, type PanelLogEntry } from '../../components/session-panel/log-store.js';
 import { SessionPanelHarness, text } from './harness.js';
-import { fakeClock, mount, realSession, settle } from './helpers/fixture.js';
+import { click, fakeClock, panelFor, realSession, settle } from './helpers/fixture.js';
 
 /*
  * What the panel says about the actions it ran, and when it stops saying it: outcomes describe the moment they
@@ -14,17 +12,6 @@ import { fakeClock, mount, realSession, settle } from './helpers/fixture.js';
  * code once.
  */
 
-async function panelFor(session: Session): Promise<{ el: SessionPanel; h: SessionPanelHarness }> {
-  const el = await mount((e) => (e.session = session));
-  return { el, h: new SessionPanelHarness(el) };
-}
-
-async function click(h: SessionPanelHarness, button: HTMLElement): Promise<void> {
-  button.click();
-  await h.el.updateComplete;
-  await h.el.actionComplete;
-  await settle(h.el);
-}
 
 async function signIn(h: SessionPanelHarness, login: string): Promise<void> {
   await h.type(h.control('Login'), login);

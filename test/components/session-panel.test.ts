@@ -4,9 +4,9 @@ import { isServer } from 'lit';
 import { SignJWT } from 'jose';
 import { createDevBackend, createSession, uuidFromName } from '../../src/core/index.js';
 import { HOOK_KEY } from '../../src/core/hook.js';
-import type { AuthBackend, Session } from '../../src/core/types.js';
+import type { AuthBackend } from '../../src/core/types.js';
 import { createDirectTransport } from '../../src/transport/direct.js';
-import { REVEAL_TIMEOUT_MS, TOKEN_MASK, type SessionPanel } from '../../components/session-panel/session-panel.js';
+import { REVEAL_TIMEOUT_MS, TOKEN_MASK } from '../../components/session-panel/session-panel.js';
 import type {
   SessionCopyEvent,
   SessionDestroyEvent,
@@ -17,7 +17,7 @@ import type {
 } from '../../components/session-panel/events.js';
 import { SessionPanelHarness } from './harness.js';
 import { recordEvents } from './helpers/expect-event.js';
-import { fakeClock, mount, realSession, registerSession, settle, tapTransport } from './helpers/fixture.js';
+import { click, fakeClock, mount, panelFor, realSession, registerSession, settle, tapTransport } from './helpers/fixture.js';
 
 const ALL_EVENTS = [
   'session-bind',
@@ -33,18 +33,6 @@ const ALL_EVENTS = [
   'session-error',
 ];
 
-async function panelFor(session: Session, attrs: Record<string, string> = {}): Promise<{ el: SessionPanel; h: SessionPanelHarness }> {
-  const el = await mount((e) => (e.session = session), attrs);
-  return { el, h: new SessionPanelHarness(el) };
-}
-
-/** Clicks and waits until the panel's action has settled and the session's updates are rendered. */
-async function click(h: SessionPanelHarness, button: HTMLElement): Promise<void> {
-  button.click();
-  await h.el.updateComplete;
-  await h.el.actionComplete;
-  await settle(h.el);
-}
 
 describe('environment', () => {
   it('runs Lit in the browser build, in dev mode (so dev-mode warnings would be caught)', () => {

@@ -4,6 +4,7 @@ import type { Session, SessionOptions } from '../../../src/core/types.js';
 import type { SessionTransport, TransportListener, TransportUpdate } from '../../../src/transport/types.js';
 import '../../../src/embed.js';
 import type { SessionPanel } from '../../../components/session-panel/session-panel.js';
+import { SessionPanelHarness } from '../harness.js';
 
 /**
  * Mounts <session-panel> into a fresh container and always cleans up (element, sessions, warning spy).
@@ -110,3 +111,18 @@ export function tapTransport(
     },
   };
 }
+
+/** A panel bound to this session, with its harness. */
+export async function panelFor(session: Session, attrs: Record<string, string> = {}): Promise<{ el: SessionPanel; h: SessionPanelHarness }> {
+  const el = await mount((e) => (e.session = session), attrs);
+  return { el, h: new SessionPanelHarness(el) };
+}
+
+/** Clicks and waits until the panel's action has settled and the session's updates are rendered. */
+export async function click(h: SessionPanelHarness, button: HTMLElement): Promise<void> {
+  button.click();
+  await h.el.updateComplete;
+  await h.el.actionComplete;
+  await settle(h.el);
+}
+
