@@ -205,9 +205,7 @@ class CustomerSession implements Session {
       const jwt = await this.#call('sign-in', (context) =>
         this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }, context),
       );
-      const record = this.#accept(jwt, 'client', uuid);
-      this.#syncFromStorage();
-      this.#guard(epoch);
+      const record = this.#accept(jwt, 'client', uuid, epoch);
       const previous = this.#state.uuid;
       this.#epoch++;
       this.#state = { ...this.#state, uuid, token: record, login };
@@ -267,7 +265,7 @@ class CustomerSession implements Session {
       tokenStatus: tokenStatusAt(s.token, now, this.#windowMs),
       refreshMarginMs: s.token ? this.#margin(s.token) : 0,
       login: s.login,
-      signedIn: this.isSignedIn(),
+      signedIn: isSignedInAt(s.token, now),
       customEmail: s.customEmail,
       customIdentifier: s.customIdentifier,
       now,
@@ -320,7 +318,7 @@ class CustomerSession implements Session {
     }
     if (!this.#dueForAutoRefresh(token)) return token;
     try {
-      return await this.#track('autoRefresh', () => this.#refresh(), describeRecord);
+      return await this.#track('autoRefresh', () => this.#refresh(), (record) => describeToken(toToken(record)));
     } catch (error) {
       // Reported by the autoRefresh operation. An anonymous token the backend refuses outright (not issued by it,
       // revoked) is worthless however long it has left: get a new one for the same UUID, as at expiry.
@@ -357,9 +355,7 @@ class CustomerSession implements Session {
       this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
       try {
         const jwt = await this.#call('refresh', (context) => this.#backend.refresh({ token: token.tokenString }, context));
-        const record = this.#accept(jwt, token.rlm, uuid);
-        this.#syncFromStorage();
-        this.#guard(epoch);
+        const record = this.#accept(jwt, token.rlm, uuid, epoch);
         // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
         if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
         if (this.#state.token?.tokenString !== token.tokenString) {
@@ -383,9 +379,7 @@ class CustomerSession implements Session {
     const uuid = this.#state.uuid;
     return this.#flight(`anonymous:${epoch}`, async () => {
       const jwt = await this.#call('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context));
-      const record = this.#accept(jwt, 'anonymous_client', uuid);
-      this.#syncFromStorage();
-      this.#guard(epoch);
+      const record = this.#accept(jwt, 'anonymous_client', uuid, epoch);
       this.#commitToken(record);
       // Kept (there is no better token, and the panel shows it expired), but the call failed: the same error as a
       // refresh answered with an expired token, whichever path met it.
@@ -428,8 +422,12 @@ class CustomerSession implements Session {
     this.#emit({ type: 'token-changed', token: record });
   }
 
-  /** Decodes and checks a backend's JWT: the realm must be the one the call promises, the subject our UUID. */
-  #accept(jwt: unknown, realm: Realm, uuid: string): TokenRecord {
+  /**
+   * A backend's answer, before it may be committed: the JWT decodes, its realm is the one the call promises and its
+   * subject the UUID asked for; then, with the newest state from the storage taken in (another tab may have changed
+   * the session meanwhile), the identity must still be the one the call was made for (commit guard).
+   */
+  #accept(jwt: unknown, realm: Realm, uuid: string, epoch: number): TokenRecord {
     const record = tokenRecordFromJwt(jwt, this.#now());
     if (record.rlm !== realm) {
       throw new SessionError('invalid-response', `The backend answered with a "${record.rlm}" token where "${realm}" was expected`);
@@ -437,6 +435,8 @@ class CustomerSession implements Session {
     if (record.sub !== undefined && record.sub !== uuid) {
       throw new SessionError('invalid-response', `The backend answered with a token for ${record.sub} instead of ${uuid}`);
     }
+    this.#syncFromStorage();
+    this.#guard(epoch);
     return record;
   }
 
@@ -696,10 +696,6 @@ function toToken(record: TokenRecord): Token {
 
 function describeToken(token: Token): string {
   return `${token.rlm} token until ${token.expirationDate.toISOString()}`;
-}
-
-function describeRecord(record: TokenRecord): string {
-  return `${record.rlm} token until ${new Date(record.exp).toISOString()}`;
 }
 
 
