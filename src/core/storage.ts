@@ -52,6 +52,8 @@ export class SessionStore {
   #note: string | undefined;
   #backupKey: string | undefined;
   readonly #stateKey: string;
+  /** The last stored value this store wrote or parsed, and what it holds. */
+  #seen: { readonly raw: string; readonly parsed: StoredState } | null = null;
   readonly #deviceKey: string;
 
   constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string) {
@@ -109,6 +111,7 @@ export class SessionStore {
   save(state: PersistedState, rev: number): string {
     const json = serialiseState(state, rev);
     this.#write(this.#stateKey, json);
+    this.#seen = { raw: json, parsed: { state, rev } };
     return json;
   }
 
@@ -121,8 +124,12 @@ export class SessionStore {
       return null;
     }
     if (typeof raw !== 'string') return null;
+    // Sessions peek before every operation: an unchanged value is not parsed (and its JWT decoded) again.
+    if (this.#seen?.raw === raw) return this.#seen.parsed;
     const parsed = parseStoredState(raw, now);
-    return typeof parsed === 'string' ? null : parsed;
+    if (typeof parsed === 'string') return null;
+    this.#seen = { raw, parsed };
+    return parsed;
   }
 
   /** The stored device id; an unreadable one is set aside like unreadable state, and reported. */
