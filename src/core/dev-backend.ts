@@ -2,6 +2,7 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as jo
 import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
 import { createFaultSwitches } from './faults.js';
+import { findLocalStorage } from './storage.js';
 import { randomUuid } from './uuid.js';
 import type {
   AuthBackend,
@@ -222,12 +223,7 @@ type KeyPair = { publicKey: CryptoKey; privateKey: CryptoKey };
 function resolveKeyStorage(option: DevBackendOptions['keyStorage']): StorageLike | null {
   if (option === 'memory') return null;
   if (typeof option === 'object' && option !== null) return option;
-  try {
-    const local = (globalThis as { localStorage?: StorageLike }).localStorage;
-    return local && typeof local.getItem === 'function' ? local : null;
-  } catch {
-    return null; // sandboxed frames throw on access
-  }
+  return findLocalStorage();
 }
 
 /** A key pair and the stored JSON it came from (null when it lives in memory only). */

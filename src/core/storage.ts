@@ -181,7 +181,8 @@ export class SessionStore {
   }
 }
 
-function findLocalStorage(): StorageLike | null {
+/** The page's local storage when it has a usable one (shared by the session store and the dev backend's key). */
+export function findLocalStorage(): StorageLike | null {
   try {
     const candidate = (globalThis as { localStorage?: StorageLike }).localStorage;
     return candidate && typeof candidate.getItem === 'function' ? candidate : null;
