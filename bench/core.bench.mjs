@@ -1,7 +1,7 @@
 // Session core figures: seeded UUIDs per second, getUUID()/snapshot() cost, single-flight refresh under 1,000
 // concurrent callers (beside one lone caller, same run), and the core's size without the dev backend.
 import { readFileSync } from 'node:fs';
-import { bundleSize, kb, rate, sizes, table } from './support.mjs';
+import { bundleSize, kb, percentile, rate, sizes, table } from './support.mjs';
 
 const core = await import('../dist/core.js');
 const { createSession, createDevBackend, uuidFromName } = core;
@@ -28,7 +28,7 @@ for (let round = 0; round < 20; round++) {
   await Promise.all(Array.from({ length: 1000 }, () => flightSession.refreshToken()));
   crowd.push(performance.now() - t);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => percentile(xs, 50);
 const refreshCalls = backend.calls.refresh;
 
 const withoutDev = await bundleSize('bench/fixtures/core-without-dev-backend.ts');

@@ -16,19 +16,6 @@ export function rate(fn, { ms = 500, batch = 1000 } = {}) {
   return { opsPerSec: (ops / elapsed) * 1000, nsPerOp: (elapsed * 1e6) / ops };
 }
 
-export async function rateAsync(fn, { ms = 500 } = {}) {
-  await fn();
-  let ops = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    await fn();
-    ops++;
-    elapsed = performance.now() - start;
-  }
-  return { opsPerSec: (ops / elapsed) * 1000, msPerOp: elapsed / ops };
-}
-
 /** Bundles `entry` the way the library builds are made (ES, minified, everything inlined) and measures it. */
 export async function bundleSize(entry) {
   const result = await build({

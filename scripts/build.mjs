@@ -1,27 +1,19 @@
 // npm run build: the three builds of vite.config.ts, the core's type declarations and the custom-elements manifest.
-import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'vite';
 
 const only = process.argv.slice(2);
-const modes = [
-  ['core', 'src/core/index.ts'],
-  ['embed', 'src/embed.ts'],
-  ['extension', 'src/extension/vite.extension.ts'],
-].filter(([mode]) => only.length === 0 || only.includes(mode));
+const modes = ['core', 'embed', 'extension'].filter((mode) => only.length === 0 || only.includes(mode));
 
 if (only.length === 0) rmSync('dist', { recursive: true, force: true });
-for (const [mode, entry] of modes) {
-  if (!existsSync(entry)) {
-    console.log(`build: skipping ${mode} (${entry} not written yet)`);
-    continue;
-  }
+for (const mode of modes) {
   await build({ mode, logLevel: 'warn', configFile: 'vite.config.ts' });
   console.log(`build: ${mode} done`);
 }
 
 // dist/types/core/*.d.ts: declarations for the "./core" export (tsconfig.types.json), built with the core.
-if (modes.some(([mode]) => mode === 'core')) {
-  const { spawnSync } = await import('node:child_process');
+if (modes.includes('core')) {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { encoding: 'utf8' });
   if (tsc.status !== 0) throw new Error(`core type declarations failed:\n${tsc.stdout}${tsc.stderr}`);
   console.log('build: core types done');
@@ -29,9 +21,7 @@ if (modes.some(([mode]) => mode === 'core')) {
 
 // dist/custom-elements.json: the <session-panel> manifest, generated from the class's JSDoc contract block
 // (@fires, @csspart, @cssproperty) and its @property decorators. Built with the embed.
-if (modes.some(([mode]) => mode === 'embed')) {
-  const { spawnSync } = await import('node:child_process');
-  const { readFileSync, writeFileSync } = await import('node:fs');
+if (modes.includes('embed')) {
   const cem = spawnSync(
     process.execPath,
     ['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--outdir', 'dist', '--globs',

@@ -9,8 +9,8 @@ const FAULT_ERRORS: Record<string, FaultErrorSpec> = {
   backend: { kind: 'backend', message: 'Injected backend failure' },
   network: { kind: 'network', message: 'Injected network failure' },
   timeout: { kind: 'timeout', message: 'Injected timeout' },
-  unauthorized: { kind: 'unauthorized', code: 3200, message: 'Injected 401 unauthorized' },
-  'session-expired': { kind: 'session-expired', code: 3210, message: 'Injected: session has expired' },
+  unauthorized: { kind: 'unauthorized', message: 'Injected 401 unauthorized' },
+  'session-expired': { kind: 'session-expired', message: 'Injected: session has expired' },
 };
 const CALLS: readonly BackendCall[] = ['refresh', 'anonymous', 'signIn', 'signOut'];
 

@@ -102,9 +102,8 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       const at = fitted.events[0]?.at ?? Date.now();
       fitted = { ...fitted, events: [{ type: 'state', at, what: `${left} ${DROPPED_NOTE}` }, ...fitted.events] };
     }
-    const checked = fitted === INVALID ? INVALID : safeParse(parsePageUpdate, fitted);
-    if (checked === INVALID) return dropped.drop('outgoing-schema');
-    post(makePageMessage('update', { update: checked }));
+    if (fitted === INVALID) return dropped.drop('outgoing-schema');
+    post(makePageMessage('update', { update: fitted }));
   };
 
   const summary = (s: Session): SessionSummary | null => {

@@ -1,4 +1,5 @@
 import { errorInfoOf } from '../core/errors.js';
+import { MAX_TOKEN_LENGTH } from '../core/jwt.js';
 import {
   REALMS,
   SIGN_OUT_REASONS,
@@ -89,7 +90,7 @@ export const LIMITS = {
   sessions: 64,
   eventsPerBatch: 500,
   logEntries: 2000,
-  token: 16_384,
+  token: MAX_TOKEN_LENGTH, // the longest token the core accepts
   id: 128,
   pending: 32,
   /** Strings derived from credentials (login, customId, clientId, sub …): the core accepts logins up to 1024. */
@@ -387,9 +388,6 @@ export const parseBridgeHello = guard(bridgeHello);
 export const parseHelloReply = guard(helloReply);
 export const parseWakeMessage = guard(wakeMessage);
 export const parseWorkerToPanel = guard(workerToPanel);
-
-export const isPageMessage = (v: unknown): v is PageMessage => parsePageMessage(v) !== null;
-export const isBridgeMessage = (v: unknown): v is BridgeMessage => parseBridgeMessage(v) !== null;
 
 // ---- factories -------------------------------------------------------------------------------------------------
 

@@ -40,10 +40,6 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
   const find = (id: string): Session | undefined =>
     single ? (single.id === id ? single : undefined) : sessionHook().get(id);
 
-  // Live connections; after a command each one re-sends that session's snapshot, because some commands (fault
-  // switches) change what the snapshot shows without the session emitting an event.
-  const touchers = new Set<(sessionId: string) => void>();
-
   return {
     kind: 'direct',
     connect(listener: TransportListener) {
@@ -56,13 +52,6 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
           queueMicrotask(flush);
         }
       };
-      const touch = (sessionId: string): void => {
-        const entry = attached.get(sessionId);
-        if (!entry) return;
-        entry.dirty = true;
-        schedule();
-      };
-      touchers.add(touch);
       const emit: TransportListener = (update) => {
         if (!stopped) listener(update);
       };
@@ -139,7 +128,6 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
       return () => {
         if (stopped) return;
         stopped = true;
-        touchers.delete(touch);
         unhook();
         for (const entry of attached.values()) entry.unsubscribe();
         attached.clear();
@@ -169,11 +157,9 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Ses
         if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
           timer = setTimeout(() => settle(failure('timeout', `${command} timed out after ${timeoutMs} ms`)), timeoutMs);
         }
-        // The command itself runs on in the page's core; an abort or timeout only stops waiting for it.
-        void executeCommand(session, command, args).then((result) => {
-          for (const touch of touchers) touch(sessionId);
-          settle(result);
-        });
+        // The command itself runs on in the page's core; an abort or timeout only stops waiting for it. Whatever it
+        // changes reaches viewers as session events (fault switches included), like any other change.
+        void executeCommand(session, command, args).then(settle);
       });
     },
   };

@@ -175,17 +175,11 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     emitSessions();
   };
 
-  /**
-   * Puts a pending line about the link into the viewer's log, right after a session's history replay (the replay
-   * replaces the viewer's log, so a line sent earlier would be wiped, and with no session there is no log to hold it).
-   */
+  /** Puts a pending line about the link into the viewer's log, right after a session's history replay. */
   const announce = (): void => {
     const detail = announcement;
     if (detail === null) return;
     announcement = null;
-    // The link was 'connecting' while the page was away; the state change puts the line in the viewer's log.
-    if (link === 'connected') link = 'connecting';
-    emit({ type: 'connection', state: 'connecting' });
     setLink('connected', detail);
   };
 
