@@ -36,6 +36,8 @@ export interface SessionCoreOptions extends SessionOptions {
 }
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
+const JWT_IN_TEXT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+const TOKEN_MASK_TEXT = '[token masked]';
 const MIN_REFRESH_INTERVAL_MS = 1000;
 const MAX_REFRESH_BACKOFF_MS = 60_000;
 const MAX_SEED_LENGTH = 1024;
@@ -126,6 +128,8 @@ class CustomerSession implements Session {
       clearLog: () => this.#log.clear(),
       shiftClock: (ms: number) => this.#shiftClock(ms),
       resetClock: () => this.#setClockOffset(0),
+      // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
+      storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
     if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
     this.ready = this.#start(loadProblem);
