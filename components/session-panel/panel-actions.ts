@@ -112,10 +112,20 @@ export class PanelActions extends ActionController<PanelAction> {
   syncIdentity(identity: string): void {
     if (this.#identity !== undefined && identity !== this.#identity) {
       const ending = this.#epoch;
-      this.clearSettled((key, stamp) => CAUSES.has(key) && stamp === ending);
+      // Only the latest such action is the cause: a regenerate that changed nothing, then a destroy, keeps the destroy's.
+      const cause = this.#lastCause?.epoch === ending ? this.#lastCause.key : null;
+      this.clearSettled((key, stamp) => key === cause && stamp === ending);
       this.#epoch++;
     }
     this.#identity = identity;
+  }
+
+  /** The action that may change the identity started last, and under which identity epoch. */
+  #lastCause: { readonly key: PanelAction; readonly epoch: number } | null = null;
+
+  override run<V>(key: PanelAction, fn: (signal: AbortSignal) => Promise<Outcome<V>>): Promise<Outcome<V> | null> {
+    if (CAUSES.has(key)) this.#lastCause = { key, epoch: this.#epoch };
+    return super.run(key, fn);
   }
 
   /** Sends a command to the bound session; with none, answers a `no-session` error without throwing. */
