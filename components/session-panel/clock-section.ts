@@ -1,6 +1,6 @@
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import type { SessionSnapshot } from '../../src/core/types.js';
-import { countdown } from './format.js';
+import { shiftText } from './format.js';
 import type { PanelActions } from './panel-actions.js';
 
 /**
@@ -27,7 +27,7 @@ export class ClockSection {
       <p class="note" data-field="clock-offset">
         ${offset === 0
           ? 'Real time.'
-          : html`<strong class="warn-text">Session clock ${countdown(offset)} ahead</strong> of real time (the dev backend follows it).`}
+          : html`<strong class="warn-text">Session clock ${shiftText(offset)} ahead</strong> of real time (the dev backend follows it).`}
       </p>
       <div class="row" role="group" aria-label="Move the session clock">
         <button aria-disabled=${busy} @click=${() => shift(60_000, 'Clock moved 1 min ahead')}>+1 min</button>
@@ -38,7 +38,7 @@ export class ClockSection {
       </div>
       ${ttl !== undefined
         ? html`<form class="row" aria-label="Token lifetime" @submit=${this.#setTtl}>
-            <label>Next tokens live <input type="number" min="1" step="1" inputmode="numeric" aria-label="Token lifetime in seconds" placeholder=${String(ttl)}
+            <label>Next tokens live <input type="number" step="1" inputmode="numeric" aria-label="Token lifetime in seconds" placeholder=${String(ttl)}
               .value=${this.#ttl} @input=${(e: Event) => ((this.#ttl = (e.target as HTMLInputElement).value), this.host.requestUpdate())} /> s</label>
             <button type="submit" aria-disabled=${busy}>Set lifetime</button>
             <span class="muted" data-field="token-ttl">now ${ttl} s</span>

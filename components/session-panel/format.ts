@@ -46,3 +46,13 @@ export function clockTime(ms: number): string {
 export function shortTime(ms: number): string {
   return clockTime(ms).slice(0, 8);
 }
+
+/** A clock shift as the Clock section shows it: "+10 min", "+1 h 5 min", "+45 s". */
+export function shiftText(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor(s / 60) % 60;
+  const sec = s % 60;
+  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', sec ? `${sec} s` : ''].filter(Boolean);
+  return `${ms < 0 ? '−' : '+'}${parts.join(' ') || `${Math.abs(ms)} ms`}`;
+}

@@ -170,10 +170,10 @@ export class LogView implements ReactiveController {
       </div>
       <p class=${open.outcome === 'error' || open.kind === 'error' ? 'error' : ''}>${open.message}</p>
       <dl class="state-after" data-field="state-after" aria-label="Session state after this entry">
-        <dt>After this entry</dt><dd>${state.changed.length ? html`changed: <strong>${state.changed.map((f) => (f === 'login' ? 'login' : f === 'uuid' ? 'UUID' : 'token')).join(', ')}</strong>` : 'nothing changed'}</dd>
-        <dt>UUID</dt><dd class="value ${mark('uuid')}">${state.uuid ?? 'not in the log'}</dd>
-        <dt>Token</dt><dd class=${mark('token')}>${token}</dd>
-        <dt>Customer</dt><dd class=${mark('login')}>${login}</dd>
+        <dt>After this entry</dt> <dd>${state.changed.length ? html`changed: <strong>${state.changed.map((f) => (f === 'login' ? 'login' : f === 'uuid' ? 'UUID' : 'token')).join(', ')}</strong>` : 'nothing changed'}</dd>
+        <dt>UUID</dt> <dd class="value ${mark('uuid')}">${state.uuid ?? 'not in the log'}</dd>
+        <dt>Token</dt> <dd class=${mark('token')}>${token}</dd>
+        <dt>Customer</dt> <dd class=${mark('login')}>${login}</dd>
       </dl>
     </div>`;
   }
