@@ -359,9 +359,9 @@ export class SessionPanel extends LitElement {
           ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)}
           ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn)}
           ${requestsSection(recentRequests(this.#binding.log(id)), now)}
-          ${backendSection(snap, now)} ${this.#storage.render(snap)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
+          ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
           <!-- Sections added by other features (e.g. discovered tokens) go here, before the decoded token. -->
-          ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing}
+          ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing} ${this.#storage.render(snap)}
         </div>
       </div>`;
   }

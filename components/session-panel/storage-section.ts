@@ -12,6 +12,10 @@ export class StorageSection {
   #error = '';
   #key = '';
   #seq = 0;
+  /** Read only while open: a closed view costs the page nothing. */
+  #open = false;
+  #inFlight: AbortController | null = null;
+  #last: { readonly id: string; readonly snap: SessionSnapshot } | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -20,13 +24,18 @@ export class StorageSection {
 
   /** Call before each render: asks for the entries again when what the session stores may have changed. */
   sync(sessionId: string, snap: SessionSnapshot): void {
+    this.#last = { id: sessionId, snap };
+    if (!this.#open) return;
     const t = snap.token;
     const key = JSON.stringify([sessionId, snap.uuid, snap.login, t?.receivedAt, t?.expiresAt, snap.storage.backupKey, snap.customEmail, snap.customIdentifier]);
     if (key === this.#key) return;
     this.#key = key;
     const seq = ++this.#seq;
-    void this.actions.request('storageEntries', []).then((r) => {
-      if (seq !== this.#seq) return; // a newer read is on its way
+    this.#inFlight?.abort(); // a newer read replaces one still on its way
+    const controller = (this.#inFlight = new AbortController());
+    void this.actions.request('storageEntries', [], controller.signal).then((r) => {
+      if (seq !== this.#seq) return;
+      this.#inFlight = null;
       this.#entries = r.ok ? r.value : null;
       this.#error = r.ok ? '' : `${r.error.kind} ${r.error.code}: ${r.error.message}`;
       this.host.requestUpdate();
@@ -34,6 +43,8 @@ export class StorageSection {
   }
 
   reset(): void {
+    this.#inFlight?.abort();
+    this.#inFlight = null;
     this.#key = '';
     this.#entries = null;
     this.#error = '';
@@ -41,8 +52,8 @@ export class StorageSection {
 
   render(snap: SessionSnapshot): TemplateResult {
     const { storage } = snap;
-    return html`<section aria-labelledby="h-storage" class="storage">
-      <h3 id="h-storage">Storage <span class="count">${storage.kind}${storage.persistent ? '' : ' · not persisted'}</span></h3>
+    return html`<section aria-labelledby="h-storage" class="storage"><details ?open=${this.#open} @toggle=${this.#onToggle}>
+      <summary><h3 id="h-storage">Storage <span class="count">${storage.kind}${storage.persistent ? '' : ' · not persisted'}</span></h3></summary>
       ${this.#error ? html`<p class="note error">${this.#error}</p>` : nothing}
       ${this.#entries === null
         ? html`<p class="note">${this.#error ? '' : 'Reading…'}</p>`
@@ -52,7 +63,25 @@ export class StorageSection {
                 <dd><pre class="raw">${e.value === null ? '(nothing stored)' : pretty(e.value)}</pre></dd>`,
             )}
           </dl>`}
-    </section>`;
+    </details></section>`;
+  }
+
+  /** Opening reads the entries at once; closing stops reading. */
+  #onToggle = (e: Event): void => {
+    const open = (e.target as HTMLDetailsElement).open;
+    if (open === this.#open) return;
+    this.#open = open;
+    this.#key = '';
+    if (open && this.#last) this.sync(this.#last.id, this.#last.snap);
+    this.host.requestUpdate();
+  };
+
+  /** Opens the view (tests and screenshots; a user clicks its summary). */
+  show(): void {
+    this.#open = true;
+    this.#key = '';
+    if (this.#last) this.sync(this.#last.id, this.#last.snap);
+    this.host.requestUpdate();
   }
 }
 

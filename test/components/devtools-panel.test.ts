@@ -276,6 +276,10 @@ describe('storage view', () => {
   it('lists the keys the session uses and their raw values, the token masked', async () => {
     const { session } = await realSession();
     const { el, h } = await panelFor(session);
+    expect(h.root.querySelector('[data-field="storage-entries"]'), 'nothing read while closed').toBeNull();
+    const details = h.root.querySelector<HTMLDetailsElement>('.storage details')!;
+    details.open = true;
+    details.dispatchEvent(new Event('toggle'));
     await settle(el);
     const view = h.field('storage-entries');
     expect(view).toContain('session-panel:state');
