@@ -34,12 +34,14 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
         ...(event.operation ? { operation: event.operation } : {}),
       };
     case 'operation-start':
-      return { at, kind: 'operation', operation: event.operation, message: `${event.operation} started` };
+      // The start-up is not an operation a developer called: it reads as what it does ("start started" did not).
+      return { at, kind: 'operation', operation: event.operation, message: event.operation === 'start' ? 'session start-up: getting a token' : `${event.operation} started` };
     case 'operation-end': {
       const base = { at, kind: 'operation' as const, operation: event.operation, durationMs: event.durationMs, outcome: event.outcome };
+      const name = event.operation === 'start' ? 'session start-up' : event.operation;
       return event.error
-        ? { ...base, error: event.error, message: `${event.operation} failed: ${event.error.kind} ${event.error.code}: ${event.error.message}` }
-        : { ...base, message: `${event.operation} done${event.result ? `: ${event.result}` : ''}` };
+        ? { ...base, error: event.error, message: `${name} failed: ${event.error.kind} ${event.error.code}: ${event.error.message}` }
+        : { ...base, message: `${name} done${event.result ? `: ${event.result}` : ''}` };
     }
     case 'request': {
       const r = event.request;

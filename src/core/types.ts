@@ -91,6 +91,8 @@ export interface BackendRequestInfo {
   readonly attempt: number;
   readonly at: number;
   readonly error?: ErrorInfo;
+  /** What else the backend wants a viewer to know about this request (e.g. it answered with an expired token). */
+  readonly note?: string;
 }
 
 export interface BackendInfo {
@@ -136,6 +138,8 @@ export interface SessionSnapshot {
   readonly disposed: boolean;
   readonly autoRefresh: boolean;
   readonly refreshWindowSeconds: number;
+  /** How far debug.shiftClock has moved the session's clock ahead of its `now` option, in ms (0: real time). */
+  readonly clockOffsetMs: number;
   readonly storage: StorageInfo;
   readonly backend: BackendInfo;
   /** Operations under way. */
@@ -191,6 +195,11 @@ export interface BackendCallContext {
   readonly onRequest?: (info: BackendRequestInfo) => void;
   /** Aborted when the caller no longer wants the answer (session disposed, call timed out). */
   readonly signal?: AbortSignal;
+  /**
+   * How far the calling session's clock runs ahead of real time (debug.shiftClock). A backend that can (the dev
+   * backend) issues and checks this call's tokens on the shifted clock; a real server cannot and ignores it.
+   */
+  readonly clockOffsetMs?: number;
 }
 
 /** Where tokens come from. Tokens are JWT strings. */
@@ -215,6 +224,8 @@ export interface FaultState {
   readonly failNext: Readonly<Partial<Record<BackendCall, ErrorInfo>>>;
   /** The next token issued will already be expired. */
   readonly expiredNext: boolean;
+  /** Lifetime of the tokens issued next, in seconds, when the backend lets a viewer change it (the dev backend). */
+  readonly tokenTtlSeconds?: number;
 }
 
 export interface FaultControls {
@@ -225,6 +236,8 @@ export interface FaultControls {
   /** The next token issued (any call) is already expired. */
   issueExpiredNext(): void;
   clear(): void;
+  /** Optional (the dev backend): the lifetime in seconds of the tokens issued next; `null` restores the configured one. */
+  setTokenTtl?(seconds: number | null): void;
   /** Set by the session: called after every change, so viewers hear of switches flipped from page code too. */
   onChange?: ((state: FaultState) => void) | undefined;
 }
@@ -294,4 +307,12 @@ export interface SessionDebug {
   readonly faults: FaultControls | null;
   /** Empty the session's own log. */
   clearLog(): void;
+  /**
+   * Moves the session's clock forward by `ms` (cumulative; `ms` must be a finite number ≥ 0, else `invalid-argument`),
+   * so QA sees expiry without waiting. Every expiry rule is judged on the shifted clock, and the dev backend issuing
+   * this session's tokens follows it. `snapshot().clockOffsetMs` is the total shift.
+   */
+  shiftClock(ms: number): void;
+  /** Back to real time: the shift goes back to 0. */
+  resetClock(): void;
 }

@@ -145,14 +145,17 @@ const parseRequestInfo: Parser<BackendRequestInfo> = obj(
     attempt: num,
     at: num,
   },
-  { status: num, error: parseErrorInfo },
+  { status: num, error: parseErrorInfo, note: str(512) },
 );
 
-const parseFaultState: Parser<FaultState> = obj({
-  offline: bool,
-  failNext: partialRecord(BACKEND_CALLS, parseErrorInfo),
-  expiredNext: bool,
-});
+const parseFaultState: Parser<FaultState> = obj(
+  {
+    offline: bool,
+    failNext: partialRecord(BACKEND_CALLS, parseErrorInfo),
+    expiredNext: bool,
+  },
+  { tokenTtlSeconds: num },
+);
 
 const parseBackendInfo: Parser<BackendInfo> = obj(
   { kind: str(64) },
@@ -164,7 +167,7 @@ const parseStorageInfo: Parser<StorageInfo> = obj(
   { note: str(), backupKey: str(512) },
 );
 
-export const parseSnapshot: Parser<SessionSnapshot> = obj({
+const parseSnapshotFields = obj({
   id: idStr,
   namespace: shortStr,
   libraryVersion: str(64),
@@ -185,7 +188,13 @@ export const parseSnapshot: Parser<SessionSnapshot> = obj({
   storage: parseStorageInfo,
   backend: parseBackendInfo,
   pending: arr(operation, LIMITS.pending),
-});
+}, { clockOffsetMs: num });
+
+/** A snapshot; one from a library copy older than debug.shiftClock has no clock offset, which means 0. */
+export const parseSnapshot: Parser<SessionSnapshot> = (v, fit) => {
+  const parsed = parseSnapshotFields(v, fit);
+  return parsed === INVALID ? INVALID : { ...parsed, clockOffsetMs: parsed.clockOffsetMs ?? 0 };
+};
 
 export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
   ready: obj({ at: num }),
@@ -228,7 +237,10 @@ export const parseRequestId: Parser<string> = pattern(/^[A-Za-z0-9_-]+$/, 64);
 const commandName = lit(...COMMAND_NAMES) as Parser<CommandName>;
 /** Arguments are checked per command by checkCommandArgs in the page; here only their size is bounded. */
 const commandArgs: Parser<unknown[]> = arr(
-  (v) => (v === null || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_STRING) ? v : commandObject(v)),
+  (v) =>
+    v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= MAX_STRING)
+      ? v
+      : commandObject(v),
   4,
 );
 const commandObject = obj({}, { code: num, kind: str(64), message: str() });
