@@ -15,6 +15,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           environment: 'node',
+          // Marks Lit's "dev mode" banner as issued before Lit loads (test/setup/quiet-lit.ts).
+          setupFiles: ['test/setup/quiet-lit.ts'],
           server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element'] } },
         },
       },

@@ -36,6 +36,8 @@ export interface SessionCoreOptions extends SessionOptions {
 }
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
+const JWT_IN_TEXT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+const TOKEN_MASK_TEXT = '[token masked]';
 const MIN_REFRESH_INTERVAL_MS = 1000;
 const MAX_REFRESH_BACKOFF_MS = 60_000;
 const MAX_SEED_LENGTH = 1024;
@@ -58,7 +60,11 @@ class CustomerSession implements Session {
 
   readonly #backend: AuthBackend;
   readonly #store: SessionStore;
-  readonly #now: () => number;
+  /** The `now` option (or Date.now); the session's own clock is this plus #clockOffset (debug.shiftClock). */
+  readonly #baseNow: () => number;
+  #clockOffset = 0;
+  /** The session's clock: every expiry rule, event time and backend call reads this one. */
+  readonly #now = (): number => this.#baseNow() + this.#clockOffset;
   readonly #namespace: string;
   readonly #deviceId: string;
   readonly #windowMs: number;
@@ -89,7 +95,7 @@ class CustomerSession implements Session {
 
   constructor(options: SessionCoreOptions) {
     this.#backend = options.backend;
-    this.#now = options.now ?? Date.now;
+    this.#baseNow = options.now ?? Date.now;
     this.#namespace = options.namespace ?? 'session-panel';
     this.#windowMs = (options.refreshWindowSeconds ?? DEFAULT_REFRESH_WINDOW_S) * 1000;
     this.#autoRefresh = options.autoRefresh ?? true;
@@ -120,6 +126,10 @@ class CustomerSession implements Session {
       expireToken: () => this.#expireTokenNow(),
       faults: this.#backend.faults ?? null,
       clearLog: () => this.#log.clear(),
+      shiftClock: (ms: number) => this.#shiftClock(ms),
+      resetClock: () => this.#setClockOffset(0),
+      // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
+      storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
     if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
     this.ready = this.#start(loadProblem);
@@ -168,15 +178,23 @@ class CustomerSession implements Session {
   }
 
   regenerateUUID(): Promise<boolean> {
-    return this.#track('regenerateUUID', () => this.#regenerate(null), String);
+    const before = this.#state.uuid;
+    return this.#track('regenerateUUID', () => this.#regenerate(null), (changed) => this.#regenerated(changed, before));
   }
 
   regenerateUUIDWithClientIdentifier(clientIdentifier: string): Promise<boolean> {
+    const before = this.#state.uuid;
     return this.#track(
       'regenerateUUIDWithClientIdentifier',
       () => this.#regenerate(requireString(clientIdentifier, 'clientIdentifier', { max: MAX_SEED_LENGTH })),
-      String,
+      (changed) => this.#regenerated(changed, before),
     );
+  }
+
+  /** The log's words for a regenerate: a seed that gives the UUID already held changes the UUID not at all. */
+  #regenerated(changed: boolean, before: string): string {
+    if (!changed) return 'unchanged: a customer is signed in';
+    return this.#state.uuid === before ? `same UUID ${before} (the seed gives it again); customer data and token cleared` : `new UUID ${this.#state.uuid}`;
   }
 
   destroySession(): Promise<void> {
@@ -273,6 +291,7 @@ class CustomerSession implements Session {
       disposed: this.#disposed,
       autoRefresh: this.#autoRefresh,
       refreshWindowSeconds: this.#windowMs / 1000,
+      clockOffsetMs: this.#clockOffset,
       storage: this.#store.info(),
       backend: this.#backend.describe?.() ?? { kind: 'custom' },
       pending,
@@ -456,6 +475,27 @@ class CustomerSession implements Session {
     this.#emit({ type: 'state', what: 'token expired by hand (devtools)' });
   }
 
+  /** debug.shiftClock: forward only, cumulative. */
+  #shiftClock(ms: number): void {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new SessionError('invalid-argument', 'shiftClock expects a finite number of milliseconds ≥ 0');
+    }
+    if (ms > 0) this.#setClockOffset(this.#clockOffset + ms);
+  }
+
+  /**
+   * The backend follows the shift through each call's context (`clockOffsetMs`): tokens issued after a shift carry
+   * times on the shifted clock, and the dev backend judges their expiry on it too.
+   */
+  #setClockOffset(offset: number): void {
+    if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
+    if (offset === this.#clockOffset) return;
+    const by = offset - this.#clockOffset;
+    this.#clockOffset = offset;
+    this.#autoRefreshNotBefore = -Infinity; // a back-off measured on the old clock means nothing on the new one
+    this.#emit({ type: 'state', what: offset === 0 ? 'clock back to real time' : `clock shifted ${formatShift(by)} (now ${formatShift(offset)} ahead)` });
+  }
+
   #reportExpiry(token: TokenRecord): void {
     if (this.#expiryReportedFor === token.tokenString) return;
     this.#expiryReportedFor = token.tokenString;
@@ -490,6 +530,7 @@ class CustomerSession implements Session {
     this.#inFlight.add(controller);
     const context: BackendCallContext = {
       signal: controller.signal,
+      clockOffsetMs: this.#clockOffset,
       onRequest: (request) => {
         if (!this.#disposed) this.#emit({ type: 'request', request });
       },
@@ -692,6 +733,19 @@ function toToken(record: TokenRecord): Token {
   if (record.clientId !== undefined) token.clientId = record.clientId;
   if (record.customId !== undefined) token.customId = record.customId;
   return token;
+}
+
+/** "+10 min", "+1 h 5 min", "+45 s", "+250 ms". */
+function formatShift(ms: number): string {
+  const sign = ms < 0 ? '−' : '+';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${abs} ms`;
+  const s = Math.round(abs / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor(s / 60) % 60;
+  const sec = s % 60;
+  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', sec ? `${sec} s` : ''].filter(Boolean);
+  return `${sign}${parts.join(' ')}`;
 }
 
 function describeToken(token: Token): string {

@@ -145,6 +145,15 @@ export class SessionStore {
     return null;
   }
 
+  /** The keys this session uses in its storage and what each holds now, raw (for the panel's storage view). */
+  rawEntries(): { key: string; value: string | null }[] {
+    const keys = [this.#stateKey, this.#deviceKey, ...(this.#backupKey ? [this.#backupKey] : [])];
+    return keys.map((key) => {
+      const value: unknown = this.#read(key);
+      return { key, value: typeof value === 'string' ? value : null };
+    });
+  }
+
   saveDeviceId(id: string): void {
     this.#write(this.#deviceKey, id);
   }

@@ -22,7 +22,10 @@ describe('src/core purity', () => {
       const code = readFileSync(join(dir, file), 'utf8')
         .replace(/\/\*[\s\S]*?\*\//g, '')
         .replace(/\/\/.*$/gm, '');
-      for (const [pattern, what] of forbidden) expect(pattern.test(code), `${file} ${what}`).toBe(false);
+      // The one exception: the Synerise facade warns about a failure its caller gave no error callback for (issue
+      // #10), as the SDK does; it prints the error's code, kind and message only, never a token.
+      const checked = file === 'client-module.ts' ? code.replace(/console\.warn\(`Synerise\.Client\./g, '') : code;
+      for (const [pattern, what] of forbidden) expect(pattern.test(checked), `${file} ${what}`).toBe(false);
     });
   }
 });

@@ -16,9 +16,9 @@ const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<str
 };
 
 describe('manifest.json', () => {
-  test('MV3 with no permissions, no host permissions, closed to other extensions and pages', () => {
+  test('MV3 with only "storage" (the panel keeps its log per tab in storage.session; no install warning), no host permissions, closed to other extensions and pages', () => {
     expect(manifest.manifest_version).toBe(3);
-    expect(manifest.permissions).toEqual([]);
+    expect(manifest.permissions).toEqual(['storage']);
     expect(manifest.host_permissions).toBeUndefined();
     expect(manifest.optional_permissions).toBeUndefined();
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
