@@ -40,6 +40,19 @@ if (modes.includes('lib')) {
       if (decl.events) decl.events = decl.events.filter((e) => typeof e.name === 'string' && e.name.startsWith('session-'));
     }
   }
+  // Tools (IDE completions, Storybook) resolve module paths in the installed package: the element and its events are
+  // all published in dist/index.js (the "session-panel" export), which also registers the tag.
+  const published = 'dist/index.js';
+  const relink = (e) => (e.declaration ? { ...e, declaration: { ...e.declaration, module: published } } : e);
+  manifest.modules = [{
+    kind: 'javascript-module',
+    path: published,
+    declarations: manifest.modules.flatMap((m) => m.declarations ?? []),
+    exports: [
+      ...manifest.modules.flatMap((m) => (m.exports ?? []).map(relink)),
+      { kind: 'custom-element-definition', name: 'session-panel', declaration: { name: 'SessionPanel', module: published } },
+    ],
+  }];
   writeFileSync('dist/custom-elements.json', JSON.stringify(manifest, null, 2));
   console.log('build: custom-elements.json done');
 }

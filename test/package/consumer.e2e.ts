@@ -111,6 +111,26 @@ describe('the packed package in a Vite + strict TypeScript app', () => {
     expect([...bare].sort()).toEqual(['lit', 'react']);
   });
 
+  it('ships a custom-elements.json that matches the published element', () => {
+    const pkgDir = path.join(work, 'node_modules/session-panel');
+    const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { customElements: string };
+    type Decl = { name: string; tagName?: string; events?: { name: string }[]; attributes?: { name: string }[]; members?: { name: string; kind: string }[] };
+    const manifest = JSON.parse(readFileSync(path.join(pkgDir, pkg.customElements), 'utf8')) as {
+      modules: { path: string; declarations: Decl[]; exports: { kind: string; name: string; declaration: { module: string } }[] }[];
+    };
+    for (const mod of manifest.modules) expect(existsSync(path.join(pkgDir, mod.path)), mod.path).toBe(true);
+    const element = manifest.modules.flatMap((m) => m.declarations).find((d) => d.tagName === 'session-panel')!;
+    const definition = manifest.modules.flatMap((m) => m.exports).find((e) => e.kind === 'custom-element-definition');
+    expect(definition?.declaration.module).toBe('dist/index.js');
+    // The events it lists are exactly the ones typed in GlobalEventHandlersEventMap by the published declarations.
+    const eventsDts = readFileSync(path.join(pkgDir, 'dist/types/components/session-panel/events.d.ts'), 'utf8');
+    const typed = [...eventsDts.matchAll(/'(session-[a-z-]+)': \w+Event;/g)].map((m) => m[1]).sort();
+    expect(typed.length).toBeGreaterThan(5);
+    expect(element.events!.map((e) => e.name).sort()).toEqual(typed);
+    expect(element.attributes!.map((a) => a.name)).toEqual(expect.arrayContaining(['session-id', 'theme', 'floating', 'log-limit']));
+    expect(element.members!.filter((m) => m.kind === 'field').map((m) => m.name)).toEqual(expect.arrayContaining(['session', 'transport']));
+  });
+
   it('typechecks an app that sets panel.session and reads typed event payloads (and refuses wrong ones)', () => {
     // The fixture's @ts-expect-error lines fail this run if the types ever stop refusing what they mark.
     run(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'vite-app/tsconfig.json'], work);
@@ -123,7 +143,7 @@ describe('the packed package in a Vite + strict TypeScript app', () => {
     for (const marker of ['litHtmlVersions', 'litElementVersions', 'reactiveElementVersions']) expect(count(code, marker), marker).toBe(1);
     // Each copy of the core carries its session's messages once (SessionError has one class, so instanceof holds
     // across entries); the drop-in (its own copy of everything) is not used.
-    expect(count(code, 'This session has been disposed')).toBe(1);
+    expect(count(code, 'Stored session was unreadable')).toBe(1);
     expect(count(code, '"session-expired":3210')).toBe(1);
     const modules = chunks.flatMap((c) => c.moduleIds);
     expect(modules.filter((id) => id.includes('session-panel/dist/session-panel.js'))).toEqual([]);
