@@ -50,6 +50,6 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     server: { host: '127.0.0.1' },
     // Pre-bundle the demo's dependencies up front: discovered lazily, vite re-optimises them and reloads the page
     // on a new user's first visit.
-    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', 'jwt-decode', '@noble/hashes/legacy.js'] },
+    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', 'jose/jwt/decode', 'jose/decode/protected_header', '@noble/hashes/legacy.js'] },
   };
 });

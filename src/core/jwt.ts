@@ -1,10 +1,12 @@
-import { jwtDecode } from 'jwt-decode';
+import { decodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { SessionError } from './errors.js';
 import { REALMS, TOKEN_ORIGINS, type Realm, type TokenOrigin, type TokenRecord } from './types.js';
 
-// jwt-decode: the well-kept, dependency-free JWT decoder (0.5 KB). The core only decodes: signatures are the backend's
-// business, and the panel labels decoded claims as unverified. (jose, which signs for the dev backend, stays out of
-// the core: its modules would tie the signing code to every app's bundle.)
+// jose: the well-kept JWT library (browser and Node, no dependencies). The core only decodes: signatures are the
+// backend's business, and the panel labels decoded claims as unverified. Imported by subpath, not from 'jose': the
+// package's index also reaches its signing modules, which bundlers would then keep in every app's main chunk instead
+// of the dev backend's lazy one (dev-signing.ts).
 
 /** Tokens longer than this are refused before decoding (a hostile backend could send megabytes). */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -23,14 +25,11 @@ export function decodeJwtParts(token: unknown): JwtParts {
   let header: Record<string, unknown>;
   let claims: Record<string, unknown>;
   try {
-    header = jwtDecode<Record<string, unknown>>(token, { header: true });
-    claims = jwtDecode<Record<string, unknown>>(token);
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    claims = decodeJwt(token) as Record<string, unknown>;
   } catch (cause) {
     throw invalid(cause instanceof Error ? cause.message : 'the token cannot be decoded', cause);
   }
-  // jwt-decode returns whatever JSON the part holds; a JWT's header and claims set are JSON objects.
-  if (!isPlainObject(header)) throw invalid('the header is not a JSON object');
-  if (!isPlainObject(claims)) throw invalid('the claims set is not a JSON object');
   return { header, claims };
 }
 
@@ -68,10 +67,6 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
 /** Seconds that make a valid Date (±8.64e15 ms): anything else would break every date shown or compared later. */
 function isDateSeconds(value: number): boolean {
   return Number.isFinite(value) && Math.abs(value * 1000) <= 8.64e15;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isRealm(value: unknown): value is Realm {
