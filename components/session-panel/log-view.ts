@@ -16,6 +16,7 @@ import { clockTime, dateTime, duration } from './format.js';
 import { downloadLogExport } from './log-export.js';
 import { relativeStamp, type LogKindFilter, type LogStore, type PanelLogEntry } from './log-store.js';
 import { stateAfter } from './log-state.js';
+import { SizeWatch } from './size-watch.js';
 import type { SessionSnapshot } from '../../src/core/types.js';
 
 /** Height of one row in px: must equal `--_row` in session-panel.styles.ts, which lays the rows out. */
@@ -53,16 +54,29 @@ export class LogView implements ReactiveController {
   /** The row opened in full below the list (rows are cut to one line), and the session it belongs to. */
   #open: { readonly sessionId: string; readonly entry: PanelLogEntry } | null = null;
 
+  /** The list's laid-out height, kept by a ResizeObserver (a render must not force a layout to read it). */
+  readonly #size: SizeWatch;
+
   constructor(
     private readonly host: LitElement,
     private readonly options: LogViewOptions,
   ) {
+    this.#size = new SizeWatch(host);
     host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.#size.stop();
+  }
+
+  #height(): number {
+    return this.#size.height || this.#view()?.clientHeight || FALLBACK_HEIGHT;
   }
 
   /** After each render: keep the newest row in view while following. */
   hostUpdated(): void {
     const view = this.#view();
+    this.#size.watch(view);
     if (view && this.#reveal) {
       this.#reveal = false;
       const top = this.#firstRow * ROW_HEIGHT;
@@ -112,7 +126,7 @@ export class LogView implements ReactiveController {
     }
     this.#open = { sessionId, entry };
     if (index >= 0) {
-      const visible = Math.ceil((this.#view()?.clientHeight || FALLBACK_HEIGHT) / ROW_HEIGHT);
+      const visible = Math.ceil(this.#height() / ROW_HEIGHT);
       this.#firstRow = Math.max(0, index - Math.floor(visible / 2));
       this.#follow = false;
       this.#reveal = true;
@@ -128,7 +142,7 @@ export class LogView implements ReactiveController {
   render(sessionId: string, store: LogStore, snapshot: SessionSnapshot | undefined): TemplateResult {
     const total = store.length;
     // The rows that fit in the list as last laid out, plus two for rows cut at its edges.
-    const visible = Math.ceil((this.#view()?.clientHeight || FALLBACK_HEIGHT) / ROW_HEIGHT) + 2;
+    const visible = Math.ceil(this.#height() / ROW_HEIGHT) + 2;
     const first = this.#follow ? Math.max(0, total - visible) : Math.min(this.#firstRow, Math.max(0, total - visible));
     const origin = store.origin ?? 0;
     const rows: PanelLogEntry[] = [];
