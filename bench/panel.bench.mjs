@@ -7,6 +7,8 @@
 //     (history delivered → timeline drawn) and one update (one more entry → timeline redrawn), median and p95, beside
 //     the same with 100 entries.
 //  6. Session change → panel DOM in the wide layout (1200 px) beside the narrow one (480 px), interleaved in one run.
+//  7. With PANEL_BASELINE_DIST=<dist folder of another build> (e.g. the commit before a change): session change →
+//     DOM for that build beside this one, on two pages of the same browser, alternating rounds.
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,9 +72,16 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" 
 </script></head><body></body></html>`;
 // Cross-origin isolation gives performance.now() microsecond resolution (otherwise it is coarsened to 100 µs+).
 const isolated = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const baseline = process.env.PANEL_BASELINE_DIST ? path.resolve(process.env.PANEL_BASELINE_DIST) : null;
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html', ...isolated }).end(PAGE);
+  if (url.pathname === '/baseline') return res.writeHead(200, { 'content-type': 'text/html', ...isolated }).end(PAGE.replaceAll('/dist/', '/baseline/'));
+  if (baseline && url.pathname.startsWith('/baseline/')) {
+    const file = path.join(baseline, url.pathname.slice('/baseline/'.length));
+    if (!file.startsWith(baseline) || !existsSync(file)) return res.writeHead(404).end();
+    return res.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(readFileSync(file));
+  }
   const file = path.join(root, url.pathname);
   if (!file.startsWith(path.join(root, 'dist')) || !existsSync(file)) return res.writeHead(404).end();
   res.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(readFileSync(file));
@@ -348,6 +357,58 @@ try {
   row(`session change → DOM, narrow layout (${layouts.narrowLayout}, 480 px), median`, `${layouts.narrow.median.toFixed(3)} ms`);
   row('session change → DOM, narrow layout, p95', `${layouts.narrow.p95.toFixed(3)} ms`);
   row('wide / narrow (median)', (layouts.wide.median / layouts.narrow.median).toFixed(2));
+
+  // ---------------------------------------------------------------- 7. against a baseline build
+  if (baseline) {
+    const other = await context.newPage();
+    await other.goto(`http://127.0.0.1:${server.address().port}/baseline`);
+    await other.waitForFunction(() => window.benchReady === true);
+    const changeLatency = (p, rounds) =>
+      p.evaluate(async (n) => {
+        const session = window.bench.createSession({ storage: 'memory', devtools: false });
+        await session.ready;
+        const el = document.createElement('session-panel');
+        el.style.cssText = 'display:block;width:1200px;height:770px';
+        el.session = session;
+        document.body.append(el);
+        await new Promise((r) => setTimeout(r, 50));
+        const times = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const change = session.regenerateUUIDWithClientIdentifier(`base-${i}`);
+          const expected = session.getUUID();
+          await new Promise((resolve) => {
+            const check = () => {
+              if (el.shadowRoot.querySelector('[part="uuid"]')?.textContent === expected) {
+                times.push(performance.now() - t0);
+                observer.disconnect();
+                resolve();
+              }
+            };
+            const observer = new MutationObserver(check);
+            observer.observe(el.shadowRoot, { subtree: true, characterData: true, childList: true });
+            check();
+          });
+          await change;
+        }
+        el.remove();
+        session.dispose();
+        return times;
+      }, rounds);
+    const mine = [];
+    const theirs = [];
+    for (let round = 0; round < 4; round++) {
+      await other.bringToFront();
+      theirs.push(...(await changeLatency(other, 50)));
+      await page.bringToFront();
+      mine.push(...(await changeLatency(page, 50)));
+    }
+    const med = (x) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)];
+    row('session change → DOM at 1200 px, baseline build (median)', `${med(theirs).toFixed(3)} ms`);
+    row('session change → DOM at 1200 px, this build (median)', `${med(mine).toFixed(3)} ms`);
+    row('this build / baseline (median)', (med(mine) / med(theirs)).toFixed(2));
+    await other.close();
+  }
 } finally {
   await context.close();
   server.close();

@@ -9,6 +9,7 @@
  * cost stay the same with 10 rows or 100,000.
  */
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { BindingController } from './binding-controller.js';
 import { SessionExportEvent } from './events.js';
 import { focusAfterUpdate } from './focus.js';
@@ -23,6 +24,18 @@ import type { SessionSnapshot } from '../../src/core/types.js';
 const ROW_HEIGHT = 22;
 /** Height of the list before it has been laid out once: the default of --session-panel-log-height. */
 const FALLBACK_HEIGHT = 220;
+/**
+ * Rows are keyed by identity: when the list follows new rows, one row is added and one dropped instead of every
+ * visible row being rewritten (a tall DevTools pane shows 30 and more).
+ */
+const rowIds = new WeakMap<PanelLogEntry, number>();
+let nextRowId = 0;
+const rowId = (e: PanelLogEntry): number => {
+  let id = rowIds.get(e);
+  if (id === undefined) rowIds.set(e, (id = ++nextRowId));
+  return id;
+};
+
 export const KINDS: readonly LogKindFilter[] = ['', 'operation', 'event', 'error', 'request', 'storage', 'connection'];
 /** How each row's time reads: `+mm:ss.SSS` from the first row, or the session clock's time of day. */
 export type TimeMode = 'relative' | 'wall';
@@ -155,7 +168,7 @@ export class LogView implements ReactiveController {
           ? html`<div class="log-empty">${store.size ? 'No entry matches the filter.' : 'No entries yet.'}</div>`
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>
               <ol style="transform:translateY(${first * ROW_HEIGHT}px)">
-                ${rows.map((e) => {
+                ${repeat(rows, rowId, (e) => {
                   // The core's wording (log-format.ts) already names a failure's kind and code: shown once, as is.
                   // The message is a button (click, Enter or Space) that opens the row in full below the list.
                   // Failures look alike whatever made them: a failed operation or request, or an error entry.
