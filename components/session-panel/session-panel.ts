@@ -95,7 +95,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-mono - Monospace font family.
  * @cssproperty --session-panel-radius - Corner radius.
  * @cssproperty --session-panel-log-height - Least height of the log list (default 220px); in the wide layout it fills the height.
- * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default 42%; the splitter sets it).
+ * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default clamp(280px, 38%, 520px); the splitter sets it).
  */
 export class SessionPanel extends LitElement {
   static override styles = styles;
