@@ -31,10 +31,17 @@ export function decodeJwtParts(token: unknown): JwtParts {
 }
 
 /**
- * Turns a backend's JWT into the record the session keeps. `receivedAt` is the session clock at arrival.
- * Refuses unsigned tokens (`alg: none`), a missing or non-numeric `exp`, and an unknown realm.
+ * Turns a backend's JWT into the record the session keeps. `receivedAt` is the session clock at arrival, `sentAt`
+ * when the request left (default: receivedAt). Refuses unsigned tokens (`alg: none`), a missing or non-numeric
+ * `exp`, and an unknown realm.
+ *
+ * Expiry on the session's clock: the token's lifetime (exp − iat) counted from when the request was sent, less
+ * iat's rounding (a whole-second iat may be up to 1 s before the server issued the token). That is never later than
+ * receipt + lifetime, nor than `exp` itself on a clock that agrees with the server's (the request left before the
+ * server issued the token), so no token is handed out past either; and a skewed device clock still neither kills
+ * every token nor makes one eternal.
  */
-export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): TokenRecord {
+export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number, sentAt: number = receivedAt): TokenRecord {
   const { header, claims } = decodeJwtParts(tokenString);
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw invalid('the token is unsigned (alg "none")');
@@ -47,8 +54,7 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   const origin: TokenOrigin = isOrigin(claims.origin) ? claims.origin : rlm === 'anonymous_client' ? 'ANONYMOUS' : 'UNKNOWN';
   const iat = typeof claims.iat === 'number' && isDateSeconds(claims.iat) ? claims.iat * 1000 : undefined;
   const expMs = exp * 1000;
-  // Judge expiry by the lifetime the token was issued with, counted from when it arrived (clock-skew safe).
-  const expiresAt = iat !== undefined ? receivedAt + (expMs - iat) : expMs;
+  const expiresAt = iat !== undefined ? lifetimeEnd(Math.min(sentAt, receivedAt), expMs, iat) : expMs;
   const record: {
     -readonly [K in keyof TokenRecord]: TokenRecord[K];
   } = { tokenString: tokenString as string, origin, rlm, exp: expMs, receivedAt, expiresAt };
@@ -60,6 +66,15 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   if (typeof claims.sub === 'string') record.sub = claims.sub;
   return record;
 }
+
+/** When a token of this exp and iat (ms) stops being usable, counted from `from` on the session's clock. */
+export function lifetimeEnd(from: number, expMs: number, iatMs: number): number {
+  const rounding = Number.isInteger(iatMs / 1000) ? IAT_ROUNDING_MS : 0;
+  return from + (expMs - iatMs) - rounding;
+}
+
+/** A whole-second `iat` is the issue time rounded down: up to this much earlier than the token was made. */
+const IAT_ROUNDING_MS = 1000;
 
 /** Seconds that make a valid Date (±8.64e15 ms): anything else would break every date shown or compared later. */
 function isDateSeconds(value: number): boolean {
