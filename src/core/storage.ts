@@ -310,11 +310,11 @@ function checkToken(value: unknown, now: number): TokenRecord | string {
   for (const key of ['rlm', 'origin', 'exp', 'clientId', 'customId'] as const) {
     if (t[key] !== decoded[key]) return `the token's "${key}" does not match its claims`;
   }
-  // A stored expiry may be earlier than the claims allow (expired by hand in the panel), never later than receipt +
-  // lifetime (values written before expiry counted iat's rounding are that); it is held to today's rule on load.
+  // A stored expiry may be earlier than receipt + lifetime (judged from when the request left, or expired by hand in
+  // the panel), never later.
   const upTo = decoded.iat !== undefined ? t.receivedAt + (decoded.exp - decoded.iat) : decoded.expiresAt;
   if (typeof t.expiresAt !== 'number' || !(t.expiresAt <= upTo)) {
     return `the token's "expiresAt" does not match its claims`;
   }
-  return { ...decoded, expiresAt: Math.min(t.expiresAt, decoded.expiresAt) };
+  return { ...decoded, expiresAt: t.expiresAt };
 }

@@ -94,10 +94,9 @@ describe('retrieveToken', () => {
   });
 
   it('caps the window at half the lifetime, so short tokens do not refresh on every use', async () => {
-    // 60 s tokens with the default 1800 s window: margin is half the usable lifetime (60 s less iat's rounding), not
-    // "always".
+    // 60 s tokens with the default 1800 s window: margin is 30 s, not "always".
     const { session, backend, clock } = await readySession({}, { tokenTtlSeconds: 60 });
-    expect(session.snapshot().refreshMarginMs).toBe(29_500);
+    expect(session.snapshot().refreshMarginMs).toBe(30_000);
     clock.advance(20_000);
     await session.retrieveToken();
     expect(backend.calls.refresh, '40 s left of 60: no refresh').toBe(0);
