@@ -1,9 +1,11 @@
-import type { ErrorInfo, LogEntry, LogFacts } from '../../src/core/types.js';
+import type { BackendRequestInfo, ErrorInfo, LogEntry, LogFacts } from '../../src/core/types.js';
 import { pad2 } from './format.js';
 import { TimelineModel } from './timeline-model.js';
 
 /** How far back a late row is moved to its place in time; beyond that it is appended as it came. */
 const MAX_REORDER = 4096;
+/** How many of the newest backend requests a store keeps at hand (the details pane lists them). */
+export const RECENT_REQUESTS = 8;
 
 /** One row of the panel's log: the session's own log entries plus what the panel saw (events, connection). */
 export interface PanelLogEntry {
@@ -41,6 +43,8 @@ export class LogStore {
   origin: number | null = null;
   /** The timeline's model over the same rows, kept in step with every append and clear. */
   readonly timeline: TimelineModel;
+  /** The newest requests among the rows (from their facts), oldest first: kept as rows come, so no scan. */
+  #requests: BackendRequestInfo[] = [];
 
   constructor(readonly limit: number) {
     this.timeline = new TimelineModel(limit);
@@ -70,6 +74,8 @@ export class LogStore {
     if (this.limit <= 0) return;
     this.origin = this.origin === null ? entry.at : Math.min(this.origin, entry.at);
     this.timeline.append(entry);
+    const request = entry.facts?.request;
+    if (request) this.#noteRequest(entry.at, request);
     const last = this.#end > this.#start ? this.#items[(this.#end - 1) % this.limit]! : null;
     if (last && entry.at < last.at) return this.#insertLate(entry);
     const abs = this.#end++;
@@ -85,6 +91,19 @@ export class LogStore {
         this.#matchStart = 0;
       }
     }
+  }
+
+  /** The newest backend requests, newest first (at most RECENT_REQUESTS). */
+  recentRequests(): BackendRequestInfo[] {
+    return [...this.#requests].reverse();
+  }
+
+  #noteRequest(at: number, request: BackendRequestInfo): void {
+    const list = this.#requests;
+    const lastAt = list.length ? list[list.length - 1]!.at : -Infinity;
+    list.push(request);
+    if (at < lastAt) list.sort((a, b) => a.at - b.at); // a late row (rare); the list is tiny
+    if (list.length > RECENT_REQUESTS) list.shift();
   }
 
   #insertLate(entry: PanelLogEntry): void {
@@ -125,6 +144,7 @@ export class LogStore {
 
   clear(): void {
     this.timeline.clear();
+    this.#requests = [];
     this.#items = [];
     this.#start = this.#end = 0;
     if (this.#matches) this.#matches = [];

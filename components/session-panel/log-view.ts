@@ -9,6 +9,7 @@
  * cost stay the same with 10 rows or 100,000.
  */
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { BindingController } from './binding-controller.js';
 import { SessionExportEvent } from './events.js';
 import { focusAfterUpdate } from './focus.js';
@@ -16,12 +17,25 @@ import { clockTime, dateTime, duration } from './format.js';
 import { downloadLogExport } from './log-export.js';
 import { relativeStamp, type LogKindFilter, type LogStore, type PanelLogEntry } from './log-store.js';
 import { stateAfter } from './log-state.js';
+import { SizeWatch } from './size-watch.js';
 import type { SessionSnapshot } from '../../src/core/types.js';
 
 /** Height of one row in px: must equal `--_row` in session-panel.styles.ts, which lays the rows out. */
 const ROW_HEIGHT = 22;
 /** Height of the list before it has been laid out once: the default of --session-panel-log-height. */
 const FALLBACK_HEIGHT = 220;
+/**
+ * Rows are keyed by identity: when the list follows new rows, one row is added and one dropped instead of every
+ * visible row being rewritten (a tall DevTools pane shows 30 and more).
+ */
+const rowIds = new WeakMap<PanelLogEntry, number>();
+let nextRowId = 0;
+const rowId = (e: PanelLogEntry): number => {
+  let id = rowIds.get(e);
+  if (id === undefined) rowIds.set(e, (id = ++nextRowId));
+  return id;
+};
+
 export const KINDS: readonly LogKindFilter[] = ['', 'operation', 'event', 'error', 'request', 'storage', 'connection'];
 /** How each row's time reads: `+mm:ss.SSS` from the first row, or the session clock's time of day. */
 export type TimeMode = 'relative' | 'wall';
@@ -53,16 +67,29 @@ export class LogView implements ReactiveController {
   /** The row opened in full below the list (rows are cut to one line), and the session it belongs to. */
   #open: { readonly sessionId: string; readonly entry: PanelLogEntry } | null = null;
 
+  /** The list's laid-out height, kept by a ResizeObserver (a render must not force a layout to read it). */
+  readonly #size: SizeWatch;
+
   constructor(
     private readonly host: LitElement,
     private readonly options: LogViewOptions,
   ) {
+    this.#size = new SizeWatch(host);
     host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.#size.stop();
+  }
+
+  #height(): number {
+    return this.#size.height || this.#view()?.clientHeight || FALLBACK_HEIGHT;
   }
 
   /** After each render: keep the newest row in view while following. */
   hostUpdated(): void {
     const view = this.#view();
+    this.#size.watch(view);
     if (view && this.#reveal) {
       this.#reveal = false;
       const top = this.#firstRow * ROW_HEIGHT;
@@ -112,7 +139,7 @@ export class LogView implements ReactiveController {
     }
     this.#open = { sessionId, entry };
     if (index >= 0) {
-      const visible = Math.ceil((this.#view()?.clientHeight || FALLBACK_HEIGHT) / ROW_HEIGHT);
+      const visible = Math.ceil(this.#height() / ROW_HEIGHT);
       this.#firstRow = Math.max(0, index - Math.floor(visible / 2));
       this.#follow = false;
       this.#reveal = true;
@@ -128,7 +155,7 @@ export class LogView implements ReactiveController {
   render(sessionId: string, store: LogStore, snapshot: SessionSnapshot | undefined): TemplateResult {
     const total = store.length;
     // The rows that fit in the list as last laid out, plus two for rows cut at its edges.
-    const visible = Math.ceil((this.#view()?.clientHeight || FALLBACK_HEIGHT) / ROW_HEIGHT) + 2;
+    const visible = Math.ceil(this.#height() / ROW_HEIGHT) + 2;
     const first = this.#follow ? Math.max(0, total - visible) : Math.min(this.#firstRow, Math.max(0, total - visible));
     const origin = store.origin ?? 0;
     const rows: PanelLogEntry[] = [];
@@ -141,7 +168,7 @@ export class LogView implements ReactiveController {
           ? html`<div class="log-empty">${store.size ? 'No entry matches the filter.' : 'No entries yet.'}</div>`
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>
               <ol style="transform:translateY(${first * ROW_HEIGHT}px)">
-                ${rows.map((e) => {
+                ${repeat(rows, rowId, (e) => {
                   // The core's wording (log-format.ts) already names a failure's kind and code: shown once, as is.
                   // The message is a button (click, Enter or Space) that opens the row in full below the list.
                   // Failures look alike whatever made them: a failed operation or request, or an error entry.

@@ -1,21 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { BackendRequestInfo } from '../../src/core/types.js';
 import { duration, relativeTime } from './format.js';
-import type { LogStore } from './log-store.js';
-
-/** How many recent backend requests the section lists. */
-export const RECENT_REQUESTS = 8;
-
-/** The newest requests in a log, newest first (from each request row's facts: what the backend reported). */
-export function recentRequests(store: LogStore, limit = RECENT_REQUESTS): BackendRequestInfo[] {
-  const out: BackendRequestInfo[] = [];
-  for (const e of store.newestFirst()) {
-    const r = e.facts?.request;
-    if (r) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 
 /**
  * Recent backend requests, newest first, as the Network panel would list them: target, status, timing, attempt and

@@ -22,7 +22,7 @@ import { FloatingController } from './floating.js';
 import { styles } from './session-panel.styles.js';
 import { toolbar } from './toolbar.js';
 import { TimelineView } from './timeline-view.js';
-import { recentRequests, requestsSection } from './requests-section.js';
+import { requestsSection } from './requests-section.js';
 import { StorageSection } from './storage-section.js';
 import { ClockSection } from './clock-section.js';
 import { sessionStorageHistory, type PanelHistoryStore } from './log-history.js';
@@ -358,7 +358,7 @@ export class SessionPanel extends LitElement {
         <div class="details" part="details">
           ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)}
           ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn)}
-          ${requestsSection(recentRequests(this.#binding.log(id)), now)}
+          ${requestsSection(this.#binding.log(id).recentRequests(), now)}
           ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
           <!-- Sections added by other features (e.g. discovered tokens) go here, before the decoded token. -->
           ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing} ${this.#storage.render(snap)}

@@ -6,10 +6,11 @@
  * equivalent (aria-label and a <title> tooltip) in the spec's words; hovering names it in the caption too, and a
  * click selects its log row.
  */
-import { html, svg, nothing, type LitElement, type TemplateResult } from 'lit';
+import { html, svg, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
 import type { PanelLogEntry } from './log-store.js';
 import type { LogStore } from './log-store.js';
 import { shortTime } from './format.js';
+import { SizeWatch } from './size-watch.js';
 import { ZOOMS, zoomRange, type MarkKind, type ViewBar, type ViewMark, type Zoom } from './timeline-model.js';
 
 const HEIGHT = 84;
@@ -43,17 +44,30 @@ export function markLabel(m: ViewMark): string {
   return m.count > 1 ? `${m.kind} ×${m.count}, ${shortTime(m.at)} – ${shortTime(m.lastAt)}` : `${m.kind} at ${shortTime(m.at)}`;
 }
 
-export class TimelineView {
+export class TimelineView implements ReactiveController {
   zoom: Zoom = '1 h';
   #hover = '';
+  readonly #size: SizeWatch;
 
   constructor(
     private readonly host: LitElement,
     private readonly options: TimelineViewOptions,
-  ) {}
+  ) {
+    this.#size = new SizeWatch(host);
+    host.addController(this);
+  }
+
+  hostUpdated(): void {
+    this.#size.watch(this.host.renderRoot.querySelector('.timeline svg'));
+  }
+
+  hostDisconnected(): void {
+    this.#size.stop();
+  }
 
   render(store: LogStore, now: number): TemplateResult {
-    const width = Math.max(120, Math.round(this.host.renderRoot.querySelector<SVGElement>('.timeline svg')?.clientWidth || FALLBACK_WIDTH));
+    // The width the picture was last laid out at (no forced layout here); drawn for it, re-drawn when it changes.
+    const width = Math.max(120, this.#size.width || FALLBACK_WIDTH);
     const { start, end } = zoomRange(store.timeline, this.zoom, now);
     const view = store.timeline.view(start, end, width);
     const x = (t: number): number => ((Math.min(Math.max(t, start), end) - start) / (end - start)) * width;
