@@ -144,6 +144,20 @@ export interface SessionSnapshot {
   readonly backend: BackendInfo;
   /** Operations under way. */
   readonly pending: readonly OperationName[];
+  /** Present when the session shares its storage with other tabs (the `crossTab` option). */
+  readonly crossTab?: CrossTabInfo;
+}
+
+/** How a session shares its storage with other tabs. */
+export interface CrossTabInfo {
+  /** Tabs with this session open, this one included. */
+  readonly tabs: number;
+  /** How refreshes and anonymous logins are kept to one at a time across tabs. */
+  readonly lock: 'web-locks' | 'lease';
+  /** Session id of the tab that did the last refresh or anonymous login this tab knows of (maybe this one), or null. */
+  readonly lastTokenBy: string | null;
+  /** What that was. */
+  readonly lastTokenCause: 'refresh' | 'anonymous' | null;
 }
 
 export type SessionEvent =
