@@ -209,6 +209,11 @@ export class BindingController implements ReactiveController {
     }
   };
 
+  /** A session's log changed outside append (cleared): the kept history follows. */
+  changed(sessionId: string): void {
+    if (sessionId === this.#shownId) this.#saveSoon();
+  }
+
   /** Filters every session's log, now and from now on. */
   setFilter(text: string, kind: LogKindFilter): void {
     this.#filter = { text, kind };

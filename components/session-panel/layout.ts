@@ -1,5 +1,10 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 
+/** The details pane's width until the splitter moves it: the stylesheet's clamp(280px, 38%, 520px). */
+function defaultDetails(width: number): number {
+  return Math.round(Math.min(520, Math.max(280, width * 0.38)));
+}
+
 /** Width from which the element lays itself out as a DevTools panel (spec §8); the stylesheet's container query agrees. */
 export const WIDE_MIN_PX = 720;
 const MIN_DETAILS = 260;
@@ -59,7 +64,7 @@ export class LayoutController implements ReactiveController {
   splitter(): TemplateResult | typeof nothing {
     if (!this.wide) return nothing;
     const max = Math.max(MIN_DETAILS, this.width - 360);
-    const now = this.#details ?? Math.round(this.width * 0.42);
+    const now = this.#details ?? defaultDetails(this.width);
     return html`<div class="splitter" role="separator" tabindex="0" aria-orientation="vertical" aria-label="Resize details"
       aria-valuemin=${MIN_DETAILS} aria-valuemax=${max} aria-valuenow=${now}
       @pointerdown=${this.#down} @pointermove=${this.#move} @pointerup=${this.#up} @pointercancel=${this.#up} @keydown=${this.#key}></div>`;
@@ -72,7 +77,7 @@ export class LayoutController implements ReactiveController {
   }
 
   #current(): number {
-    return this.#details ?? Math.round(this.width * 0.42);
+    return this.#details ?? defaultDetails(this.width);
   }
 
   #down = (e: PointerEvent): void => {

@@ -39,10 +39,46 @@ export function readHistory(value: unknown): PanelHistory | null {
   return { preserve: v.preserve, sessionId, rows };
 }
 
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const optional = (v: unknown, ok: (v: unknown) => boolean): boolean => v === undefined || ok(v);
+const isErrorInfo = (v: unknown): boolean => {
+  const e = v as Record<string, unknown> | null;
+  return typeof e === 'object' && e !== null && finite(e.code) && typeof e.kind === 'string' && typeof e.message === 'string';
+};
+const isRequest = (v: unknown): boolean => {
+  const r = v as Record<string, unknown> | null;
+  return (
+    typeof r === 'object' && r !== null && typeof r.operation === 'string' && typeof r.target === 'string' && typeof r.ok === 'boolean' &&
+    finite(r.durationMs) && finite(r.attempt) && finite(r.at) && optional(r.status, finite) && optional(r.error, isErrorInfo) &&
+    optional(r.note, (n) => typeof n === 'string')
+  );
+};
+const isToken = (v: unknown): boolean => {
+  const t = v as Record<string, unknown> | null;
+  return t === null || (typeof t === 'object' && (t.rlm === 'client' || t.rlm === 'anonymous_client') && finite(t.receivedAt) && finite(t.expiresAt));
+};
+const isFacts = (v: unknown): boolean => {
+  const f = v as Record<string, unknown> | null;
+  if (typeof f !== 'object' || f === null) return false;
+  const str = (x: unknown): boolean => typeof x === 'string';
+  return (
+    optional(f.uuid, str) && optional(f.previousUuid, str) && optional(f.token, isToken) &&
+    optional(f.login, (l) => l === null || str(l)) && optional(f.request, isRequest)
+  );
+};
+
+/**
+ * A row as the panel writes them, checked to the last field the views read (the timeline draws facts, the requests
+ * section lists them): a row edited into something else is left out rather than drawn as NaN or crash a view.
+ */
 function isRow(r: unknown): r is PanelLogEntry {
   if (typeof r !== 'object' || r === null) return false;
   const e = r as Record<string, unknown>;
-  return typeof e.at === 'number' && Number.isFinite(e.at) && typeof e.kind === 'string' && KINDS.has(e.kind) && typeof e.message === 'string';
+  return (
+    finite(e.at) && typeof e.kind === 'string' && KINDS.has(e.kind) && typeof e.message === 'string' &&
+    optional(e.operation, (o) => typeof o === 'string') && optional(e.durationMs, finite) &&
+    optional(e.outcome, (o) => o === 'ok' || o === 'error') && optional(e.error, isErrorInfo) && optional(e.facts, isFacts)
+  );
 }
 
 /** The embedded element's store: sessionStorage of the page, one key; unavailable storage just remembers nothing. */

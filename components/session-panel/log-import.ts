@@ -1,3 +1,4 @@
+import type { ReactiveControllerHost } from 'lit';
 import type { SessionSnapshot } from '../../src/core/types.js';
 import { readHistory } from './log-history.js';
 import { LogStore, type PanelLogEntry } from './log-store.js';
@@ -42,4 +43,48 @@ export function parseLogExport(name: string, text: string, limit: number): { log
     log: { name, exportedAt: typeof d.exportedAt === 'string' ? d.exportedAt : null, store, snapshot },
     skipped: Math.min(d.entries.length, limit) - rows.length,
   };
+}
+
+/**
+ * Import… in the toolbar: reads the chosen file, and while an export is shown it replaces the live log in the
+ * timeline and the list (the live log keeps running underneath) until "Back to live log".
+ */
+export class LogImport {
+  imported: ImportedLog | null = null;
+  /** Why the last file could not be read, or how many of its rows were left out. */
+  error = '';
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly limit: () => number,
+    private readonly announce: (text: string) => void,
+  ) {}
+
+  open = (file: File): void => {
+    if (file.size > MAX_IMPORT_BYTES) return this.#fail(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
+    void file.text().then(
+      (text) => {
+        try {
+          const { log, skipped } = parseLogExport(file.name, text, this.limit());
+          this.imported = log;
+          this.error = skipped ? `${skipped} rows of ${file.name} were not log rows and were left out` : '';
+          this.announce(`Imported ${log.store.size} rows from ${file.name}`);
+        } catch (error) {
+          this.error = error instanceof LogImportError ? error.message : `${file.name} could not be read`;
+        }
+        this.host.requestUpdate();
+      },
+      () => this.#fail(`${file.name} could not be read`),
+    );
+  };
+
+  back = (): void => {
+    this.imported = null;
+    this.host.requestUpdate();
+  };
+
+  #fail(message: string): void {
+    this.error = message;
+    this.host.requestUpdate();
+  }
 }

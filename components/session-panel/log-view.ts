@@ -240,6 +240,7 @@ export class LogView implements ReactiveController {
     const { binding } = this.options;
     binding.log(sessionId).clear();
     binding.held.delete(sessionId);
+    binding.changed(sessionId); // a second panel on the tab must not get back what was cleared here
     this.#open = null;
     // The session's own log too, so a viewer attaching later does not replay what was cleared here.
     this.options.clearSessionLog();

@@ -30,7 +30,7 @@ export const styles = css`
     background: var(--_bg);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
-    container-type: inline-size;
+    container: panel / inline-size;
   }
   :host([theme='light']) { color-scheme: light; }
   :host([theme='dark']) { color-scheme: dark; }
@@ -57,18 +57,19 @@ export const styles = css`
     grid-template-areas: 'details' 'toolbar' 'main'; flex: 1 1 auto; min-height: 0;
   }
   .toolbar { grid-area: toolbar; }
-  .main { grid-area: main; display: flex; flex-direction: column; min-width: 0; min-height: 0; }
+  /* The main pane is a container of its own: the log's columns follow its width, not the element's. */
+  .main { grid-area: main; display: flex; flex-direction: column; min-width: 0; min-height: 0; container: main / inline-size; }
   .details { grid-area: details; min-width: 0; display: grid; grid-template-columns: minmax(0, 1fr); align-content: start; }
   .details > * { min-width: 0; }
   .splitter { display: none; }
-  @container (min-width: 560px) and (max-width: 719.98px) {
+  @container panel (min-width: 560px) and (max-width: 719.98px) {
     .details { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
     .details > :nth-child(odd) { border-right: 1px solid var(--_border); }
     .details > .claims-section, .details > .storage, .details > .requests { grid-column: 1 / -1; border-right: 0; }
   }
-  @container (min-width: 720px) {
+  @container panel (min-width: 720px) {
     .layout {
-      grid-template-columns: minmax(360px, 1fr) 5px var(--session-panel-details-width, 42%);
+      grid-template-columns: minmax(360px, 1fr) 5px var(--session-panel-details-width, clamp(280px, 38%, 520px));
       grid-template-rows: auto minmax(0, 1fr);
       grid-template-areas: 'toolbar toolbar toolbar' 'main split details';
     }
@@ -148,7 +149,7 @@ export const styles = css`
   .claim { display: grid; grid-template-columns: 90px minmax(0, 1fr); gap: 2px 12px; padding: 3px 0; border-top: 1px solid var(--_surface); }
   .claim dd { display: block; }
   .claim small { display: block; color: var(--_muted); font-size: 12px; }
-  @container (min-width: 560px) and (max-width: 719.98px), (min-width: 1100px) {
+  @container panel (min-width: 560px) and (max-width: 719.98px) {
     .claim { grid-template-columns: 90px minmax(0, 1.2fr) minmax(0, 1fr); }
     .claim dd { display: contents; }
   }
@@ -213,7 +214,7 @@ export const styles = css`
   .log-view .m:focus-visible { outline: 2px solid var(--_accent); outline-offset: -2px; }
   .log-detail { border: 1px solid var(--_border); border-top: 0; border-radius: 0 0 var(--_radius) var(--_radius); padding: 0 8px 6px; }
   .log-detail p { margin: 0; font: 12px/1.4 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere; }
-  @container (max-width: 479px) {
+  @container main (max-width: 559px) {
     .log-view li { grid-template-columns: 13ch minmax(0, 1fr) 8ch; }
     .log-view .k { display: none; }
   }

@@ -26,7 +26,7 @@ import { requestsSection } from './requests-section.js';
 import { StorageSection } from './storage-section.js';
 import { ClockSection } from './clock-section.js';
 import { sessionStorageHistory, type PanelHistoryStore } from './log-history.js';
-import { LogImportError, MAX_IMPORT_BYTES, parseLogExport, type ImportedLog } from './log-import.js';
+import { LogImport } from './log-import.js';
 import { LayoutController } from './layout.js';
 
 /*
@@ -95,7 +95,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-mono - Monospace font family.
  * @cssproperty --session-panel-radius - Corner radius.
  * @cssproperty --session-panel-log-height - Least height of the log list (default 220px); in the wide layout it fills the height.
- * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default 42%; the splitter sets it).
+ * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default clamp(280px, 38%, 520px); the splitter sets it).
  */
 export class SessionPanel extends LitElement {
   static override styles = styles;
@@ -160,9 +160,7 @@ export class SessionPanel extends LitElement {
   readonly #clockSection = new ClockSection(this, this.#actions);
   readonly #layout = new LayoutController(this);
   readonly #timeline = new TimelineView(this, { select: (entry) => this.#selectEntry(entry) });
-  /** An exported log loaded with Import…, shown instead of the live log until "Back to live log". */
-  #imported: ImportedLog | null = null;
-  #importError = '';
+  readonly #import = new LogImport(this, () => this.logLimit, (text) => (this._announcement = text));
   readonly #decode = memoizedDecode();
   #resolved = false;
   /** The session id last announced with session-bind (undefined before the first render). */
@@ -288,7 +286,7 @@ export class SessionPanel extends LitElement {
 
   /** The log shown: the live one of the session, or an imported export. */
   #shownLog(id: string): { store: LogStore; snapshot: SessionSnapshot | undefined; key: string } {
-    const imported = this.#imported;
+    const imported = this.#import.imported;
     return imported ? { store: imported.store, snapshot: imported.snapshot, key: `import:${imported.name}` } : { store: this.#binding.log(id), snapshot: this.#selected()?.snapshot, key: id };
   }
 
@@ -299,36 +297,11 @@ export class SessionPanel extends LitElement {
     this.#log.select(shown.key, shown.store, entry);
   }
 
-  #importFile = (file: File): void => {
-    if (file.size > MAX_IMPORT_BYTES) {
-      this.#importError = `${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`;
-      this.requestUpdate();
-      return;
-    }
-    void file.text().then(
-      (text) => {
-        try {
-          const { log, skipped } = parseLogExport(file.name, text, this.logLimit);
-          this.#imported = log;
-          this.#importError = skipped ? `${skipped} rows of ${file.name} were not log rows and were left out` : '';
-          this._announcement = `Imported ${log.store.size} rows from ${file.name}`;
-        } catch (error) {
-          this.#importError = error instanceof LogImportError ? error.message : `${file.name} could not be read`;
-        }
-        this.requestUpdate();
-      },
-      () => {
-        this.#importError = `${file.name} could not be read`;
-        this.requestUpdate();
-      },
-    );
-  };
-
   #body(id: string, snap: SessionSnapshot, { status, signedIn }: LiveTokenState): TemplateResult {
     const now = this.#now();
     const faults = snap.backend.faults;
     const shown = this.#shownLog(id);
-    const imported = this.#imported;
+    const imported = this.#import.imported;
     return html`${snap.disposed ? html`<p class="flag danger" role="alert">This session was disposed: it no longer changes, and actions fail.</p>` : nothing}
       <div class="layout ${this.#layout.wide ? 'wide' : 'narrow'}" style=${this.#layout.style()}>
         ${toolbar({
@@ -338,19 +311,11 @@ export class SessionPanel extends LitElement {
           log: this.#log,
           preserve: this.#binding.preserve,
           setPreserve: (on) => this.#binding.setPreserve(on),
-          importFile: this.#importFile,
-          imported: imported
-            ? {
-                name: imported.name,
-                back: () => {
-                  this.#imported = null;
-                  this.requestUpdate();
-                },
-              }
-            : null,
+          importFile: this.#import.open,
+          imported: imported ? { name: imported.name, back: this.#import.back } : null,
         })}
         <div class="main">
-          ${this.#importError ? html`<p class="flag warn" role="alert" data-field="import-error">${this.#importError}</p>` : nothing}
+          ${this.#import.error ? html`<p class="flag warn" role="alert" data-field="import-error">${this.#import.error}</p>` : nothing}
           ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now)}
           ${this.#log.render(shown.key, shown.store, shown.snapshot)}
         </div>

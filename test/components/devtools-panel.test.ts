@@ -262,6 +262,22 @@ describe('preserve log', () => {
     expect(rows.some((r) => r.includes(RELOAD_LINE)), 'no reload line: the same page').toBe(false);
   });
 
+  it('Clear clears the kept history too', async () => {
+    const history = memoryHistory();
+    const { session } = await realSession();
+    const a = await mount((e) => {
+      e.historyStore = history;
+      e.session = session;
+    });
+    await session.refreshToken();
+    await settle(a);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(history.saved?.rows.some((r) => r.message.startsWith('refreshToken done')), 'kept before').toBe(true);
+    await click(new SessionPanelHarness(a), new SessionPanelHarness(a).button('Clear'));
+    await new Promise((r) => setTimeout(r, 1100)); // the panel stays open (a second one may open on the tab later)
+    expect(history.saved?.rows.some((r) => r.message.startsWith('refreshToken done')), 'nothing cleared comes back').toBe(false);
+  });
+
   it('an unreadable history is ignored (no crash, default off)', async () => {
     const { session } = await realSession();
     const el = await mount((e) => {

@@ -53,6 +53,14 @@ test('at 1200 × 770 the wide layout shows toolbar, timeline and log without scr
   expect(boxes.log.bottom - boxes.log.top, 'the log fills the height (over 20 rows)').toBeGreaterThan(400);
   expect(boxes.details.left, 'details beside the main pane').toBeGreaterThanOrEqual(boxes.log.right);
   expect(boxes.doc.bottom, 'the page itself does not scroll').toBeLessThanOrEqual(770);
+  // The walkthrough's "include tokens" checkbox sat off its text and wrapped: now one line, centred on the text.
+  const check = await inPanel<{ box: number; text: number; height: number; line: number }>(`
+    const label = [...root.querySelectorAll('label.check')].find((l) => l.textContent.includes('include tokens'));
+    const box = label.querySelector('input').getBoundingClientRect();
+    const text = label.querySelector('span').getBoundingClientRect();
+    return { box: box.top + box.height / 2, text: text.top + text.height / 2, height: label.getBoundingClientRect().height, line: text.height };`);
+  expect(Math.abs(check.box - check.text), 'the checkbox centred on its text').toBeLessThanOrEqual(2);
+  expect(check.height, 'on one line').toBeLessThan(check.line * 1.6);
   const bars = await inPanel<number>(`return root.querySelectorAll('[part~="timeline-token"]').length;`);
   expect(bars, 'the timeline draws the session\'s token').toBeGreaterThan(0);
 });
