@@ -31,7 +31,7 @@ export function createClientModule(session: Session): ClientModule {
   if (typeof session !== 'object' || session === null || typeof session.getUUID !== 'function') {
     throw new SessionError('invalid-argument', 'createClientModule expects a session from createSession()');
   }
-  const deliver = <T>(start: () => Promise<T>, onSuccess?: OnSuccess<T>, onError?: OnError): void => {
+  const deliver = <T>(method: string, start: () => Promise<T>, onSuccess?: OnSuccess<T>, onError?: OnError): void => {
     // Checked before anything starts: a wrong callback is the caller's bug, said at once rather than later.
     for (const [name, fn] of [['onSuccess', onSuccess], ['onError', onError]] as const) {
       if (fn !== undefined && fn !== null && typeof fn !== 'function') {
@@ -40,23 +40,42 @@ export function createClientModule(session: Session): ClientModule {
     }
     start().then(
       (value) => callSafely(() => onSuccess?.(value)),
-      (error: unknown) => callSafely(() => onError?.(toSessionError(error) as ClientModuleError)),
+      (error: unknown) => {
+        const e = toSessionError(error) as ClientModuleError;
+        if (typeof onError === 'function') callSafely(() => onError(e));
+        else warn(method, e);
+      },
     );
   };
-  const ignore = (promise: Promise<unknown>): void => {
-    promise.catch(() => undefined); // reported through the session's events and log
+  // Fire-and-forget calls have no error callback: a failure is said in the console, as a developer expects.
+  const ignore = (method: string, start: () => Promise<unknown>): void => {
+    let promise: Promise<unknown>;
+    try {
+      promise = start();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.catch((error: unknown) => warn(method, toSessionError(error)));
   };
   return {
-    refreshToken: (onSuccess, onError) => deliver(() => session.refreshToken(), onSuccess, onError),
-    retrieveToken: (onSuccess, onError) => deliver(() => session.retrieveToken(), onSuccess, onError),
+    refreshToken: (onSuccess, onError) => deliver('refreshToken', () => session.refreshToken(), onSuccess, onError),
+    retrieveToken: (onSuccess, onError) => deliver('retrieveToken', () => session.retrieveToken(), onSuccess, onError),
     getUUID: () => session.getUUID(),
-    regenerateUUID: () => ignore(session.regenerateUUID()),
+    regenerateUUID: () => ignore('regenerateUUID', () => session.regenerateUUID()),
     regenerateUUIDWithClientIdentifier: (clientIdentifier) =>
-      ignore(session.regenerateUUIDWithClientIdentifier(clientIdentifier)),
-    destroySession: () => ignore(session.destroySession()),
+      ignore('regenerateUUIDWithClientIdentifier', () => session.regenerateUUIDWithClientIdentifier(clientIdentifier)),
+    destroySession: () => ignore('destroySession', () => session.destroySession()),
     isSignedIn: () => session.isSignedIn(),
-    signOut: () => ignore(session.signOut()),
+    signOut: () => ignore('signOut', () => session.signOut()),
   };
+}
+
+/**
+ * A failure nobody asked to hear about, said once in the console with its code and kind. Only the error's own
+ * message is printed: the core's messages never hold a token.
+ */
+function warn(method: string, error: { readonly code: number; readonly kind: string; readonly message: string }): void {
+  console.warn(`Synerise.Client.${method}() failed: ${error.kind} ${error.code}: ${error.message}`);
 }
 
 /** A throwing user callback must not become an unhandled rejection inside the library. */

@@ -12,19 +12,20 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
     case 'ready':
       return { at, kind: 'event', message: 'session ready' };
     case 'uuid-changed':
-      return { at, kind: 'event', message: `UUID changed to ${event.uuid} (was ${event.previous})` };
-    case 'token-changed':
+      return { at, kind: 'event', message: `UUID changed to ${event.uuid} (was ${event.previous})`, facts: { uuid: event.uuid, previousUuid: event.previous } };
+    case 'token-changed': {
+      const t = event.token;
       return {
         at,
         kind: 'event',
-        message: event.token
-          ? `new ${event.token.rlm} token, expires ${new Date(event.token.exp).toISOString()}`
-          : 'token cleared',
+        message: t ? `new ${t.rlm} token, expires ${new Date(t.exp).toISOString()}` : 'token cleared',
+        facts: { token: t ? { rlm: t.rlm, receivedAt: t.receivedAt, expiresAt: t.expiresAt } : null },
       };
+    }
     case 'signed-in':
-      return { at, kind: 'event', message: `signed in as ${event.login}` };
+      return { at, kind: 'event', message: `signed in as ${event.login}`, facts: { login: event.login } };
     case 'signed-out':
-      return { at, kind: 'event', message: `signed out (${event.reason})` };
+      return { at, kind: 'event', message: `signed out (${event.reason})`, facts: { login: null } };
     case 'error':
       return {
         at,
@@ -34,17 +35,19 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
         ...(event.operation ? { operation: event.operation } : {}),
       };
     case 'operation-start':
-      return { at, kind: 'operation', operation: event.operation, message: `${event.operation} started` };
+      // The start-up is not an operation a developer called: it reads as what it does ("start started" did not).
+      return { at, kind: 'operation', operation: event.operation, message: event.operation === 'start' ? 'session start-up: getting a token' : `${event.operation} started` };
     case 'operation-end': {
       const base = { at, kind: 'operation' as const, operation: event.operation, durationMs: event.durationMs, outcome: event.outcome };
+      const name = event.operation === 'start' ? 'session start-up' : event.operation;
       return event.error
-        ? { ...base, error: event.error, message: `${event.operation} failed: ${event.error.kind} ${event.error.code}: ${event.error.message}` }
-        : { ...base, message: `${event.operation} done${event.result ? `: ${event.result}` : ''}` };
+        ? { ...base, error: event.error, message: `${name} failed: ${event.error.kind} ${event.error.code}: ${event.error.message}` }
+        : { ...base, message: `${name} done${event.result ? `: ${event.result}` : ''}` };
     }
     case 'request': {
       const r = event.request;
       const status = r.status !== undefined ? ` ${r.status}` : '';
-      const outcome = r.ok ? 'ok' : `failed${r.error ? ` (${r.error.kind} ${r.error.code})` : ''}`;
+      const outcome = r.ok ? `ok${r.note ? ` (${r.note})` : ''}` : `failed${r.error ? ` (${r.error.kind} ${r.error.code})` : ''}`;
       return {
         at,
         kind: 'request',
@@ -52,6 +55,7 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
         durationMs: r.durationMs,
         outcome: r.ok ? 'ok' : 'error',
         ...(r.error ? { error: r.error } : {}),
+        facts: { request: r },
       };
     }
     case 'state':

@@ -91,6 +91,8 @@ export interface BackendRequestInfo {
   readonly attempt: number;
   readonly at: number;
   readonly error?: ErrorInfo;
+  /** What else the backend wants a viewer to know about this request (e.g. it answered with an expired token). */
+  readonly note?: string;
 }
 
 export interface BackendInfo {
@@ -136,10 +138,26 @@ export interface SessionSnapshot {
   readonly disposed: boolean;
   readonly autoRefresh: boolean;
   readonly refreshWindowSeconds: number;
+  /** How far debug.shiftClock has moved the session's clock ahead of its `now` option, in ms (0: real time). */
+  readonly clockOffsetMs: number;
   readonly storage: StorageInfo;
   readonly backend: BackendInfo;
   /** Operations under way. */
   readonly pending: readonly OperationName[];
+  /** Present when the session shares its storage with other tabs (the `crossTab` option). */
+  readonly crossTab?: CrossTabInfo;
+}
+
+/** How a session shares its storage with other tabs. */
+export interface CrossTabInfo {
+  /** Tabs with this session open, this one included. */
+  readonly tabs: number;
+  /** How refreshes and anonymous logins are kept to one at a time across tabs. */
+  readonly lock: 'web-locks' | 'lease';
+  /** Session id of the tab that did the last refresh or anonymous login this tab knows of (maybe this one), or null. */
+  readonly lastTokenBy: string | null;
+  /** What that was. */
+  readonly lastTokenCause: 'refresh' | 'anonymous' | null;
 }
 
 export type SessionEvent =
@@ -169,6 +187,22 @@ export type SessionEventType = SessionEvent['type'];
 
 export type LogKind = 'operation' | 'event' | 'error' | 'request' | 'storage';
 
+/**
+ * What a log line says in structured form, for viewers that draw or replay the session's history (the panel's
+ * timeline, "state after this entry"). Never a token string: a token is its realm and times.
+ */
+export interface LogFacts {
+  /** The UUID the session moved to, and the one it left (uuid-changed). */
+  readonly uuid?: string;
+  readonly previousUuid?: string;
+  /** The token the session holds from here on, or null when it was cleared (token-changed). */
+  readonly token?: { readonly rlm: Realm; readonly receivedAt: number; readonly expiresAt: number } | null;
+  /** The customer signed in from here on, or null once signed out (signed-in, signed-out). */
+  readonly login?: string | null;
+  /** A backend request as the backend reported it (request). */
+  readonly request?: BackendRequestInfo;
+}
+
 /** One line of the bounded operation log. Never contains a token string. */
 export interface LogEntry {
   /** Monotonic per session; survives the ring buffer dropping old entries, so gaps show what was dropped. */
@@ -180,6 +214,7 @@ export interface LogEntry {
   readonly durationMs?: number;
   readonly outcome?: 'ok' | 'error';
   readonly error?: ErrorInfo;
+  readonly facts?: LogFacts;
 }
 
 /**
@@ -191,6 +226,11 @@ export interface BackendCallContext {
   readonly onRequest?: (info: BackendRequestInfo) => void;
   /** Aborted when the caller no longer wants the answer (session disposed, call timed out). */
   readonly signal?: AbortSignal;
+  /**
+   * How far the calling session's clock runs ahead of real time (debug.shiftClock). A backend that can (the dev
+   * backend) issues and checks this call's tokens on the shifted clock; a real server cannot and ignores it.
+   */
+  readonly clockOffsetMs?: number;
 }
 
 /** Where tokens come from. Tokens are JWT strings. */
@@ -215,6 +255,8 @@ export interface FaultState {
   readonly failNext: Readonly<Partial<Record<BackendCall, ErrorInfo>>>;
   /** The next token issued will already be expired. */
   readonly expiredNext: boolean;
+  /** Lifetime of the tokens issued next, in seconds, when the backend lets a viewer change it (the dev backend). */
+  readonly tokenTtlSeconds?: number;
 }
 
 export interface FaultControls {
@@ -225,6 +267,8 @@ export interface FaultControls {
   /** The next token issued (any call) is already expired. */
   issueExpiredNext(): void;
   clear(): void;
+  /** Optional (the dev backend): the lifetime in seconds of the tokens issued next; `null` restores the configured one. */
+  setTokenTtl?(seconds: number | null): void;
   /** Set by the session: called after every change, so viewers hear of switches flipped from page code too. */
   onChange?: ((state: FaultState) => void) | undefined;
 }
@@ -294,4 +338,23 @@ export interface SessionDebug {
   readonly faults: FaultControls | null;
   /** Empty the session's own log. */
   clearLog(): void;
+  /**
+   * Moves the session's clock forward by `ms` (cumulative; `ms` must be a finite number ≥ 0, else `invalid-argument`),
+   * so QA sees expiry without waiting. Every expiry rule is judged on the shifted clock, and the dev backend issuing
+   * this session's tokens follows it. `snapshot().clockOffsetMs` is the total shift.
+   */
+  shiftClock(ms: number): void;
+  /** Back to real time: the shift goes back to 0. */
+  resetClock(): void;
+  /**
+   * The keys this session uses in its storage (state, device id, the backup of an unreadable value when one was kept)
+   * with their raw values, every token in them masked.
+   */
+  storageEntries(): readonly StorageEntry[];
+}
+
+/** One key of a session's storage and its raw value (null: nothing stored under it), tokens masked. */
+export interface StorageEntry {
+  readonly key: string;
+  readonly value: string | null;
 }

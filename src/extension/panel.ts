@@ -7,6 +7,7 @@ import { defineSessionPanel } from '../../components/session-panel/define.js';
 import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
 import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
+import { tabHistoryStore } from './panel-history.js';
 
 defineSessionPanel();
 
@@ -31,6 +32,8 @@ if (tabId === null || !panel) {
   applyTheme(devtoolsThemeName());
   onDevtoolsThemeChanged(applyTheme);
   const transport = createPortTransport({ tabId, connect: runtimeConnector });
+  // Preserve log and the log's history live per inspected tab, outside this page and the worker (panel-history.ts).
+  panel.historyStore = tabHistoryStore(tabId);
   panel.transport = transport;
   // Tests and the bench read link health from here; it holds no token.
   Object.defineProperty(window, '__sessionPanelLink', {

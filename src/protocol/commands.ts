@@ -5,6 +5,7 @@ import {
   type ErrorInfo,
   type Session,
   type SignOutMode,
+  type StorageEntry,
   type TokenRecord,
 } from '../core/types.js';
 
@@ -27,6 +28,14 @@ export interface SessionCommands {
   issueExpiredNext: { args: []; result: null };
   clearFaults: { args: []; result: null };
   clearLog: { args: []; result: null };
+  /** Moves the session's clock forward by `ms` (session.debug.shiftClock). */
+  shiftClock: { args: [ms: number]; result: null };
+  /** Back to real time (session.debug.resetClock). */
+  resetClock: { args: []; result: null };
+  /** Lifetime of the dev backend's next tokens in seconds; `null` restores the configured one. */
+  setTokenTtl: { args: [seconds: number | null]; result: null };
+  /** The keys the session uses in its storage and their raw values, tokens masked (the storage view). */
+  storageEntries: { args: []; result: readonly StorageEntry[] };
 }
 
 export interface FaultErrorSpec {
@@ -55,6 +64,10 @@ const COMMAND_SET: Readonly<Record<CommandName, true>> = {
   issueExpiredNext: true,
   clearFaults: true,
   clearLog: true,
+  shiftClock: true,
+  resetClock: true,
+  setTokenTtl: true,
+  storageEntries: true,
 };
 export const COMMAND_NAMES: readonly CommandName[] = Object.keys(COMMAND_SET) as CommandName[];
 
@@ -84,6 +97,10 @@ export function checkCommandArgs(command: CommandName, args: unknown): string | 
         : 'expects [call, error | null]';
     case 'setOffline':
       return args.length === 1 && typeof args[0] === 'boolean' ? null : 'expects [offline: boolean]';
+    case 'shiftClock':
+      return args.length === 1 && typeof args[0] === 'number' ? null : 'expects [ms: number]';
+    case 'setTokenTtl':
+      return args.length === 1 && (args[0] === null || typeof args[0] === 'number') ? null : 'expects [seconds: number | null]';
     default:
       return args.length === 0 ? null : 'expects no arguments';
   }
@@ -122,6 +139,14 @@ async function run(session: Session, command: CommandName, args: unknown[]): Pro
     const f = session.debug.faults;
     if (!f) throw new SessionError('invalid-argument', "This session's backend has no fault injection");
     return f;
+  };
+  // A session from a library copy older than the clock controls has no shiftClock: said plainly, not a TypeError.
+  const clock = (): Pick<Session['debug'], 'shiftClock' | 'resetClock'> => {
+    const d = session.debug;
+    if (typeof d.shiftClock !== 'function' || typeof d.resetClock !== 'function') {
+      throw new SessionError('invalid-argument', "This session's library has no clock controls (update it)");
+    }
+    return d;
   };
   switch (command) {
     case 'refreshToken':
@@ -163,5 +188,22 @@ async function run(session: Session, command: CommandName, args: unknown[]): Pro
     case 'clearLog':
       session.debug.clearLog();
       return null;
+    case 'shiftClock':
+      clock().shiftClock(args[0] as number);
+      return null;
+    case 'resetClock':
+      clock().resetClock();
+      return null;
+    case 'setTokenTtl': {
+      const f = faults();
+      if (!f.setTokenTtl) throw new SessionError('invalid-argument', "This session's backend does not let the token lifetime be changed");
+      f.setTokenTtl(args[0] as number | null);
+      return null;
+    }
+    case 'storageEntries': {
+      const d = session.debug;
+      if (typeof d.storageEntries !== 'function') throw new SessionError('invalid-argument', "This session's library has no storage view (update it)");
+      return d.storageEntries();
+    }
   }
 }

@@ -9,9 +9,11 @@ import {
   type ErrorInfo,
   type FaultState,
   type LogEntry,
+  type LogFacts,
   type OperationName,
   type SessionEvent,
   type SessionSnapshot,
+  type StorageEntry,
   type StorageInfo,
   type TokenRecord,
 } from '../core/types.js';
@@ -148,14 +150,17 @@ const parseRequestInfo: Parser<BackendRequestInfo> = obj(
     attempt: num,
     at: num,
   },
-  { status: num, error: parseErrorInfo },
+  { status: num, error: parseErrorInfo, note: str(512) },
 );
 
-const parseFaultState: Parser<FaultState> = obj({
-  offline: bool,
-  failNext: partialRecord(BACKEND_CALLS, parseErrorInfo),
-  expiredNext: bool,
-});
+const parseFaultState: Parser<FaultState> = obj(
+  {
+    offline: bool,
+    failNext: partialRecord(BACKEND_CALLS, parseErrorInfo),
+    expiredNext: bool,
+  },
+  { tokenTtlSeconds: num },
+);
 
 const parseBackendInfo: Parser<BackendInfo> = obj(
   { kind: str(64) },
@@ -167,7 +172,7 @@ const parseStorageInfo: Parser<StorageInfo> = obj(
   { note: str(), backupKey: str(512) },
 );
 
-export const parseSnapshot: Parser<SessionSnapshot> = obj({
+const parseSnapshotFields = obj({
   id: idStr,
   namespace: shortStr,
   libraryVersion: str(64),
@@ -188,7 +193,13 @@ export const parseSnapshot: Parser<SessionSnapshot> = obj({
   storage: parseStorageInfo,
   backend: parseBackendInfo,
   pending: arr(operation, LIMITS.pending),
-});
+}, { clockOffsetMs: num });
+
+/** A snapshot; one from a library copy older than debug.shiftClock has no clock offset, which means 0. */
+export const parseSnapshot: Parser<SessionSnapshot> = (v, fit) => {
+  const parsed = parseSnapshotFields(v, fit);
+  return parsed === INVALID ? INVALID : { ...parsed, clockOffsetMs: parsed.clockOffsetMs ?? 0 };
+};
 
 export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
   ready: obj({ at: num }),
@@ -207,9 +218,20 @@ export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
   disposed: obj({ at: num }),
 }) as Parser<SessionEvent>;
 
+const parseLogFacts: Parser<LogFacts> = obj(
+  {},
+  {
+    uuid: shortStr,
+    previousUuid: shortStr,
+    token: nullable(obj({ rlm: lit(...REALMS), receivedAt: num, expiresAt: num })),
+    login: nullable(credStr),
+    request: parseRequestInfo,
+  },
+);
+
 export const parseLogEntry: Parser<LogEntry> = obj(
   { seq: num, at: num, kind: lit('operation', 'event', 'error', 'request', 'storage'), message: str() },
-  { operation, durationMs: num, outcome: lit('ok', 'error'), error: parseErrorInfo },
+  { operation, durationMs: num, outcome: lit('ok', 'error'), error: parseErrorInfo, facts: parseLogFacts },
 );
 
 const parseSummary: Parser<SessionSummary> = obj({ id: idStr, namespace: shortStr, uuid: shortStr }, { frame: str(2048) });
@@ -231,13 +253,17 @@ export const parseRequestId: Parser<string> = pattern(/^[A-Za-z0-9_-]+$/, 64);
 const commandName = lit(...COMMAND_NAMES) as Parser<CommandName>;
 /** Arguments are checked per command by checkCommandArgs in the page; here only their size is bounded. */
 const commandArgs: Parser<unknown[]> = arr(
-  (v) => (v === null || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_STRING) ? v : commandObject(v)),
+  (v) =>
+    v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= MAX_STRING)
+      ? v
+      : commandObject(v),
   4,
 );
 const commandObject = obj({}, { code: num, kind: str(64), message: str() });
 
-type ResultValue = TokenRecord | boolean | null;
-const resultValue: Parser<ResultValue> = oneOf(oneOf(nul, bool), parseTokenRecord);
+const parseStorageEntries: Parser<readonly StorageEntry[]> = arr(obj({ key: str(512), value: nullable(str(64 * 1024)) }), 16);
+type ResultValue = TokenRecord | boolean | null | readonly StorageEntry[];
+const resultValue: Parser<ResultValue> = oneOf(oneOf(oneOf(nul, bool), parseTokenRecord), parseStorageEntries);
 export type WireResult = { readonly ok: true; readonly value: ResultValue } | { readonly ok: false; readonly error: ErrorInfo };
 export const parseWireResult: Parser<WireResult> = (v) => {
   const okPart = obj({ ok: lit(true), value: resultValue })(v);

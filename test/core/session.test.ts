@@ -500,7 +500,7 @@ describe('events, log and lifecycle', () => {
       'backend faults changed',
       'backend faults changed',
     ]);
-    expect(session.snapshot().backend.faults).toEqual({ offline: false, expiredNext: false, failNext: {} });
+    expect(session.snapshot().backend.faults).toEqual({ offline: false, expiredNext: false, failNext: {}, tokenTtlSeconds: 3600 });
     session.dispose();
     events.length = 0;
     backend.faults.setOffline(true);
@@ -522,7 +522,7 @@ describe('events, log and lifecycle', () => {
     expect(snap.pending).toEqual([]);
     expect(snap.backend.kind).toBe('dev');
     expect(snap.backend.lastRequest).toMatchObject({ operation: 'refresh', ok: true });
-    expect(snap.backend.faults).toEqual({ offline: false, expiredNext: false, failNext: {} });
+    expect(snap.backend.faults).toEqual({ offline: false, expiredNext: false, failNext: {}, tokenTtlSeconds: 3600 });
     expect(JSON.parse(JSON.stringify(snap)), 'a snapshot is plain serialisable data').toEqual(snap);
   });
 

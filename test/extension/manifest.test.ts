@@ -16,11 +16,12 @@ const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<str
 describe('manifest.json', () => {
   test('MV3 with the permissions the README names and nothing else, closed to other extensions and pages', () => {
     expect(manifest.manifest_version).toBe(3);
-    // scripting + host access: the page scripts go in only when a panel opens; webNavigation: follow that tab's frames.
-    expect(manifest.permissions).toEqual(['scripting', 'webNavigation']);
+    // scripting + host access: the page scripts go in only when a panel opens; webNavigation: follow that tab's
+    // frames while a panel is open; storage: the panel keeps its log per tab in storage.session.
+    expect(manifest.permissions).toEqual(['scripting', 'storage', 'webNavigation']);
     expect(manifest.host_permissions).toEqual(['<all_urls>']);
     const readme = readFileSync('README.md', 'utf8');
-    for (const p of ["scripting", "webNavigation", "<all_urls>"]) expect(readme, `README names ${p}`).toContain(`"${p}"`);
+    for (const p of ['scripting', 'storage', 'webNavigation', '<all_urls>']) expect(readme, `README names ${p}`).toContain(`"${p}"`);
     expect(manifest.optional_permissions).toBeUndefined();
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
     expect(manifest.web_accessible_resources, 'nothing of ours is exposed to pages by hand').toBeUndefined();
