@@ -103,9 +103,6 @@ describe('real DevTools window, Session panel', () => {
     const after = await until('the page UUID to change', async () => {
       const u = await pageUuid(page);
       return u !== before ? u : undefined;
-    }).catch(async (e) => {
-      console.log('DEBUG', JSON.stringify(await panel.link()), await panel.logText('all'));
-      throw e;
     });
     await until('the panel to show it', async () => ((await panel.uuid()) === after ? true : undefined));
     const relinked = await panel.link();
