@@ -846,13 +846,13 @@ class CustomerSession implements Session {
   }
 
   #peersChanged(peers: number): void {
+    const before = this.#tabCount();
     this.#peers = peers;
-    this.#recountTabs();
+    this.#recountTabs(before);
   }
 
   /** Asks the browser how many tabs hold this namespace's presence lock (crash-proof), and says so when it changed. */
-  #recountTabs(): void {
-    const before = this.#tabCount();
+  #recountTabs(before = this.#tabCount()): void {
     const said = (): void => {
       const tabs = this.#tabCount();
       if (tabs !== before && !this.#disposed) this.#emit({ type: 'state', what: `${tabs} ${tabs === 1 ? 'tab shares' : 'tabs share'} this session` });
