@@ -24,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.e2e.ts'],
+          include: ['test/e2e/**/*.e2e.ts', 'test/package/**/*.e2e.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,9 +1,12 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { SessionError } from './errors.js';
 import { REALMS, TOKEN_ORIGINS, type Realm, type TokenOrigin, type TokenRecord } from './types.js';
 
 // jose: the well-kept JWT library (browser and Node, no dependencies). The core only decodes: signatures are the
-// backend's business, and the panel labels decoded claims as unverified.
+// backend's business, and the panel labels decoded claims as unverified. Imported by subpath, not from 'jose': the
+// package's index also reaches its signing modules, which bundlers would then keep in every app's main chunk instead
+// of the dev backend's lazy one (dev-signing.ts).
 
 /** Tokens longer than this are refused before decoding (a hostile backend could send megabytes). */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
