@@ -19,6 +19,9 @@ import { panelHeader } from './panel-header.js';
 import { waitingView } from './waiting-view.js';
 import { FloatingController } from './floating.js';
 import { styles } from './session-panel.styles.js';
+import { DiscoveredSection } from './discovered-section.js';
+import { discoveredStyles } from './discovered-section.styles.js';
+import type { DiscoveryFeed } from '../../src/discovery/feed.js';
 
 /*
  * <session-panel>: the one public element. This file holds its contract (the properties and the JSDoc block that
@@ -67,6 +70,9 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @csspart sign-out-button - Sign out.
  * @csspart log - The operation log section.
  * @csspart fab - The corner button of a floating panel.
+ * @csspart discovered - Tokens found on the page without our core (extension; spec §9).
+ * @csspart discovered-token - One found token.
+ * @csspart synerise-web - The Synerise Web SDK's profile UUID and presence.
  *
  * @cssproperty --session-panel-bg - Background colour.
  * @cssproperty --session-panel-surface - Background of headers, buttons and alternate log rows.
@@ -81,7 +87,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-log-height - Height of the log list (default 220px).
  */
 export class SessionPanel extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, discoveredStyles];
 
   /** A session to show (wrapped in the direct, in-page transport). Ignored when `transport` is set. */
   @property({ attribute: false }) session: Session | undefined;
@@ -107,11 +113,14 @@ export class SessionPanel extends LitElement {
   /** Most log rows kept per session (older ones are dropped, so memory stays bounded). */
   @property({ type: Number, attribute: 'log-limit' }) logLimit = 100_000;
 
+  /** Tokens found on the page without our core (the extension's discovery feed); shown in `part="discovered"`. */
+  @property({ attribute: false }) discovery: DiscoveryFeed | undefined;
+
   /** What the live region says: outcomes and token status changes, for assistive technology. */
   @state() private _announcement = '';
 
   readonly #binding = new BindingController(this, () => this.logLimit);
-  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token);
+  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token || (this.discovery?.store.size ?? 0) > 0);
   readonly #actions = new PanelActions(
     this,
     () => {
@@ -132,6 +141,7 @@ export class SessionPanel extends LitElement {
     clearSessionLog: () => void this.#actions.request('clearLog', []),
   });
   readonly #floating = new FloatingController(this);
+  readonly #discovered = new DiscoveredSection(this, this.#actions, (text) => (this._announcement = text));
   readonly #decode = memoizedDecode();
   #resolved = false;
   /** The session id last announced with session-bind (undefined before the first render). */
@@ -159,6 +169,7 @@ export class SessionPanel extends LitElement {
       // A given transport wins; else the given session in-page; else every session on the page hook.
       this.#binding.use(this.transport ?? createDirectTransport(this.session ? { session: this.session } : {}));
     }
+    if (changed.has('discovery')) this.#discovered.use(this.discovery);
     if (changed.has('logLimit') && changed.get('logLimit') !== undefined) this.#binding.resize();
     if ((this.#selected()?.id ?? null) !== this.#boundId) {
       // Another session: nothing typed, revealed or reported for the previous one carries over.
@@ -214,6 +225,7 @@ export class SessionPanel extends LitElement {
   #onKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape') return;
     if (this.#actionsSection.confirming) this.#actionsSection.cancelDestroy();
+    else if (this.#discovered.cancelDelete()) return;
     else if (this.floating && this.open) this.#floating.close();
   };
 
@@ -235,7 +247,9 @@ export class SessionPanel extends LitElement {
         pick: (id) => (this.sessionId = id),
         floating: this.floating ? this.#floating : null,
       })}
-      ${sel && snap && live ? this.#body(sel.id, snap, live) : waitingView(this.#binding.listed, this.#binding.connectionDetail)}
+      ${sel && snap && live ? this.#body(sel.id, snap, live) : nothing}
+      ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+      ${sel && snap && live ? nothing : waitingView(this.#binding.listed, this.#binding.connectionDetail)}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
   }
