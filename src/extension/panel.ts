@@ -7,6 +7,8 @@ import { defineSessionPanel } from '../../components/session-panel/define.js';
 import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
 import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
+import { PanelDiscovery } from './discovery/panel-discovery.js';
+import { browserDiscovery } from './discovery/browser-discovery.js';
 
 defineSessionPanel();
 
@@ -32,6 +34,14 @@ if (tabId === null || !panel) {
   onDevtoolsThemeChanged(applyTheme);
   const transport = createPortTransport({ tabId, connect: runtimeConnector });
   panel.transport = transport;
+  // Tokens on the page without our core (spec §9): read only while this panel page lives, kept only here.
+  const discovery = new PanelDiscovery(browserDiscovery(tabId));
+  panel.discovery = discovery;
+  discovery.start();
+  addEventListener('pagehide', () => discovery.stop());
+  Object.defineProperty(window, '__sessionPanelDiscovery', {
+    value: { firstReadingAt: () => discovery.firstReadingAt, tokens: () => discovery.store.size, requests: () => discovery.store.requestsObserved },
+  });
   // Tests and the bench read link health from here; it holds no token.
   Object.defineProperty(window, '__sessionPanelLink', {
     value: { state: () => transport.state(), connections: () => transport.connections(), pending: () => transport.pendingCount(), dropped: () => transport.dropped.total },

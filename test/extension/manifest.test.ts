@@ -16,11 +16,12 @@ const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<str
 };
 
 describe('manifest.json', () => {
-  test('MV3 with no permissions, no host permissions, closed to other extensions and pages', () => {
+  test('MV3, closed to other extensions and pages; scripting and host access to read the inspected page; cookies only optional', () => {
     expect(manifest.manifest_version).toBe(3);
-    expect(manifest.permissions).toEqual([]);
-    expect(manifest.host_permissions).toBeUndefined();
-    expect(manifest.optional_permissions).toBeUndefined();
+    expect(manifest.permissions).toEqual(['scripting']);
+    expect(manifest.host_permissions).toEqual(['<all_urls>']);
+    // Asked from the panel with one click (HttpOnly cookies), never at install.
+    expect(manifest.optional_permissions).toEqual(['cookies']);
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
     expect(manifest.web_accessible_resources, 'nothing of ours is exposed to pages by hand').toBeUndefined();
   });

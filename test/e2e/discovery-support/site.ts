@@ -14,13 +14,14 @@ import { SignJWT, generateKeyPair } from 'jose';
  *   /shape/clerk          Clerk's `__session` cookie (a JWT, readable by scripts)
  *   /shape/firebase       Firebase Auth's IndexedDB `firebaseLocalStorageDb` / `firebaseLocalStorage` record
  *   /shape/synerise       the Synerise Web SDK's `_snrs_uuid` / `_snrs_p` cookies and its `SR` / `SyneriseTC` globals
+ *   /shape/httponly       a JWT in an HttpOnly cookie `sid` (Set-Cookie), which page scripts cannot read
  *   /many?keys=N          N localStorage keys (one in ten holding a JWT in JSON) for the bench
  * Tokens are real ES256 JWTs (jose), issued when the site starts, valid for an hour.
  */
 export interface DiscoverySite {
   readonly origin: string;
   setAuthority(authority: string, clientId: string): void;
-  readonly tokens: Readonly<Record<'supabase' | 'auth0Access' | 'auth0Id' | 'clerk' | 'firebase', string>>;
+  readonly tokens: Readonly<Record<'supabase' | 'auth0Access' | 'auth0Id' | 'clerk' | 'firebase' | 'httpOnly', string>>;
   close(): Promise<void>;
 }
 
@@ -57,6 +58,7 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
     auth0Access: await sign({ iss: 'https://tenant.auth0.test/', sub: 'auth0|6512f0', aud: ['https://api.example', 'https://tenant.auth0.test/userinfo'], scope: 'openid profile offline_access' }, 'a0'),
     auth0Id: await sign({ iss: 'https://tenant.auth0.test/', sub: 'auth0|6512f0', aud: 'a0client', nonce: 'n0', name: 'Ada' }, 'a0'),
     clerk: await sign({ iss: 'https://clerk.example.test', sub: 'user_2abcClerk', sid: 'sess_2x', azp: 'http://localhost' }, 'ck'),
+    httpOnly: await sign({ iss: 'https://sessions.example.test', sub: 'cookie-user-1' }, 'ho'),
     firebase: await sign({ iss: 'https://securetoken.google.com/demo-project', sub: 'fbUid123', aud: 'demo-project', firebase: { sign_in_provider: 'anonymous' }, user_id: 'fbUid123' }, 'fb'),
   };
   let authority = '';
@@ -116,6 +118,10 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
     if (url.pathname === '/app.js') return send('text/javascript', app.js);
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/' || url.pathname === '/callback') return send('text/html', oidcPage());
+    if (url.pathname === '/shape/httponly') {
+      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `sid=${tokens.httpOnly}; HttpOnly; Path=/; SameSite=Lax` });
+      return void res.end(html('HttpOnly cookie', `<script>${ready}</script>`));
+    }
     const page = pages[url.pathname];
     if (page) return send('text/html', page());
     res.writeHead(404).end();
