@@ -2,25 +2,45 @@ import { defineConfig, type UserConfig } from 'vite';
 
 /**
  * One config, three builds (scripts/build.mjs runs them in turn):
- *   --mode core       src/core/index.ts  → dist/core.js            (Node 20 and browsers, no DOM)
- *   --mode embed      src/embed.ts       → dist/session-panel.js   (self-contained, Lit bundled)
- *   --mode extension  manifest.json      → dist/extension/         (crxjs, load unpacked)
+ *   --mode lib        the package's ES modules, for apps and their bundlers:
+ *                       src/core/index.ts        → dist/core.js         ("session-panel/core")
+ *                       src/embed.ts             → dist/index.js        ("session-panel": registers <session-panel>)
+ *                     The dev backend's signing code (src/core/dev-signing.ts, jose) is a dynamic import, so it
+ *                     lands in a chunk of its own that only a dev backend's first call loads.
+ *                     Lit stays an import (a dependency, so an app that uses Lit too bundles it once); the core's
+ *                     modules that the element also uses go to shared chunks in dist/chunks/, so an app importing
+ *                     both entries gets each module once. jose and @noble/hashes are bundled in: the files run in a
+ *                     browser with no bundler (the e2e tests load dist/core.js as is).
+ *   --mode embed      src/embed.ts → dist/session-panel.js: the same modules as dist/index.js, Lit included, for one
+ *                     <script type="module"> tag.
+ *   --mode extension  manifest.json → dist/extension/ (crxjs, load unpacked)
  * The default (dev server for `npm start`) serves the demo in demo/.
  */
+export const LIB_ENTRIES = {
+  core: 'src/core/index.ts',
+  index: 'src/embed.ts',
+} as const;
+
+/** Lit and its parts: imports in the ES modules, bundled only into the drop-in. */
+export const LIT = /^(lit|lit-html|lit-element|@lit\/reactive-element)(\/|$)/;
+
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   // Library builds: vite's lib mode keeps whitespace in ES output unless the output is minified explicitly.
-  const lib = (entry: string, fileName: string): UserConfig => ({
+  const build = (lib: NonNullable<UserConfig['build']>['lib'], external?: RegExp): UserConfig => ({
     build: {
       outDir: 'dist',
       emptyOutDir: false,
       target: 'es2022',
       sourcemap: true,
-      lib: { entry, formats: ['es'], fileName: () => fileName },
-      rolldownOptions: { output: { minify: true } },
+      lib,
+      rolldownOptions: {
+        ...(external ? { external } : {}),
+        output: { minify: true, chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
     },
   });
-  if (mode === 'core') return lib('src/core/index.ts', 'core.js');
-  if (mode === 'embed') return lib('src/embed.ts', 'session-panel.js');
+  if (mode === 'lib') return build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT);
+  if (mode === 'embed') return build({ entry: 'src/embed.ts', formats: ['es'], fileName: () => 'session-panel.js' });
   if (mode === 'extension') {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');
     return extensionConfig();
@@ -30,6 +50,6 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     server: { host: '127.0.0.1' },
     // Pre-bundle the demo's dependencies up front: discovered lazily, vite re-optimises them and reloads the page
     // on a new user's first visit.
-    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', '@noble/hashes/legacy.js'] },
+    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', 'jose/jwt/decode', 'jose/decode/protected_header', '@noble/hashes/legacy.js'] },
   };
 });

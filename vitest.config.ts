@@ -15,6 +15,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           environment: 'node',
+          // Marks Lit's "dev mode" banner as issued before Lit loads (test/setup/quiet-lit.ts).
+          setupFiles: ['test/setup/quiet-lit.ts'],
           server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element'] } },
         },
       },
@@ -22,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.e2e.ts'],
+          include: ['test/e2e/**/*.e2e.ts', 'test/package/**/*.e2e.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

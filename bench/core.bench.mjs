@@ -1,7 +1,6 @@
 // Session core figures: seeded UUIDs per second, getUUID()/snapshot() cost, single-flight refresh under 1,000
-// concurrent callers (beside one lone caller, same run), and the core's size without the dev backend.
-import { readFileSync } from 'node:fs';
-import { bundleSize, kb, percentile, rate, sizes, table } from './support.mjs';
+// concurrent callers (beside one lone caller, same run). Sizes are in size.bench.mjs.
+import { percentile, rate, table } from './support.mjs';
 
 const core = await import('../dist/core.js');
 const { createSession, createDevBackend, uuidFromName } = core;
@@ -31,9 +30,6 @@ for (let round = 0; round < 20; round++) {
 const median = (xs) => percentile(xs, 50);
 const refreshCalls = backend.calls.refresh;
 
-const withoutDev = await bundleSize('bench/fixtures/core-without-dev-backend.ts');
-const full = sizes(readFileSync('dist/core.js', 'utf8'));
-
 table('session core (node ' + process.version + ')', [
   ['seeded UUIDs (uuidFromName)', `${Math.round(seeded.opsPerSec).toLocaleString('en')} /s`],
   ['getUUID()', `${getUuid.nsPerOp.toFixed(1)} ns/call`],
@@ -42,8 +38,5 @@ table('session core (node ' + process.version + ')', [
   ['refreshToken(), 1,000 concurrent callers (median of 20)', `${median(crowd).toFixed(2)} ms`],
   ['  ratio 1,000 callers / 1 caller', `${(median(crowd) / median(lone)).toFixed(2)}x`],
   ['  backend refreshes for 40 rounds', `${refreshCalls} (expected 40: one per round)`],
-  ['core without dev backend, min', kb(withoutDev.min)],
-  ['core without dev backend, min+gzip (goal ≤ 4 KB)', kb(withoutDev.gzip)],
-  ['dist/core.js with dev backend (jose signing), min+gzip', kb(full.gzip)],
 ]);
 if (refreshCalls !== 40) process.exitCode = 1;

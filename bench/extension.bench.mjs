@@ -84,6 +84,11 @@ const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 </script></body></html>`;
 const server = createServer((req, res) => {
   if (req.url === '/core.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(core);
+  // The core's lazily loaded chunks (the dev backend's signing code) sit beside it.
+  const chunk = path.join(coreDir, path.normalize(req.url ?? '/'));
+  if (req.url?.endsWith('.js') && chunk.startsWith(coreDir + path.sep) && existsSync(chunk)) {
+    return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(chunk));
+  }
   if (req.url === '/session-panel.js' && hasEmbed) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(EMBED));
   if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(html);
   res.writeHead(404).end();

@@ -2,6 +2,7 @@
  * The `npm start` demo: a session on the embedded dev backend (or on an HTTP auth server with ?auth=<baseUrl>),
  * the panel embedded beside it, and window.Synerise = { Client } so the Synerise SDK documentation's examples run in the console.
  */
+import './quiet-lit.js';
 import { createClientModule, createHttpBackend, createSession, type ClientModule, type Token } from '../src/core/index.js';
 import '../src/embed.js';
 

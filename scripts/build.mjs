@@ -1,10 +1,12 @@
-// npm run build: the three builds of vite.config.ts, the core's type declarations and the custom-elements manifest.
+// npm run build: the three builds of vite.config.ts (lib: the package's ES modules; embed: the drop-in; extension),
+// the type declarations and the custom-elements manifest. `node scripts/build.mjs lib embed` builds only those.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'vite';
 
-const only = process.argv.slice(2);
-const modes = ['core', 'embed', 'extension'].filter((mode) => only.length === 0 || only.includes(mode));
+// "core" is the lib build's former name (it built dist/core.js alone).
+const only = process.argv.slice(2).map((mode) => (mode === 'core' ? 'lib' : mode));
+const modes = ['lib', 'embed', 'extension'].filter((mode) => only.length === 0 || only.includes(mode));
 
 if (only.length === 0) rmSync('dist', { recursive: true, force: true });
 for (const mode of modes) {
@@ -12,16 +14,18 @@ for (const mode of modes) {
   console.log(`build: ${mode} done`);
 }
 
-// dist/types/core/*.d.ts: declarations for the "./core" export (tsconfig.types.json), built with the core.
-if (modes.includes('core')) {
+// dist/types/**/*.d.ts: declarations for every export (tsconfig.types.json), built with the ES modules.
+if (modes.includes('lib')) {
+  rmSync('dist/types', { recursive: true, force: true });
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { encoding: 'utf8' });
-  if (tsc.status !== 0) throw new Error(`core type declarations failed:\n${tsc.stdout}${tsc.stderr}`);
-  console.log('build: core types done');
+  if (tsc.status !== 0) throw new Error(`type declarations failed:\n${tsc.stdout}${tsc.stderr}`);
+  console.log('build: types done');
 }
 
 // dist/custom-elements.json: the <session-panel> manifest, generated from the class's JSDoc contract block
-// (@fires, @csspart, @cssproperty) and its @property decorators. Built with the embed.
-if (modes.includes('embed')) {
+// (@fires, @csspart, @cssproperty) and its @property decorators. Built with the ES modules; its module paths name the
+// published file that defines and exports the element (dist/index.js), not the TypeScript sources.
+if (modes.includes('lib')) {
   const cem = spawnSync(
     process.execPath,
     ['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--outdir', 'dist', '--globs',
@@ -36,6 +40,19 @@ if (modes.includes('embed')) {
       if (decl.events) decl.events = decl.events.filter((e) => typeof e.name === 'string' && e.name.startsWith('session-'));
     }
   }
+  // Tools (IDE completions, Storybook) resolve module paths in the installed package: the element and its events are
+  // all published in dist/index.js (the "session-panel" export), which also registers the tag.
+  const published = 'dist/index.js';
+  const relink = (e) => (e.declaration ? { ...e, declaration: { ...e.declaration, module: published } } : e);
+  manifest.modules = [{
+    kind: 'javascript-module',
+    path: published,
+    declarations: manifest.modules.flatMap((m) => m.declarations ?? []),
+    exports: [
+      ...manifest.modules.flatMap((m) => (m.exports ?? []).map(relink)),
+      { kind: 'custom-element-definition', name: 'session-panel', declaration: { name: 'SessionPanel', module: published } },
+    ],
+  }];
   writeFileSync('dist/custom-elements.json', JSON.stringify(manifest, null, 2));
   console.log('build: custom-elements.json done');
 }

@@ -16,6 +16,7 @@
  *   --key-file PATH       signing key, created if missing (default node_modules/.cache/session-panel/auth-server-key.json),
  *                         so tokens stay valid across restarts
  *   --ephemeral-key       a fresh signing key for this run only
+ *   --rotation            refresh-token rotation: a refresh invalidates the token it replaced
  *   --quiet               no request log
  *
  * Faults can be changed while it runs: curl -X POST <url>/__faults -H 'content-type: application/json' -d '{"hang":true}'
@@ -56,6 +57,7 @@ function parse() {
       'key-file': { type: 'string' },
       'ephemeral-key': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      rotation: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,7 +72,7 @@ const args = parsed.values;
 if (args.help) {
   console.log('usage: npm run auth-server -- [--port N] [--ttl S] [--api-key K] [--user L:P] [--cors-origin O]');
   console.log('       [--latency MS] [--error-rate P] [--error-status N] [--status N] [--retry-after V] [--hang]');
-  console.log(`       [--bad-answer ${BAD_ANSWERS.join('|')}] [--key-file PATH | --ephemeral-key] [--quiet]`);
+  console.log(`       [--bad-answer ${BAD_ANSWERS.join('|')}] [--key-file PATH | --ephemeral-key] [--rotation] [--quiet]`);
   console.log('       (see docs/http-backend.md)');
   process.exit(0);
 }
@@ -109,6 +111,7 @@ try {
     ...(args['api-key'] ? { apiKeys: args['api-key'] } : {}),
     ...(Object.keys(users).length > 0 ? { users } : {}),
     ...(args['cors-origin'] !== undefined ? { corsOrigin: args['cors-origin'] } : {}),
+    ...(args.rotation ? { rotation: true } : {}),
     ...(args.quiet ? {} : { log: (line: string) => console.log(`${new Date().toISOString()} ${line}`) }),
   });
   console.log(`auth-server listening on ${server.url}`);

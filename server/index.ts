@@ -19,6 +19,10 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as jo
  *   GET  /__stats                               request counts per route
  *   GET  /healthz                               200 "ok"
  *
+ * Refresh-token rotation (`rotation: true`, `setRotation()`, CLI `--rotation`): a refresh invalidates the token it
+ * replaced, so a second refresh of the same token (two tabs racing) is refused with 401 `token_rotated`, as servers
+ * with rotation do. Off by default: the old token stays valid until it expires.
+ *
  * A token request with `X-Session-Panel-Fault: expired-token` gets an already-expired token (the HTTP backend's
  * "next token expired" fault control; the server is a debugging aid, so any client may ask).
  *
@@ -100,6 +104,8 @@ export interface AuthServerOptions {
   log?: (line: string) => void;
   /** Largest request body accepted, in bytes. Default 16 KiB. */
   maxBodyBytes?: number;
+  /** Refresh-token rotation: a refresh invalidates the token it replaced. Default false. */
+  rotation?: boolean;
   /**
    * The signing key as a private EC P-256 JWK (with `d`; `kid` optional). Default: a fresh key per start. The CLI
    * keeps one in a file so tokens stored by a page stay valid across server restarts.
@@ -118,6 +124,9 @@ export interface AuthServer {
   /** e.g. `http://127.0.0.1:53117` (no trailing slash). */
   readonly url: string;
   readonly port: number;
+  /** Turns refresh-token rotation on or off (see AuthServerOptions.rotation). */
+  setRotation(on: boolean): void;
+  readonly rotation: boolean;
   /** Merges the given switches into the current ones; `reset: true` starts from no faults. Returns the result. */
   setFaults(faults: Partial<AuthServerFaults> & { reset?: boolean }): AuthServerFaults;
   faults(): AuthServerFaults;
@@ -157,6 +166,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024;
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : null;
   const users = options.users ?? null;
+  let rotation = options.rotation ?? false;
 
   const { privateKey, publicKey, kid } = await signingKey(options.privateJwk);
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
@@ -166,6 +176,8 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   let total = 0;
   /** jti of tokens signed out: refreshing them is refused. Bounded so a long-running server cannot grow forever. */
   const revoked = new Set<string>();
+  /** jti of tokens a refresh replaced while rotation was on. Bounded like `revoked`. */
+  const rotated = new Set<string>();
   const held = new Set<ServerResponse>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
@@ -202,6 +214,9 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       if (typeof payload.jti === 'string' && revoked.has(payload.jti)) {
         throw new HttpError(401, 'token_revoked', 'The token was signed out', 3200);
       }
+      if (typeof payload.jti === 'string' && rotated.has(payload.jti)) {
+        throw new HttpError(401, 'token_rotated', 'The token was already refreshed (rotation): use the token that replaced it', 3200);
+      }
       return payload as Record<string, unknown>;
     } catch (error) {
       if (error instanceof HttpError) throw error;
@@ -229,9 +244,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
         const claims = await verifyBearer(req);
         const next: Record<string, unknown> = { sub: claims.sub, rlm: claims.rlm, origin: claims.origin };
         for (const key of ['clientId', 'customId', 'deviceId'] as const) if (claims[key] !== undefined) next[key] = claims[key];
-        // The old token stays valid until it expires (no rotation): a client whose answer was lost on the way can
-        // retry, and two tabs refreshing at once do not sign each other out. Only logout revokes.
-        return { status: 200, token: await issue(next, expired) };
+        // Without rotation the old token stays valid until it expires: a client whose answer was lost on the way can
+        // retry, and two tabs refreshing at once do not sign each other out. With rotation the old one is dead now.
+        const token = await issue(next, expired);
+        if (rotation && typeof claims.jti === 'string') remember(rotated, claims.jti);
+        return { status: 200, token };
       }
       case 'signIn': {
         checkApiKey(body);
@@ -256,8 +273,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   }
 
   function revoke(jti: string): void {
-    if (revoked.size >= 100_000) revoked.delete(revoked.values().next().value!);
-    revoked.add(jti);
+    remember(revoked, jti);
+  }
+
+  function remember(set: Set<string>, jti: string): void {
+    if (set.size >= 100_000) set.delete(set.values().next().value!);
+    set.add(jti);
   }
 
   function setCors(res: ServerResponse): void {
@@ -508,6 +529,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const server: AuthServer = {
     url: `http://127.0.0.1:${port}`,
     port,
+    setRotation(on) {
+      rotation = on === true;
+    },
+    get rotation() {
+      return rotation;
+    },
     setFaults(next) {
       const { reset, ...rest } = next ?? {};
       faults = normaliseFaults({ ...(reset ? NO_FAULTS : faults), ...rest });

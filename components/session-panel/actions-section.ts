@@ -3,7 +3,7 @@ import type { SessionSnapshot, TokenRecord } from '../../src/core/types.js';
 import type { PanelAction } from './events.js';
 import { focusAfterUpdate } from './focus.js';
 import { dateTime } from './format.js';
-import type { PanelActions, RegenerateOutcome } from './panel-actions.js';
+import type { PanelActions, RegenerateOutcome, SignOutOutcome } from './panel-actions.js';
 
 type Field = 'seed' | 'login' | 'password';
 
@@ -100,7 +100,7 @@ export class ActionsSection {
           </form>`
         : nothing}
       ${this.actions.outcome('sign-in', (login) => `Signed in as ${String(login)}`, 'Signing in…')}
-      ${this.actions.outcome('sign-out', () => 'Signed out', 'Signing out…')}
+      ${this.actions.outcome('sign-out', (v) => signedOut(v as SignOutOutcome), 'Signing out…')}
     </section>`;
   }
 
@@ -137,5 +137,13 @@ export class ActionsSection {
 /** Regenerate's outcome, from what it captured when it finished (never the UUID shown now). */
 function regenerated(v: RegenerateOutcome): string {
   if (!v.changed) return 'Unchanged: a customer is signed in';
+  // The same seed on the same device gives the same UUID: nothing new to announce but the cleared data.
+  if (v.uuid && v.uuid === v.before) return `Same UUID ${v.uuid}: this seed gives it again (customer data and token cleared, new anonymous token)`;
   return v.uuid ? `New UUID ${v.uuid}` : 'New UUID';
+}
+
+/** Sign out's outcome: with session destroy, it says so and names the new UUID. */
+function signedOut(v: SignOutOutcome): string {
+  if (v.mode === 'SIGN_OUT') return 'Signed out';
+  return `Signed out and session destroyed${v.uuid ? `: new UUID ${v.uuid}` : ''}`;
 }

@@ -21,6 +21,7 @@ export function backendSection(snap: SessionSnapshot, now: number): TemplateResu
         ${last
           ? html`<span><span class="value">${last.target}</span> <strong class=${last.ok ? 'ok' : 'error'}>${last.status ?? (last.ok ? 'ok' : 'failed')}</strong>
                 <span class="muted">· ${duration(last.durationMs)}${last.attempt > 1 ? ` · attempt ${last.attempt}` : ''} · ${relativeTime(last.at - now)}</span></span>
+              ${last.note ? html`<span class="warn-text">${last.note}</span>` : nothing}
               ${last.error ? html`<span class="error">${last.error.code} ${last.error.kind}: ${last.error.message}</span>` : nothing}`
           : html`<span class="muted">none yet</span>`}
       </dd>
@@ -32,7 +33,7 @@ export function backendSection(snap: SessionSnapshot, now: number): TemplateResu
         ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
       </dd>
       <dt>Auto refresh</dt>
-      <dd>${snap.autoRefresh ? `on, ${Math.round(snap.refreshMarginMs / 1000)} s before expiry` : 'off'}</dd>
+      <dd data-field="auto-refresh">${!snap.autoRefresh ? 'off' : snap.token ? `on, ${Math.round(snap.refreshMarginMs / 1000)} s before expiry` : 'on (no token yet)'}</dd>
     </dl>
   </section>`;
 }

@@ -3,6 +3,15 @@ import type { SessionSnapshot } from '../../src/core/types.js';
 import type { ConnectionState, SessionSummary, SessionTransport, TransportUpdate } from '../../src/transport/types.js';
 import { describeEvent } from '../../src/core/log-format.js';
 import { LogStore, type LogKindFilter, type PanelLogEntry } from './log-store.js';
+import { MAX_PRESERVED_ROWS, readHistory, type PanelHistory, type PanelHistoryStore } from './log-history.js';
+
+/** The line a preserved log gets where one page's rows end and the next page's begin. */
+export const RELOAD_LINE = 'Page reloaded or navigated: the rows above are from before (Preserve log is on)';
+/** How long row changes wait before the history is written (one write per burst). */
+const SAVE_DELAY_MS = 1000;
+
+/** A row's identity for merging the same history arriving twice (a replay of rows already shown live). */
+const rowKey = (e: PanelLogEntry): string => `${e.at}|${e.kind}|${e.message}`;
 
 /** The session the panel shows: its latest snapshot (if one arrived yet) and the local time it arrived. */
 export interface SelectedSession {
@@ -37,12 +46,50 @@ export class BindingController implements ReactiveController {
   #transport: SessionTransport | null = null;
   #stop: (() => void) | null = null;
   #connected = false;
+  /** "Preserve log": keep the rows of a page that went away in the next page's log (off by default, as in Network). */
+  preserve = false;
+  /**
+   * Rows waiting for the next session's log: what the history store gave back at start, or the log of the session
+   * that just went away. The same session again takes them as they are (a second panel on one page); another one
+   * takes them only while Preserve log is on, after RELOAD_LINE.
+   */
+  #carry: { readonly sessionId: string | null; readonly rows: readonly PanelLogEntry[] } | null = null;
+  /** The session whose log the panel shows (the history is written for it). */
+  #shownId: string | null = null;
+  #history: PanelHistoryStore | null = null;
+  #historyLoaded = false;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly logLimit: () => number,
+    /** Clock for the panel's own rows (connection and reload lines): the shown session's clock, so rows sort right. */
+    private readonly now: () => number = Date.now,
   ) {
     host.addController(this);
+  }
+
+  /** Where the log is kept between page loads (set before connecting; null: not kept). */
+  useHistory(store: PanelHistoryStore | null): void {
+    if (store === this.#history) return;
+    this.#history = store;
+    this.#historyLoaded = false;
+    if (this.#connected) this.#loadHistory();
+  }
+
+  /** Ticks or unticks Preserve log; remembered in the history store (per browser or DevTools tab). */
+  setPreserve(on: boolean): void {
+    this.preserve = on;
+    this.#saveSoon(0);
+    this.host.requestUpdate();
+  }
+
+  /** Call on each render with the session shown: a newly shown session's log gets the carried rows. */
+  show(sessionId: string | null): void {
+    if (sessionId === this.#shownId) return;
+    this.#shownId = sessionId;
+    if (sessionId !== null) this.#applyCarry(sessionId);
+    this.#saveSoon();
   }
 
   get transport(): SessionTransport | null {
@@ -58,11 +105,15 @@ export class BindingController implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
+    globalThis.addEventListener?.('pagehide', this.#flush);
+    this.#loadHistory();
     this.#connect();
   }
 
   hostDisconnected(): void {
     this.#connected = false;
+    globalThis.removeEventListener?.('pagehide', this.#flush);
+    this.#flush();
     this.#disconnect();
   }
 
@@ -78,10 +129,89 @@ export class BindingController implements ReactiveController {
     let store = this.logs.get(sessionId);
     if (!store) {
       store = this.#newStore();
-      for (const e of this.#connectionLog) store.append(e);
       this.logs.set(sessionId, store);
+      this.#merge(store, this.#connectionLog);
     }
     return store;
+  }
+
+  /** Adds `rows` to `store` except those it already holds (counted, so two equal rows stay two), in time order. */
+  #merge(store: LogStore, rows: readonly PanelLogEntry[]): void {
+    if (rows.length === 0) return;
+    const have = new Map<string, number>();
+    for (const e of store.all()) have.set(rowKey(e), (have.get(rowKey(e)) ?? 0) + 1);
+    for (const e of rows) {
+      const k = rowKey(e);
+      const n = have.get(k) ?? 0;
+      if (n > 0) have.set(k, n - 1);
+      else store.append(e);
+    }
+  }
+
+  #loadHistory(): void {
+    const store = this.#history;
+    if (!store || this.#historyLoaded) return;
+    void Promise.resolve()
+      .then(() => store.load())
+      .catch(() => null)
+      .then((raw) => {
+        if (store !== this.#history) return;
+        this.#historyLoaded = true;
+        const history = readHistory(raw);
+        if (!history) return;
+        this.preserve = history.preserve;
+        this.#carry = { sessionId: history.sessionId, rows: history.rows };
+        // The session's log may already be shown (the history answered late): its rows go in now, in time order.
+        if (this.#shownId !== null) this.#applyCarry(this.#shownId);
+        this.host.requestUpdate();
+      });
+  }
+
+  /**
+   * Gives the carried rows to the log of `sessionId`, now shown: as they are for the same session (a second panel on
+   * one page), after RELOAD_LINE for another while Preserve log is on, or not at all (the new page starts afresh).
+   */
+  #applyCarry(sessionId: string): void {
+    const carry = this.#carry;
+    if (!carry) return;
+    this.#carry = null;
+    if (carry.sessionId !== sessionId && !this.preserve) return;
+    const store = this.log(sessionId);
+    const current = [...store.all()];
+    store.clear();
+    for (const e of carry.rows) store.append(e);
+    if (carry.sessionId !== sessionId && carry.rows.length) {
+      store.append({ at: Math.max(carry.rows.at(-1)!.at, current[0]?.at ?? this.now()), kind: 'connection', message: RELOAD_LINE });
+    }
+    this.#merge(store, current);
+  }
+
+  /** Writes the history after a burst of changes (or at once with 0). */
+  #saveSoon(delay = SAVE_DELAY_MS): void {
+    if (!this.#history || !this.#historyLoaded) return;
+    if (delay === 0) return this.#flush();
+    if (this.#saveTimer === undefined) this.#saveTimer = setTimeout(this.#flush, delay);
+  }
+
+  #flush = (): void => {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    const store = this.#history;
+    if (!store || !this.#historyLoaded) return;
+    const shown = this.#shownId;
+    const log = shown !== null ? this.logs.get(shown) : undefined;
+    const rows = log ? [...log.all()].slice(-MAX_PRESERVED_ROWS) : (this.#carry?.rows ?? []);
+    const history: PanelHistory = { preserve: this.preserve, sessionId: log ? shown : (this.#carry?.sessionId ?? null), rows };
+    try {
+      void Promise.resolve(store.save(history)).catch(() => undefined);
+    } catch {
+      // A store that cannot write loses the history, never the panel.
+    }
+  };
+
+  /** A session's log changed outside append (cleared): the kept history follows. */
+  changed(sessionId: string): void {
+    if (sessionId === this.#shownId) this.#saveSoon();
   }
 
   /** Filters every session's log, now and from now on. */
@@ -99,6 +229,7 @@ export class BindingController implements ReactiveController {
       held.push(entry);
       if (held.length > this.logLimit()) held.shift();
     } else this.log(sessionId).append(entry);
+    if (sessionId === this.#shownId) this.#saveSoon();
     this.host.requestUpdate();
   }
 
@@ -136,6 +267,8 @@ export class BindingController implements ReactiveController {
   }
 
   #disconnect(): void {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
     this.#stop?.();
     this.#stop = null;
     this.sessions = [];
@@ -151,7 +284,7 @@ export class BindingController implements ReactiveController {
       case 'connection':
         if (update.detail) {
           // Every one, whether or not the state changed or a session is listed yet (later logs start with them).
-          const entry: PanelLogEntry = { at: Date.now(), kind: 'connection', message: update.detail };
+          const entry: PanelLogEntry = { at: this.now(), kind: 'connection', message: update.detail };
           this.#connectionLog.push(entry);
           if (this.#connectionLog.length > this.logLimit()) this.#connectionLog.shift();
           for (const id of this.logs.keys()) this.append(id, entry);
@@ -165,28 +298,26 @@ export class BindingController implements ReactiveController {
         this.connection = 'connected';
         const ids = new Set(update.sessions.map((s) => s.id));
         for (const id of [...this.snapshots.keys()]) if (!ids.has(id)) this.snapshots.delete(id);
-        for (const id of [...this.logs.keys()]) if (!ids.has(id)) this.logs.delete(id);
+        for (const id of [...this.logs.keys()]) {
+          if (ids.has(id)) continue;
+          // The page went away with the session shown: its rows wait for the next page's session (Preserve log).
+          if (id === this.#shownId) {
+            this.#carry = { sessionId: id, rows: [...this.logs.get(id)!.all()].slice(-MAX_PRESERVED_ROWS) };
+            this.#shownId = null;
+          }
+          this.logs.delete(id);
+        }
         break;
       }
       case 'snapshot':
         this.snapshots.set(update.sessionId, { snapshot: update.snapshot, receivedAt: Date.now() });
         break;
       case 'log': {
-        // History replay on attach: the session's own log replaces what the panel had for it, except the
-        // connection lines, which only the panel has; they are merged back in by time.
+        // History replay on attach: merged into what the panel has (rows it showed live are not repeated; the
+        // connection lines and rows preserved from earlier pages, which only the panel has, stay), in time order.
         const store = this.log(update.sessionId);
-        const kept = [...store.all()].filter((e) => e.kind === 'connection');
-        const rows: PanelLogEntry[] = [];
-        let k = 0;
-        for (const { seq: _seq, ...entry } of update.entries) {
-          while (k < kept.length && kept[k]!.at <= entry.at) rows.push(kept[k++]!);
-          rows.push(entry);
-        }
-        rows.push(...kept.slice(k));
-        store.clear();
-        // Relative times count from the earliest row, which the replay may have moved earlier.
-        if (rows[0] && (store.origin === null || rows[0].at < store.origin)) store.origin = rows[0].at;
-        for (const e of rows) store.append(e);
+        this.#merge(store, update.entries.map(({ seq: _seq, ...entry }) => entry));
+        if (update.sessionId === this.#shownId) this.#saveSoon();
         break;
       }
       case 'events':

@@ -91,7 +91,7 @@ export function claimsView(decoded: Decoded, now: number): TemplateResult {
 
 /** The Decoded token section around claimsView, open by default. */
 export function claimsSection(decoded: Decoded, now: number): TemplateResult {
-  return html`<section class="wide" aria-labelledby="h-claims">
+  return html`<section class="wide claims-section" aria-labelledby="h-claims">
     <details open>
       <summary><h3 id="h-claims">Decoded token</h3></summary>
       ${claimsView(decoded, now)}

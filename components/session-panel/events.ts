@@ -17,7 +17,8 @@ export type PanelAction =
   | 'sign-in'
   | 'sign-out'
   | 'copy'
-  | 'fault';
+  | 'fault'
+  | 'clock';
 
 const init = { bubbles: true, composed: true } as const;
 

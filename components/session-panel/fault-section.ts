@@ -1,4 +1,4 @@
-import { html, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import type { BackendCall, FaultState, SessionSnapshot } from '../../src/core/types.js';
 import type { FaultErrorSpec } from '../../src/protocol/commands.js';
 import { ActionStatus } from './action-controller.js';
@@ -48,7 +48,7 @@ export class FaultSection {
       <h3 id="h-faults">Fault injection</h3>
       <div class="row">
         <button ?disabled=${!snap.token} aria-disabled=${busy} @click=${() => this.actions.fault('expireToken', [], 'Token set to expire now')}>Expire token now</button>
-        <button aria-disabled=${busy} @click=${() => this.actions.fault('issueExpiredNext', [], 'Next token will be expired', (f) => f.expiredNext)}>Issue expired token next</button>
+        <button aria-disabled=${busy} @click=${() => this.actions.fault('issueExpiredNext', [], 'Next token will be issued already expired', (f) => f.expiredNext)}>Issue expired token next</button>
         <label><input type="checkbox" .checked=${faults.offline} aria-disabled=${busy}
           @change=${(e: Event) => {
             const on = (e.target as HTMLInputElement).checked;
@@ -67,6 +67,9 @@ export class FaultSection {
         <button aria-disabled=${busy} @click=${this.#arm}>Arm</button>
         <button aria-disabled=${busy} @click=${() => this.actions.fault('clearFaults', [], 'Faults cleared')}>Clear faults</button>
       </div>
+      ${faults.expiredNext
+        ? html`<p class="note" data-field="expired-next-note">The backend's next token will be already expired. A refresh refuses it (invalid-response) and keeps the current token; a first or new anonymous token (start, regenerate, destroy) is kept and shows as expired.</p>`
+        : nothing}
       <p class="note" data-field="faults">
         ${faults.offline ? 'Offline. ' : ''}${armed.length ? `Armed: ${armed.join(', ')}. ` : ''}${faults.expiredNext ? 'Next token expired. ' : ''}${!faults.offline && !armed.length && !faults.expiredNext ? 'No fault armed.' : ''}
       </p>

@@ -34,3 +34,25 @@ export function dateTime(ms: number): string {
 export function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Wall-clock time of day with milliseconds, "21:05:09.042" (the log's wall-clock column). */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '--:--:--.---';
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** Time of day to the second, "21:05:09" (the timeline's labels and text equivalents). */
+export function shortTime(ms: number): string {
+  return clockTime(ms).slice(0, 8);
+}
+
+/** A clock shift as the Clock section shows it: "+10 min", "+1 h 5 min", "+45 s". */
+export function shiftText(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor(s / 60) % 60;
+  const sec = s % 60;
+  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', sec ? `${sec} s` : ''].filter(Boolean);
+  return `${ms < 0 ? '−' : '+'}${parts.join(' ') || `${Math.abs(ms)} ms`}`;
+}

@@ -13,6 +13,7 @@ export function identitySection(snap: SessionSnapshot, signedIn: boolean, action
       <span class="muted">UUID</span>
       <span class="value big" part="uuid">${snap.uuid}</span>
       <button class="small" aria-label="Copy UUID" @click=${() => actions.copy('uuid', snap.uuid)}>Copy</button>
+      ${actions.copyOutcome('uuid')}
     </div>
     <dl>
       <dt>Customer</dt>
@@ -22,6 +23,5 @@ export function identitySection(snap: SessionSnapshot, signedIn: boolean, action
       ${snap.customIdentifier ? html`<dt>Custom id</dt><dd class="value">${snap.customIdentifier}</dd>` : nothing}
       ${snap.customEmail ? html`<dt>Custom email</dt><dd class="value">${snap.customEmail}</dd>` : nothing}
     </dl>
-    ${actions.outcome('copy', (v) => String(v), '')}
   </section>`;
 }

@@ -1,5 +1,11 @@
-import type { ErrorInfo, LogEntry } from '../../src/core/types.js';
+import type { BackendRequestInfo, ErrorInfo, LogEntry, LogFacts } from '../../src/core/types.js';
 import { pad2 } from './format.js';
+import { TimelineModel } from './timeline-model.js';
+
+/** How far back a late row is moved to its place in time; beyond that it is appended as it came. */
+const MAX_REORDER = 4096;
+/** How many of the newest backend requests a store keeps at hand (the details pane lists them). */
+export const RECENT_REQUESTS = 8;
 
 /** One row of the panel's log: the session's own log entries plus what the panel saw (events, connection). */
 export interface PanelLogEntry {
@@ -10,6 +16,8 @@ export interface PanelLogEntry {
   readonly durationMs?: number;
   readonly outcome?: 'ok' | 'error';
   readonly error?: ErrorInfo;
+  /** Structured form of the line (the core's, see LogFacts): the timeline and "state after" read it. */
+  readonly facts?: LogFacts;
 }
 
 /**
@@ -33,8 +41,14 @@ export class LogStore {
   #kind: LogKindFilter = '';
   /** Time the relative timestamps count from: the first row ever seen (kept across clear()). */
   origin: number | null = null;
+  /** The timeline's model over the same rows, kept in step with every append and clear. */
+  readonly timeline: TimelineModel;
+  /** The newest requests among the rows (from their facts), oldest first: kept as rows come, so no scan. */
+  #requests: BackendRequestInfo[] = [];
 
-  constructor(readonly limit: number) {}
+  constructor(readonly limit: number) {
+    this.timeline = new TimelineModel(limit);
+  }
 
   get size(): number {
     return this.#end - this.#start;
@@ -51,9 +65,19 @@ export class LogStore {
     return abs === undefined || abs < this.#start || abs >= this.#end ? undefined : this.#items[abs % this.limit];
   }
 
+  /**
+   * Adds a row in time order. Rows nearly always come in order (O(1)); a late one (history replayed after a
+   * reattach, a link line stamped before the replay arrived) is moved back to its place, so the log reads in time
+   * order whatever order its sources spoke in.
+   */
   append(entry: PanelLogEntry): void {
     if (this.limit <= 0) return;
-    this.origin ??= entry.at;
+    this.origin = this.origin === null ? entry.at : Math.min(this.origin, entry.at);
+    this.timeline.append(entry);
+    const request = entry.facts?.request;
+    if (request) this.#noteRequest(entry.at, request);
+    const last = this.#end > this.#start ? this.#items[(this.#end - 1) % this.limit]! : null;
+    if (last && entry.at < last.at) return this.#insertLate(entry);
     const abs = this.#end++;
     this.#items[abs % this.limit] = entry;
     if (this.#end - this.#start > this.limit) this.#start++;
@@ -69,9 +93,39 @@ export class LogStore {
     }
   }
 
+  /** The newest backend requests, newest first (at most RECENT_REQUESTS). */
+  recentRequests(): BackendRequestInfo[] {
+    return [...this.#requests].reverse();
+  }
+
+  #noteRequest(at: number, request: BackendRequestInfo): void {
+    const list = this.#requests;
+    const lastAt = list.length ? list[list.length - 1]!.at : -Infinity;
+    list.push(request);
+    if (at < lastAt) list.sort((a, b) => a.at - b.at); // a late row (rare); the list is tiny
+    if (list.length > RECENT_REQUESTS) list.shift();
+  }
+
+  #insertLate(entry: PanelLogEntry): void {
+    let pos = this.#end;
+    const floor = Math.max(this.#start, this.#end - MAX_REORDER);
+    while (pos > floor && this.#items[(pos - 1) % this.limit]!.at > entry.at) pos--;
+    if (this.#end - this.#start >= this.limit && pos === this.#start) return; // older than all kept: it would be dropped at once
+    for (let abs = this.#end; abs > pos; abs--) this.#items[abs % this.limit] = this.#items[(abs - 1) % this.limit];
+    this.#items[pos % this.limit] = entry;
+    this.#end++;
+    if (this.#end - this.#start > this.limit) this.#start++;
+    if (this.#matches) this.setFilter(this.#text, this.#kind); // indices moved: rebuilt (rare)
+  }
+
   /** Every kept row, oldest first, whatever the filter. */
   *all(): IterableIterator<PanelLogEntry> {
     for (let abs = this.#start; abs < this.#end; abs++) yield this.#items[abs % this.limit]!;
+  }
+
+  /** Every kept row, newest first, whatever the filter (stop early for "the last few"). */
+  *newestFirst(): IterableIterator<PanelLogEntry> {
+    for (let abs = this.#end - 1; abs >= this.#start; abs--) yield this.#items[abs % this.limit]!;
   }
 
   /** Oldest first, in the current view. */
@@ -82,7 +136,15 @@ export class LogStore {
     }
   }
 
+  /** Position of `entry` in the current view, or -1 (searched from the newest: selections are mostly recent). */
+  indexOf(entry: PanelLogEntry): number {
+    for (let i = this.length - 1; i >= 0; i--) if (this.at(i) === entry) return i;
+    return -1;
+  }
+
   clear(): void {
+    this.timeline.clear();
+    this.#requests = [];
     this.#items = [];
     this.#start = this.#end = 0;
     if (this.#matches) this.#matches = [];

@@ -9,18 +9,36 @@
  * cost stay the same with 10 rows or 100,000.
  */
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { BindingController } from './binding-controller.js';
 import { SessionExportEvent } from './events.js';
 import { focusAfterUpdate } from './focus.js';
-import { duration } from './format.js';
+import { clockTime, dateTime, duration } from './format.js';
 import { downloadLogExport } from './log-export.js';
-import { relativeStamp, type LogKindFilter, type PanelLogEntry } from './log-store.js';
+import { relativeStamp, type LogKindFilter, type LogStore, type PanelLogEntry } from './log-store.js';
+import { stateAfter } from './log-state.js';
+import { SizeWatch } from './size-watch.js';
+import type { SessionSnapshot } from '../../src/core/types.js';
 
 /** Height of one row in px: must equal `--_row` in session-panel.styles.ts, which lays the rows out. */
 const ROW_HEIGHT = 22;
 /** Height of the list before it has been laid out once: the default of --session-panel-log-height. */
 const FALLBACK_HEIGHT = 220;
-const KINDS: readonly LogKindFilter[] = ['', 'operation', 'event', 'error', 'request', 'storage', 'connection'];
+/**
+ * Rows are keyed by identity: when the list follows new rows, one row is added and one dropped instead of every
+ * visible row being rewritten (a tall DevTools pane shows 30 and more).
+ */
+const rowIds = new WeakMap<PanelLogEntry, number>();
+let nextRowId = 0;
+const rowId = (e: PanelLogEntry): number => {
+  let id = rowIds.get(e);
+  if (id === undefined) rowIds.set(e, (id = ++nextRowId));
+  return id;
+};
+
+export const KINDS: readonly LogKindFilter[] = ['', 'operation', 'event', 'error', 'request', 'storage', 'connection'];
+/** How each row's time reads: `+mm:ss.SSS` from the first row, or the session clock's time of day. */
+export type TimeMode = 'relative' | 'wall';
 
 export interface LogViewOptions {
   readonly binding: BindingController;
@@ -41,77 +59,156 @@ export class LogView implements ReactiveController {
   #text = '';
   #kind: LogKindFilter = '';
   #includeTokens = false;
+  timeMode: TimeMode = 'relative';
+  /** Scroll the open row into view after the next render (it was selected from the timeline). */
+  #reveal = false;
   #firstRow = 0;
   #follow = true;
   /** The row opened in full below the list (rows are cut to one line), and the session it belongs to. */
   #open: { readonly sessionId: string; readonly entry: PanelLogEntry } | null = null;
 
+  /** The list's laid-out height, kept by a ResizeObserver (a render must not force a layout to read it). */
+  readonly #size: SizeWatch;
+
   constructor(
     private readonly host: LitElement,
     private readonly options: LogViewOptions,
   ) {
+    this.#size = new SizeWatch(host);
     host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.#size.stop();
+  }
+
+  #height(): number {
+    return this.#size.height || this.#view()?.clientHeight || FALLBACK_HEIGHT;
   }
 
   /** After each render: keep the newest row in view while following. */
   hostUpdated(): void {
     const view = this.#view();
+    this.#size.watch(view);
+    if (view && this.#reveal) {
+      this.#reveal = false;
+      const top = this.#firstRow * ROW_HEIGHT;
+      if (Math.abs(view.scrollTop - top) > 1) view.scrollTop = top;
+      return;
+    }
     if (view && this.#follow) {
       const bottom = view.scrollHeight - view.clientHeight;
       if (bottom > 0 && Math.abs(view.scrollTop - bottom) > 1) view.scrollTop = bottom;
     }
   }
 
-  render(sessionId: string): TemplateResult {
+  get filterText(): string {
+    return this.#text;
+  }
+  get filterKind(): LogKindFilter {
+    return this.#kind;
+  }
+  get includeTokens(): boolean {
+    return this.#includeTokens;
+  }
+
+  /** The log's controls, for the toolbar: filter, kind, pause, clear, export (and include tokens). */
+  tools(sessionId: string): TemplateResult {
     const { binding } = this.options;
-    const store = binding.log(sessionId);
-    const total = store.length;
     const held = binding.held.get(sessionId)?.length ?? 0;
+    return html`<input type="search" aria-label="Filter log" placeholder="Filter" .value=${this.#text}
+        @input=${(e: Event) => this.#filter((e.target as HTMLInputElement).value, this.#kind)} />
+      <select aria-label="Kind" @change=${(e: Event) => this.#filter(this.#text, (e.target as HTMLSelectElement).value as LogKindFilter)}>
+        ${KINDS.map((k) => html`<option value=${k} ?selected=${k === this.#kind}>${k || 'all kinds'}</option>`)}
+      </select>
+      <button aria-pressed=${binding.paused} @click=${() => binding.setPaused(!binding.paused)}>${binding.paused ? `Resume${held ? ` (${held} new)` : ''}` : 'Pause'}</button>
+      <button @click=${() => this.#clear(sessionId)}>Clear</button>`;
+  }
+
+  /** Export and its "include tokens" choice, kept together so the checkbox reads as the export's option. */
+  exportTools(): TemplateResult {
+    return html`<span class="export-group"><button @click=${this.#export}>Export JSON</button><label class="check"><input type="checkbox" .checked=${this.#includeTokens} @change=${this.#onIncludeTokens} /><span>include tokens</span></label></span>`;
+  }
+
+  /** Opens `entry` in full and scrolls the list to it (a click on the timeline). */
+  select(sessionId: string, store: LogStore, entry: PanelLogEntry): void {
+    let index = store.indexOf(entry);
+    if (index < 0 && (this.#text || this.#kind)) {
+      this.#filter('', '');
+      index = store.indexOf(entry);
+    }
+    this.#open = { sessionId, entry };
+    if (index >= 0) {
+      const visible = Math.ceil(this.#height() / ROW_HEIGHT);
+      this.#firstRow = Math.max(0, index - Math.floor(visible / 2));
+      this.#follow = false;
+      this.#reveal = true;
+    }
+    this.host.requestUpdate();
+  }
+
+  #stamp(at: number, origin: number): string {
+    return this.timeMode === 'wall' ? clockTime(at) : relativeStamp(at, origin);
+  }
+
+  /** The list (windowed) and the selected row in full, with the session's state after it. */
+  render(sessionId: string, store: LogStore, snapshot: SessionSnapshot | undefined): TemplateResult {
+    const total = store.length;
     // The rows that fit in the list as last laid out, plus two for rows cut at its edges.
-    const visible = Math.ceil((this.#view()?.clientHeight || FALLBACK_HEIGHT) / ROW_HEIGHT) + 2;
+    const visible = Math.ceil(this.#height() / ROW_HEIGHT) + 2;
     const first = this.#follow ? Math.max(0, total - visible) : Math.min(this.#firstRow, Math.max(0, total - visible));
     const origin = store.origin ?? 0;
     const rows: PanelLogEntry[] = [];
     for (let i = first; i < Math.min(total, first + visible); i++) rows.push(store.at(i)!);
     const open = this.#open?.sessionId === sessionId ? this.#open.entry : null;
-    return html`<section part="log" aria-labelledby="h-log" class="wide">
+    return html`<section part="log" aria-labelledby="h-log" class="log">
       <h3 id="h-log">Operation log <span class="count" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span></h3>
-      <div class="log-tools">
-        <input type="search" aria-label="Filter log" placeholder="filter" .value=${this.#text}
-          @input=${(e: Event) => this.#filter((e.target as HTMLInputElement).value, this.#kind)} />
-        <select aria-label="Kind" @change=${(e: Event) => this.#filter(this.#text, (e.target as HTMLSelectElement).value as LogKindFilter)}>
-          ${KINDS.map((k) => html`<option value=${k} ?selected=${k === this.#kind}>${k || 'all kinds'}</option>`)}
-        </select>
-        <button aria-pressed=${binding.paused} @click=${() => binding.setPaused(!binding.paused)}>${binding.paused ? `Resume${held ? ` (${held} new)` : ''}` : 'Pause'}</button>
-        <button @click=${() => this.#clear(sessionId)}>Clear</button>
-        <button @click=${this.#export}>Export JSON</button>
-        <label><input type="checkbox" .checked=${this.#includeTokens} @change=${this.#onIncludeTokens} /> include tokens</label>
-      </div>
       <div class="log-view" tabindex="0" role="region" aria-label="Log entries" @scroll=${this.#onScroll}>
         ${total === 0
           ? html`<div class="log-empty">${store.size ? 'No entry matches the filter.' : 'No entries yet.'}</div>`
           : html`<div style="height:${total * ROW_HEIGHT}px"></div>
               <ol style="transform:translateY(${first * ROW_HEIGHT}px)">
-                ${rows.map((e) => {
+                ${repeat(rows, rowId, (e) => {
                   // The core's wording (log-format.ts) already names a failure's kind and code: shown once, as is.
                   // The message is a button (click, Enter or Space) that opens the row in full below the list.
-                  return html`<li class=${e.outcome ? `o-${e.outcome}` : ''} title=${e.message}>
-                    <span class="t">${relativeStamp(e.at, origin)}</span><span class="k">${e.kind}</span><button class="m" type="button"
+                  // Failures look alike whatever made them: a failed operation or request, or an error entry.
+                  const failed = e.outcome === 'error' || e.kind === 'error';
+                  return html`<li part="log-entry" class="${failed ? 'o-error' : e.outcome ? `o-${e.outcome}` : ''}${e === open ? ' selected' : ''}" title=${e.message}>
+                    <span class="t">${this.#stamp(e.at, origin)}</span><span class="k">${e.kind}</span><button class="m" type="button"
                       aria-expanded=${e === open} aria-controls=${e === open ? 'log-detail' : nothing} @click=${() => this.#toggle(sessionId, e)}>${e.message}</button><span class="d">${e.durationMs === undefined ? '' : duration(e.durationMs)}</span>
                   </li>`;
                 })}
               </ol>`}
       </div>
-      ${open
-        ? html`<div class="log-detail" id="log-detail" data-field="log-detail" role="region" aria-label="Log entry in full">
-            <div class="row">
-              <span class="muted">${relativeStamp(open.at, origin)} · ${open.kind}${open.durationMs === undefined ? '' : ` · ${duration(open.durationMs)}`}</span>
-              <button class="small" @click=${this.#close}>Close</button>
-            </div>
-            <p class=${open.outcome === 'error' ? 'error' : ''}>${open.message}</p>
-          </div>`
-        : nothing}
+      ${open ? this.#detail(store, open, origin, snapshot) : nothing}
     </section>`;
+  }
+
+  #detail(store: LogStore, open: PanelLogEntry, origin: number, snapshot: SessionSnapshot | undefined): TemplateResult {
+    const all = [...store.all()];
+    const state = stateAfter(all, all.indexOf(open), snapshot);
+    const mark = (field: 'uuid' | 'token' | 'login'): string => (state.changed.includes(field) ? 'changed' : '');
+    const token = state.token === undefined ? 'not in the log' : state.token === null ? 'none' : `${state.token.rlm === 'client' ? 'customer' : 'anonymous'} token until ${dateTime(state.token.expiresAt)}`;
+    const login = state.login === undefined ? 'not in the log' : state.login === null ? 'anonymous' : state.login;
+    return html`<div class="log-detail" id="log-detail" data-field="log-detail" role="region" aria-label="Log entry in full">
+      <div class="row">
+        <span class="muted">${relativeStamp(open.at, origin)} · ${clockTime(open.at)} · ${open.kind}${open.durationMs === undefined ? '' : ` · ${duration(open.durationMs)}`}</span>
+        <button class="small" @click=${this.#close}>Close</button>
+      </div>
+      <p class=${open.outcome === 'error' || open.kind === 'error' ? 'error' : ''}>${open.message}</p>
+      <dl class="state-after" data-field="state-after" aria-label="Session state after this entry">
+        <dt>After this entry</dt> <dd>${state.changed.length ? html`changed: <strong>${state.changed.map((f) => (f === 'login' ? 'login' : f === 'uuid' ? 'UUID' : 'token')).join(', ')}</strong>` : 'nothing changed'}</dd>
+        <dt>UUID</dt> <dd class="value ${mark('uuid')}">${state.uuid ?? 'not in the log'}</dd>
+        <dt>Token</dt> <dd class=${mark('token')}>${token}</dd>
+        <dt>Customer</dt> <dd class=${mark('login')}>${login}</dd>
+      </dl>
+    </div>`;
+  }
+
+  /** Switches the time column between `+mm:ss.SSS` and the session clock's time of day. */
+  setTimeMode(mode: TimeMode): void {
+    this.timeMode = mode;
+    this.host.requestUpdate();
   }
 
   #toggle(sessionId: string, entry: PanelLogEntry): void {
@@ -143,6 +240,7 @@ export class LogView implements ReactiveController {
     const { binding } = this.options;
     binding.log(sessionId).clear();
     binding.held.delete(sessionId);
+    binding.changed(sessionId); // a second panel on the tab must not get back what was cleared here
     this.#open = null;
     // The session's own log too, so a viewer attaching later does not replay what was cleared here.
     this.options.clearSessionLog();

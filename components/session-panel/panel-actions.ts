@@ -29,7 +29,16 @@ const OUTCOME_CLASS = ['', 'pending', 'ok', 'error'] as const;
  * (Expire token now ends a customer's sign-in). When the identity changes, their outcome is kept if they were
  * started under the identity that just ended: they are what caused the change.
  */
-const CAUSES: ReadonlySet<PanelAction> = new Set<PanelAction>(['sign-in', 'sign-out', 'destroy', 'regenerate', 'fault']);
+const CAUSES: ReadonlySet<PanelAction> = new Set<PanelAction>(['sign-in', 'sign-out', 'destroy', 'regenerate', 'fault', 'clock']);
+
+/** A "copied" line stays this long beside its Copy button, then goes. */
+export const COPY_NOTE_MS = 3000;
+
+/** What Copy's outcome holds: which value was copied (the line shows beside that value's button). */
+export interface CopyOutcome {
+  readonly what: 'uuid' | 'token';
+  readonly text: string;
+}
 
 /** What a fault switch's outcome line holds: its words, and while it applies, the state that shows it is still armed. */
 export interface FaultOutcome {
@@ -40,9 +49,16 @@ export interface FaultOutcome {
   seenArmed?: boolean;
 }
 
-/** What Regenerate UUID's outcome holds: whether the UUID changed, and the UUID when it finished. */
+/** What Regenerate UUID's outcome holds: whether it ran, the UUID before, and the UUID when it finished. */
 export interface RegenerateOutcome {
   readonly changed: boolean;
+  readonly before: string | undefined;
+  readonly uuid: string | undefined;
+}
+
+/** What Sign out's outcome holds: the mode, and the UUID after (a new one when the session was destroyed too). */
+export interface SignOutOutcome {
+  readonly mode: SignOutMode;
   readonly uuid: string | undefined;
 }
 
@@ -64,6 +80,21 @@ export class PanelActions extends ActionController<PanelAction> {
     super(element);
   }
 
+  #copyTimer: ReturnType<typeof setTimeout> | undefined;
+
+  override hostDisconnected(): void {
+    clearTimeout(this.#copyTimer);
+    this.#copyTimer = undefined;
+    super.hostDisconnected();
+  }
+
+  /** The Copy line for one value, beside its button: shown only when that value was the one copied. */
+  copyOutcome(what: 'uuid' | 'token'): TemplateResult {
+    const s = this.state<CopyOutcome>('copy');
+    if (s.value?.what !== what && s.status !== ActionStatus.PENDING) return html``;
+    return this.outcome('copy', (v) => (v as CopyOutcome).text, '');
+  }
+
   /** The session's identity (session, UUID, login, signed in or not) as last seen, and how many times it changed. */
   #identity: string | undefined;
   #epoch = 0;
@@ -81,10 +112,20 @@ export class PanelActions extends ActionController<PanelAction> {
   syncIdentity(identity: string): void {
     if (this.#identity !== undefined && identity !== this.#identity) {
       const ending = this.#epoch;
-      this.clearSettled((key, stamp) => CAUSES.has(key) && stamp === ending);
+      // Only the latest such action is the cause: a regenerate that changed nothing, then a destroy, keeps the destroy's.
+      const cause = this.#lastCause?.epoch === ending ? this.#lastCause.key : null;
+      this.clearSettled((key, stamp) => key === cause && stamp === ending);
       this.#epoch++;
     }
     this.#identity = identity;
+  }
+
+  /** The action that may change the identity started last, and under which identity epoch. */
+  #lastCause: { readonly key: PanelAction; readonly epoch: number } | null = null;
+
+  override run<V>(key: PanelAction, fn: (signal: AbortSignal) => Promise<Outcome<V>>): Promise<Outcome<V> | null> {
+    if (CAUSES.has(key)) this.#lastCause = { key, epoch: this.#epoch };
+    return super.run(key, fn);
   }
 
   /** Sends a command to the bound session; with none, answers a `no-session` error without throwing. */
@@ -107,8 +148,12 @@ export class PanelActions extends ActionController<PanelAction> {
   /** `seed` empty means a random UUID. A signed-in session answers `false` (its UUID stays). */
   async regenerate(seed: string): Promise<void> {
     const given = seed === '' ? null : seed;
-    const r = await this.#run('regenerate', 'regenerateUUID', [given], (changed): RegenerateOutcome => ({ changed, uuid: this.current()?.uuid }));
-    if (r?.ok) this.#succeeded(r.value.changed ? 'UUID regenerated' : 'UUID unchanged: a customer is signed in', new SessionRegenerateEvent(given, r.value.changed));
+    const before = this.current()?.uuid;
+    const r = await this.#run('regenerate', 'regenerateUUID', [given], (changed): RegenerateOutcome => ({ changed, before, uuid: this.current()?.uuid }));
+    if (r?.ok) {
+      const same = r.value.changed && r.value.uuid === before;
+      this.#succeeded(!r.value.changed ? 'UUID unchanged: a customer is signed in' : same ? 'Same UUID again: the seed gives it' : 'UUID regenerated', new SessionRegenerateEvent(given, r.value.changed));
+    }
   }
 
   /** Asks the page first with a cancelable `session-destroy`; only an uncancelled request destroys the session. */
@@ -132,8 +177,14 @@ export class PanelActions extends ActionController<PanelAction> {
   }
 
   async signOut(mode: SignOutMode): Promise<void> {
-    const r = await this.#run('sign-out', 'signOut', [mode]);
-    if (r?.ok) this.#succeeded('Signed out', new SessionSignOutEvent(mode));
+    const r = await this.#run('sign-out', 'signOut', [mode], (): SignOutOutcome => ({ mode, uuid: this.current()?.uuid }));
+    if (r?.ok) this.#succeeded(mode === 'SIGN_OUT' ? 'Signed out' : 'Signed out and session destroyed', new SessionSignOutEvent(mode));
+  }
+
+  /** A clock or token-lifetime command (the Clock section); its outcome line says `done`. */
+  async clock<C extends 'shiftClock' | 'resetClock' | 'setTokenTtl'>(command: C, args: CommandArgs<C>, done: string): Promise<void> {
+    const r = await this.#run('clock', command, args, () => done);
+    if (r?.ok) this.announce(done);
   }
 
   /**
@@ -148,13 +199,16 @@ export class PanelActions extends ActionController<PanelAction> {
   /** Copies the real value (never the mask); the event says what was copied, not the value. */
   async copy(what: 'uuid' | 'token', text: string): Promise<void> {
     const done = what === 'uuid' ? 'UUID copied' : 'Token copied';
+    clearTimeout(this.#copyTimer);
     try {
       await writeClipboard(text, this.element.renderRoot as ShadowRoot);
-      this.settle('copy', { status: ActionStatus.COMPLETE, value: done });
+      this.settle('copy', { status: ActionStatus.COMPLETE, value: { what, text: done } satisfies CopyOutcome });
+      // A note, not a record: it goes after a moment (and with the element).
+      this.#copyTimer = setTimeout(() => this.reset('copy'), COPY_NOTE_MS);
       this.#succeeded(done, new SessionCopyEvent(what));
     } catch (error) {
       const info = { code: 0, kind: 'clipboard', message: error instanceof Error ? error.message : 'The clipboard is not available here' };
-      this.settle('copy', { status: ActionStatus.ERROR, error: info });
+      this.settle('copy', { status: ActionStatus.ERROR, error: info, value: { what, text: '' } satisfies CopyOutcome });
       this.#failed('copy', info);
     }
   }

@@ -1,6 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { SessionSnapshot } from '../../src/core/types.js';
-import type { SessionSummary } from '../../src/transport/types.js';
 import type { BindingController } from './binding-controller.js';
 import type { FloatingController } from './floating.js';
 import type { LiveTokenState } from './session-clock.js';
@@ -11,18 +10,16 @@ export interface PanelHeaderModel {
   readonly live: LiveTokenState | null;
   readonly binding: BindingController;
   readonly selectedId: string | undefined;
-  /** The Session picker chose another session. */
-  readonly pick: (sessionId: string) => void;
   /** Set in floating mode, for its Move and Close buttons. */
   readonly floating: FloatingController | null;
 }
 
 /**
  * The header: status dot, namespace, the frame when the session is not the top page's, who is signed in and the
- * library version; the Session picker when the page has several sessions; the connection state unless connected;
+ * library version (the Session picker is in the toolbar); the connection state unless connected;
  * the floating mode's buttons.
  */
-export function panelHeader({ snap, live, binding, selectedId, pick, floating }: PanelHeaderModel): TemplateResult {
+export function panelHeader({ snap, live, binding, selectedId, floating }: PanelHeaderModel): TemplateResult {
   const { sessions, connection } = binding;
   // Session ids are opaque (the port transport's are `<frameId>:<id>`): the frame shown is the summary's `frame`.
   const frame = sessions.find((s) => s.id === selectedId)?.frame;
@@ -30,22 +27,9 @@ export function panelHeader({ snap, live, binding, selectedId, pick, floating }:
     <h2><span class="dot ${live?.status ?? ''}"></span>Session${snap ? html` <small class="muted">${snap.namespace}</small>` : nothing}</h2>
     ${frame ? html`<span class="muted" data-field="frame" title="The session lives in a frame of this origin, not in the top page">in ${frame}</span>` : nothing}
     ${snap ? html`<span class="muted">${live?.signedIn ? snap.login : 'anonymous'} · v${snap.libraryVersion}</span>` : nothing}
-    ${sessions.length > 1
-      ? html`<label>Session
-          <select aria-label="Session" @change=${(e: Event) => pick((e.target as HTMLSelectElement).value)}>
-            ${sessions.map((s) => html`<option value=${s.id} ?selected=${s.id === selectedId}>${optionText(s)}</option>`)}
-          </select></label
-        >`
-      : nothing}
     ${connection !== 'connected'
       ? html`<span class="badge ${connection === 'disconnected' ? 'expired' : 'expiring'}" title=${binding.connectionDetail}>${connection}</span>`
       : nothing}
     ${floating ? floating.headerButtons() : nothing}
   </header>`;
-}
-
-/** A picker option: namespace and short UUID, and the frame's origin for a session that is not the top page's. */
-function optionText(s: SessionSummary): string {
-  const text = `${s.namespace} · ${s.uuid.slice(0, 8)}`;
-  return s.frame ? `${text} — ${s.frame}` : text;
 }

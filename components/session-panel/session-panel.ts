@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { Session, SessionSnapshot, TokenStatus } from '../../src/core/types.js';
+import type { LogStore, PanelLogEntry } from './log-store.js';
 import { createDirectTransport } from '../../src/transport/direct.js';
 import type { SessionTransport } from '../../src/transport/types.js';
 import { BindingController, type SelectedSession } from './binding-controller.js';
@@ -19,6 +20,14 @@ import { panelHeader } from './panel-header.js';
 import { waitingView } from './waiting-view.js';
 import { FloatingController } from './floating.js';
 import { styles } from './session-panel.styles.js';
+import { toolbar } from './toolbar.js';
+import { TimelineView } from './timeline-view.js';
+import { requestsSection } from './requests-section.js';
+import { StorageSection } from './storage-section.js';
+import { ClockSection } from './clock-section.js';
+import { sessionStorageHistory, type PanelHistoryStore } from './log-history.js';
+import { LogImport } from './log-import.js';
+import { LayoutController } from './layout.js';
 import { DiscoveredSection } from './discovered-section.js';
 import { discoveredStyles } from './discovered-section.styles.js';
 import type { DiscoveryFeed } from '../../src/discovery/feed.js';
@@ -69,6 +78,13 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @csspart sign-in-button - Sign in.
  * @csspart sign-out-button - Sign out.
  * @csspart log - The operation log section.
+ * @csspart log-entry - One rendered row of the log.
+ * @csspart toolbar - The toolbar: session picker, filter, kind, pause, clear, preserve log, time, export, import.
+ * @csspart preserve-log - The Preserve log checkbox.
+ * @csspart timeline - The timeline picture of the session's life.
+ * @csspart timeline-token - One token bar of the timeline (its aria-label names it and its times).
+ * @csspart timeline-mark - One mark of the timeline: refresh, regenerate, destroy, sign-in, sign-out or failure.
+ * @csspart details - The details pane: identity, token, clock, actions, requests, backend, storage, faults, claims.
  * @csspart fab - The corner button of a floating panel.
  * @csspart discovered - Tokens found on the page without our core (extension; spec §9).
  * @csspart discovered-token - One found token.
@@ -84,7 +100,8 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-font - UI font family.
  * @cssproperty --session-panel-mono - Monospace font family.
  * @cssproperty --session-panel-radius - Corner radius.
- * @cssproperty --session-panel-log-height - Height of the log list (default 220px).
+ * @cssproperty --session-panel-log-height - Least height of the log list (default 220px); in the wide layout it fills the height.
+ * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default clamp(280px, 38%, 520px); the splitter sets it).
  */
 export class SessionPanel extends LitElement {
   static override styles = [styles, discoveredStyles];
@@ -113,13 +130,20 @@ export class SessionPanel extends LitElement {
   /** Most log rows kept per session (older ones are dropped, so memory stays bounded). */
   @property({ type: Number, attribute: 'log-limit' }) logLimit = 100_000;
 
+  /**
+   * Where the log is kept between page loads (Preserve log, and the rows a second panel on the tab starts with).
+   * Default: the page's sessionStorage; the DevTools extension passes one over chrome.storage.session for its tab.
+   * `null` keeps nothing.
+   */
+  @property({ attribute: false }) historyStore: PanelHistoryStore | null | undefined;
+
   /** Tokens found on the page without our core (the extension's discovery feed); shown in `part="discovered"`. */
   @property({ attribute: false }) discovery: DiscoveryFeed | undefined;
 
   /** What the live region says: outcomes and token status changes, for assistive technology. */
   @state() private _announcement = '';
 
-  readonly #binding = new BindingController(this, () => this.logLimit);
+  readonly #binding = new BindingController(this, () => this.logLimit, () => this.#now(true));
   readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token || (this.discovery?.store.size ?? 0) > 0);
   readonly #actions = new PanelActions(
     this,
@@ -142,6 +166,11 @@ export class SessionPanel extends LitElement {
   });
   readonly #floating = new FloatingController(this);
   readonly #discovered = new DiscoveredSection(this, this.#actions, (text) => (this._announcement = text));
+  readonly #storage = new StorageSection(this, this.#actions);
+  readonly #clockSection = new ClockSection(this, this.#actions);
+  readonly #layout = new LayoutController(this);
+  readonly #timeline = new TimelineView(this, { select: (entry) => this.#selectEntry(entry) });
+  readonly #import = new LogImport(this, () => this.logLimit, (text) => (this._announcement = text));
   readonly #decode = memoizedDecode();
   #resolved = false;
   /** The session id last announced with session-bind (undefined before the first render). */
@@ -164,6 +193,7 @@ export class SessionPanel extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.#resolved || changed.has('historyStore')) this.#binding.useHistory(this.historyStore === undefined ? sessionStorageHistory() : this.historyStore);
     if (!this.#resolved || changed.has('transport') || changed.has('session')) {
       this.#resolved = true;
       // A given transport wins; else the given session in-page; else every session on the page hook.
@@ -176,13 +206,16 @@ export class SessionPanel extends LitElement {
       this.#actionsSection.reset();
       this.#tokenSection.hide();
       this.#actions.resetAll();
+      this.#storage.reset();
     }
     const sel = this.#selected();
+    this.#binding.show(sel?.id ?? null);
     if (sel?.snapshot) {
       // Outcomes describe the session as it was: a new UUID, login or sign-in state drops them (bar their cause).
       const { uuid, login } = sel.snapshot;
       this.#actions.syncIdentity(JSON.stringify([sel.id, uuid, login, this.#live()?.signedIn ?? false]));
       this.#faultSection.sync(sel.snapshot.backend.faults);
+      this.#storage.sync(sel.id, sel.snapshot);
     }
     // Announce token status changes (expiring, expired...) to assistive technology.
     const status = this.#live()?.status ?? null;
@@ -222,12 +255,29 @@ export class SessionPanel extends LitElement {
     return liveTokenState(this.#selected()?.snapshot, this.#now());
   }
 
+  /**
+   * Escape closes the destroy confirmation, else a floating overlay. Listened for on the element itself, so it works
+   * wherever focus is in it, also on the corner button right after it opened the overlay.
+   */
   #onKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape') return;
     if (this.#actionsSection.confirming) this.#actionsSection.cancelDestroy();
-    else if (this.#discovered.cancelDelete()) return;
-    else if (this.floating && this.open) this.#floating.close();
+    else if (this.#discovered.cancelDelete()) {
+      // closed the delete confirmation of a found token
+    } else if (this.floating && this.open) this.#floating.close();
+    else return;
+    event.stopPropagation();
   };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('keydown', this.#onKeydown);
+  }
+
+  override disconnectedCallback(): void {
+    this.removeEventListener('keydown', this.#onKeydown);
+    super.disconnectedCallback();
+  }
 
   protected override render(): TemplateResult {
     if (!this.floating) return this.#panel();
@@ -238,30 +288,60 @@ export class SessionPanel extends LitElement {
     const sel = this.#selected();
     const snap = sel?.snapshot;
     const live = this.#live();
-    return html`<div class="panel" part="panel" @keydown=${this.#onKeydown}>
-      ${panelHeader({
-        snap,
-        live,
-        binding: this.#binding,
-        selectedId: sel?.id,
-        pick: (id) => (this.sessionId = id),
-        floating: this.floating ? this.#floating : null,
-      })}
-      ${sel && snap && live ? this.#body(sel.id, snap, live) : nothing}
-      ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
-      ${sel && snap && live ? nothing : waitingView(this.#binding.listed, this.#binding.connectionDetail)}
+    return html`<div class="panel" part="panel">
+      ${panelHeader({ snap, live, binding: this.#binding, selectedId: sel?.id, floating: this.floating ? this.#floating : null })}
+      ${sel && snap && live
+        ? this.#body(sel.id, snap, live)
+        : html`${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+          ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct')}`}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
+  }
+
+  /** The log shown: the live one of the session, or an imported export. */
+  #shownLog(id: string): { store: LogStore; snapshot: SessionSnapshot | undefined; key: string } {
+    const imported = this.#import.imported;
+    return imported ? { store: imported.store, snapshot: imported.snapshot, key: `import:${imported.name}` } : { store: this.#binding.log(id), snapshot: this.#selected()?.snapshot, key: id };
+  }
+
+  #selectEntry(entry: PanelLogEntry): void {
+    const id = this.#selected()?.id;
+    if (!id) return;
+    const shown = this.#shownLog(id);
+    this.#log.select(shown.key, shown.store, entry);
   }
 
   #body(id: string, snap: SessionSnapshot, { status, signedIn }: LiveTokenState): TemplateResult {
     const now = this.#now();
     const faults = snap.backend.faults;
+    const shown = this.#shownLog(id);
+    const imported = this.#import.imported;
     return html`${snap.disposed ? html`<p class="flag danger" role="alert">This session was disposed: it no longer changes, and actions fail.</p>` : nothing}
-      <div class="grid">
-        ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)} ${this.#actionsSection.render(snap, signedIn)}
-        <div>${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}</div>
-        ${this.#log.render(id)} ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing}
+      <div class="layout ${this.#layout.wide ? 'wide' : 'narrow'}" style=${this.#layout.style()}>
+        ${toolbar({
+          sessionId: id,
+          sessions: this.#binding.sessions,
+          pick: (next) => (this.sessionId = next),
+          log: this.#log,
+          preserve: this.#binding.preserve,
+          setPreserve: (on) => this.#binding.setPreserve(on),
+          importFile: this.#import.open,
+          imported: imported ? { name: imported.name, back: this.#import.back } : null,
+        })}
+        <div class="main">
+          ${this.#import.error ? html`<p class="flag warn" role="alert" data-field="import-error">${this.#import.error}</p>` : nothing}
+          ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now)}
+          ${this.#log.render(shown.key, shown.store, shown.snapshot)}
+        </div>
+        ${this.#layout.splitter()}
+        <div class="details" part="details">
+          ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)}
+          ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn)}
+          ${requestsSection(this.#binding.log(id).recentRequests(), now)}
+          ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
+          ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+          ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing} ${this.#storage.render(snap)}
+        </div>
       </div>`;
   }
 }

@@ -16,6 +16,8 @@ export const REVEAL_TIMEOUT_MS = 30_000;
  */
 export class TokenSection implements ReactiveController {
   #revealed = false;
+  /** Local time the revealed token hides again (the note counts down to it with the panel's 1 s tick). */
+  #hidesAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -69,9 +71,10 @@ export class TokenSection implements ReactiveController {
           <span class="value" part="token">${revealed ? token.tokenString : TOKEN_MASK}</span>
           <button class="small" aria-pressed=${revealed} @click=${this.#toggle}>${revealed ? 'Hide' : 'Reveal'}</button>
           <button class="small" aria-label="Copy token" @click=${() => this.actions.copy('token', token.tokenString)}>Copy</button>
+          ${this.actions.copyOutcome('token')}
         </dd>
       </dl>
-      ${revealed ? html`<p class="note">Hides again in ${REVEAL_TIMEOUT_MS / 1000} s.</p>` : nothing}
+      ${revealed ? html`<p class="note" data-field="reveal-note">Hides again in ${Math.max(1, Math.ceil((this.#hidesAt - Date.now()) / 1000))} s.</p>` : nothing}
     </section>`;
   }
 
@@ -79,6 +82,7 @@ export class TokenSection implements ReactiveController {
   #toggle = (): void => {
     if (this.#revealed) return this.hide();
     this.#revealed = true;
+    this.#hidesAt = Date.now() + REVEAL_TIMEOUT_MS;
     this.#timer = setTimeout(() => this.hide(), REVEAL_TIMEOUT_MS);
     this.host.requestUpdate();
   };

@@ -4,8 +4,20 @@ import { html, nothing, type TemplateResult } from 'lit';
  * What the panel shows until it has a session: "Connecting…" until the transport has listed the sessions (with
  * the transport's detail, e.g. why a port is reconnecting), then "Looking for a session…"; both with setup tips.
  */
-export function waitingView(listed: boolean, connectionDetail: string): TemplateResult {
+export function waitingView(listed: boolean, connectionDetail: string, kind: 'direct' | 'port' = 'direct'): TemplateResult {
   const connecting = !listed;
+  // In the DevTools tab the panel cannot be handed a session: it finds the ones the inspected page registers.
+  if (kind === 'port') {
+    return html`<div class="tips" role="status">
+      <h3>${connecting ? 'Connecting…' : 'Looking for a session…'}</h3>
+      ${connecting && connectionDetail ? html`<p class="note">${connectionDetail}</p>` : nothing}
+      <p>This tab shows the sessions the inspected page creates. None is registered yet:</p>
+      <ul>
+        <li>The page creates one with <code>createSession()</code> from <code>session-panel/core</code>; it registers on <code>globalThis.__SESSION_PANEL__</code> unless created with <code>devtools: false</code>.</li>
+        <li>Sessions in iframes are found too. The tab attaches by itself once one exists, also after a reload.</li>
+      </ul>
+    </div>`;
+  }
   return html`<div class="tips" role="status">
     <h3>${connecting ? 'Connecting…' : 'Looking for a session…'}</h3>
     ${connecting && connectionDetail ? html`<p class="note">${connectionDetail}</p>` : nothing}

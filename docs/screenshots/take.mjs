@@ -1,4 +1,4 @@
-// Takes the README screenshots: the `npm start` demo in headless Chromium, light and dark.
+// Takes the README screenshots: the `npm start` demo in headless Chromium, light and dark, and at phone width.
 //   node docs/screenshots/take.mjs        (CHROME_PATH overrides /usr/bin/chromium)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,14 @@ for (const scheme of ['light', 'dark']) {
   await page.setViewportSize({ width: 1360, height: 900 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(out, `demo-${scheme}.png`) });
+  if (scheme === 'light') {
+    // Phone width: the panel stacks (narrow layout), scrolled to it.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('session-panel').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector('session-panel').scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(out, 'phone.png') });
+  }
   await context.close();
   rmSync(profile, { recursive: true, force: true });
   console.log(`screenshots: ${scheme} done`);

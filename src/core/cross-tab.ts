@@ -9,31 +9,51 @@ import { SIGN_OUT_REASONS, type SignOutReason } from './types.js';
  * what the storage holds (a browser may deliver the message before the other tab's write is visible to this tab's
  * storage) and with its own revision, and adopts only what is strictly newer; a tie is settled by the storage alone.
  * So a late announcement never undoes a newer write. Announced states are validated exactly like stored ones.
- * BroadcastChannel is a platform global in browsers and Node, so the core stays free of DOM-only APIs.
+ *
+ * The same channel carries presence: a tab says `hello` when it opens (every tab answers `here`) and `bye` when it
+ * closes, so each knows how many tabs share the session; a `hello` also makes running tabs look at the storage (and
+ * repair an unreadable value there). BroadcastChannel is a platform global in browsers and Node, so the core stays
+ * free of DOM-only APIs.
  */
 export interface StorageChanged {
-  /** The announced state, validated like a stored value. */
-  readonly announced: StoredState;
+  /** The announced state, validated like a stored value; absent for presence messages. */
+  readonly announced?: StoredState;
   /** Set when the writer's change signed a customer out, so the other tabs report the same reason. */
   readonly signedOut?: SignOutReason;
+  /** The writing tab's session id. */
+  readonly writer: string;
+  /** What the writer did, when it said (`refresh`, `anonymous`): the panel says "refreshed in another tab". */
+  readonly cause?: WriteCause;
 }
 
+export type WriteCause = 'refresh' | 'anonymous';
+const CAUSES: readonly WriteCause[] = ['refresh', 'anonymous'];
+
 export interface CrossTabLink {
-  announce(stateJson: string, signedOut: SignOutReason | undefined): void;
+  announce(stateJson: string, signedOut: SignOutReason | undefined, cause: WriteCause | undefined): void;
+  /** Asks the other tabs to say they are here (and to look at the storage). */
+  hello(): void;
   close(): void;
+  /** Other tabs heard from and not gone since (they said bye). */
+  readonly peers: number;
   /** Messages that were not of our shape (other versions, other apps on the channel, forgeries). */
   readonly dropped: number;
 }
 
 const VERSION = 2;
 const MAX_MESSAGE = 64 * 1024;
+const MAX_PEERS = 1000;
+
+type Presence = 'hello' | 'here' | 'bye';
 
 interface Wire {
   v: number;
   writer: string;
   /** The stored JSON (with its revision), exactly as written to the storage. */
-  state: string;
+  state?: string;
   signedOut?: string;
+  cause?: string;
+  presence?: Presence;
 }
 
 type ChannelLike = {
@@ -48,6 +68,7 @@ export function openCrossTabLink(
   writer: string,
   now: () => number,
   onChange: (change: StorageChanged) => void,
+  onPeers?: (peers: number) => void,
 ): CrossTabLink | null {
   const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelLike }).BroadcastChannel;
   if (typeof Channel !== 'function') return null;
@@ -59,12 +80,38 @@ export function openCrossTabLink(
   }
   channel.unref?.(); // Node: an open channel must not keep the process alive
   let dropped = 0;
+  const peers = new Set<string>();
+  const post = (message: Wire): void => {
+    try {
+      channel.postMessage(message);
+    } catch {
+      // A closed channel (page unloading): nothing to tell.
+    }
+  };
+  const seen = (who: string, present: boolean): void => {
+    const before = peers.size;
+    if (present && peers.size < MAX_PEERS) peers.add(who);
+    else if (!present) peers.delete(who);
+    if (peers.size !== before) onPeers?.(peers.size);
+  };
   channel.onmessage = (event) => {
     const message = event.data as Partial<Wire> | null;
-    if (
-      typeof message !== 'object' || message === null || message.v !== VERSION || typeof message.writer !== 'string' ||
-      typeof message.state !== 'string' || message.state.length > MAX_MESSAGE
-    ) {
+    if (typeof message !== 'object' || message === null || message.v !== VERSION || typeof message.writer !== 'string' || message.writer.length > 64 || message.writer === writer) {
+      dropped++;
+      return;
+    }
+    const from = message.writer;
+    if (message.presence !== undefined) {
+      if (message.presence !== 'hello' && message.presence !== 'here' && message.presence !== 'bye') {
+        dropped++;
+        return;
+      }
+      seen(from, message.presence !== 'bye');
+      if (message.presence === 'hello') post({ v: VERSION, writer, presence: 'here' });
+      if (message.presence === 'hello') safely(() => onChange({ writer: from }));
+      return;
+    }
+    if (typeof message.state !== 'string' || message.state.length > MAX_MESSAGE) {
       dropped++;
       return;
     }
@@ -73,29 +120,44 @@ export function openCrossTabLink(
       dropped++;
       return;
     }
+    seen(from, true);
     const reason = (SIGN_OUT_REASONS as readonly unknown[]).includes(message.signedOut) ? (message.signedOut as SignOutReason) : undefined;
-    try {
-      onChange(reason ? { announced, signedOut: reason } : { announced });
-    } catch {
-      // The receiving session decides; nothing it does may break the channel.
-    }
+    const cause = (CAUSES as readonly unknown[]).includes(message.cause) ? (message.cause as WriteCause) : undefined;
+    const change: { -readonly [K in keyof StorageChanged]: StorageChanged[K] } = { announced, writer: from };
+    if (reason) change.signedOut = reason;
+    if (cause) change.cause = cause;
+    safely(() => onChange(change));
   };
+  post({ v: VERSION, writer, presence: 'hello' });
   return {
-    announce(state, signedOut) {
+    announce(state, signedOut, cause) {
       const message: Wire = { v: VERSION, writer, state };
       if (signedOut) message.signedOut = signedOut;
-      try {
-        channel.postMessage(message);
-      } catch {
-        // A closed channel (page unloading): nothing to tell.
-      }
+      if (cause) message.cause = cause;
+      post(message);
+    },
+    hello() {
+      post({ v: VERSION, writer, presence: 'hello' });
     },
     close() {
+      post({ v: VERSION, writer, presence: 'bye' });
       channel.onmessage = null;
       channel.close();
+    },
+    get peers() {
+      return peers.size;
     },
     get dropped() {
       return dropped;
     },
   };
+}
+
+/** The receiving session decides; nothing it does may break the channel. */
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // ignored: see above
+  }
 }

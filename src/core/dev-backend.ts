@@ -1,6 +1,6 @@
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
 import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
+import type { DevSigner, PublicJwk } from './dev-signing.js';
 import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { findLocalStorage } from './storage.js';
 import { randomUuid } from './uuid.js';
@@ -19,7 +19,7 @@ import type {
 } from './types.js';
 
 /**
- * The embedded dev backend: issues real ES256-signed JWTs (jose, WebCrypto) with a key pair generated per backend,
+ * The embedded dev backend: issues real ES256-signed JWTs (jose, WebCrypto: dev-signing.ts) with a key pair kept per profile,
  * in the browser or in Node, with no server. It keeps the SDK's rules (refresh only while the token is valid) and
  * offers fault injection so the panel can show what an app does when the backend misbehaves.
  */
@@ -40,18 +40,15 @@ export interface DevBackendOptions {
   keyStorage?: 'local' | 'memory' | StorageLike;
 }
 
-const KEY_STORAGE_KEY = 'session-panel:dev-backend-key';
-
 export interface DevBackend extends AuthBackend {
   readonly faults: FaultControls;
   describe(): BackendInfo;
   /** Public key of this backend as a JWK, to verify its tokens elsewhere. */
-  publicJwk(): Promise<JWK>;
+  publicJwk(): Promise<PublicJwk>;
   /** Calls received so far, by kind (for tests and benchmarks). */
   readonly calls: Readonly<Record<BackendCall, number>>;
 }
 
-const ISSUER = 'session-panel-dev-backend';
 /** Longest token lifetime the dev backend issues (a year): beyond it, dates stop meaning anything to a tester. */
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
 
@@ -91,17 +88,10 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   const users = options.users;
 
   const keyStore = resolveKeyStorage(options.keyStorage);
-  let keys: Promise<LoadedKeys> | undefined;
-  const keyPair = () => {
-    // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
-    if (!globalThis.crypto?.subtle) {
-      return Promise.reject(
-        new SessionError('backend', 'The dev backend signs tokens with WebCrypto, which this page lacks: browsers offer it only on https or localhost. Serve the page from one of those, or use createHttpBackend.'),
-      );
-    }
-    return (keys ??= loadOrCreateKeys(keyStore));
-  };
-
+  // The signing code (jose: ES256 keys, JWK import/export, sign, verify) is a dynamic import: createSession()
+  // defaults to this backend, and an app that passes its own backend must not ship jose's signing code for it.
+  let signer: Promise<DevSigner> | undefined;
+  const signing = (): Promise<DevSigner> => (signer ??= import('./dev-signing.js').then((module) => module.createDevSigner(keyStore)));
   const faults: FaultSwitches = createFaultSwitches(['anonymous', 'refresh', 'signIn', 'signOut']);
   // The dev backend's own debug switch beside the shared ones: the lifetime of the tokens it issues next.
   const sharedState = faults.state;
@@ -121,38 +111,17 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
 
   /** Issues on `clock`: the calling session's clock, shifted as the session's is (debug.shiftClock). */
   async function issue(clock: number, claims: { sub: string; rlm: Realm; origin: TokenOrigin; clientId?: string; customId?: string; deviceId?: string }): Promise<string> {
-    const { privateKey } = await keyPair();
+    const signer = await signing();
     const iat = Math.floor(clock / 1000);
     issuedExpired = faults.expiredNext;
     const exp = faults.expiredNext ? iat : iat + ttl;
     faults.consumeExpired();
-    return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(randomUuid())
-      .sign(privateKey);
+    return signer.sign({ ...claims, jti: randomUuid() }, iat, exp);
   }
 
-  async function verify(token: string, clock: number, retried = false): Promise<Record<string, unknown>> {
+  async function verify(token: string, clock: number): Promise<Record<string, unknown>> {
     if (typeof token !== 'string' || token.length === 0) throw new SessionError('invalid-argument', 'token must be a non-empty string');
-    const current = await keyPair();
-    try {
-      const { payload } = await jwtVerify(token, current.publicKey, { issuer: ISSUER, currentDate: new Date(clock), clockTolerance: 0 });
-      return payload as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) {
-        throw new SessionError('session-expired', 'The token has expired and cannot be refreshed');
-      }
-      // Another tab may have stored a different key since this backend loaded its own: take it and try once more.
-      const stored = readStoredKey(keyStore);
-      if (!retried && stored !== null && stored !== current.stored) {
-        keys = importStoredKeys(stored).catch(() => current);
-        return verify(token, clock, true);
-      }
-      throw new SessionError('unauthorized', 'The token was not issued by this backend or was altered', { cause: error });
-    }
+    return (await signing()).verify(token, clock);
   }
 
   /**
@@ -216,7 +185,7 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
       if (lastRequest) info.lastRequest = lastRequest;
       return info;
     },
-    publicJwk: async () => exportJWK((await keyPair()).publicKey),
+    publicJwk: async () => (await signing()).publicJwk(),
     anonymous: (req, context) =>
       call('anonymous', context, async (clock) => {
         requireString(req?.uuid, 'uuid');
@@ -262,64 +231,10 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
 }
 
 
-type KeyPair = { publicKey: CryptoKey; privateKey: CryptoKey };
-
 function resolveKeyStorage(option: DevBackendOptions['keyStorage']): StorageLike | null {
   if (option === 'memory') return null;
   if (typeof option === 'object' && option !== null) return option;
   return findLocalStorage();
-}
-
-/** A key pair and the stored JSON it came from (null when it lives in memory only). */
-type LoadedKeys = KeyPair & { readonly stored: string | null };
-
-async function importStoredKeys(raw: string): Promise<LoadedKeys> {
-  const { privateJwk, publicJwk } = JSON.parse(raw) as { privateJwk: JWK; publicJwk: JWK };
-  const [privateKey, publicKey] = await Promise.all([
-    importJWK(privateJwk, 'ES256', { extractable: true }),
-    importJWK(publicJwk, 'ES256', { extractable: true }),
-  ]);
-  if (privateKey instanceof Uint8Array || publicKey instanceof Uint8Array) throw new TypeError('not an EC key');
-  return { privateKey, publicKey, stored: raw };
-}
-
-function readStoredKey(store: StorageLike | null): string | null {
-  try {
-    const raw = store?.getItem(KEY_STORAGE_KEY);
-    return typeof raw === 'string' ? raw : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The stored key pair when there is a readable one; otherwise a new pair, stored for the next backend. Two tabs on a
- * fresh profile may both make one: a tab that finds a key stored meanwhile uses it instead of its own, and each reads
- * back what the storage kept, so all end on one key.
- */
-async function loadOrCreateKeys(store: StorageLike | null): Promise<LoadedKeys> {
-  const existing = readStoredKey(store);
-  if (existing !== null) {
-    try {
-      return await importStoredKeys(existing);
-    } catch {
-      // Unreadable or foreign key: make a new one (tokens signed with the old one will be refused, as any key change).
-    }
-  }
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  if (!store) return { ...pair, stored: null };
-  try {
-    const [privateJwk, publicJwk] = await Promise.all([exportJWK(pair.privateKey), exportJWK(pair.publicKey)]);
-    const json = JSON.stringify({ privateJwk, publicJwk });
-    const meanwhile = readStoredKey(store); // another tab stored one while this one was being made: use that
-    if (meanwhile !== null && meanwhile !== existing) return await importStoredKeys(meanwhile);
-    store.setItem(KEY_STORAGE_KEY, json);
-    const kept = readStoredKey(store);
-    if (kept !== null && kept !== json) return await importStoredKeys(kept); // another tab's key won the race
-    return { ...pair, stored: json };
-  } catch {
-    return { ...pair, stored: null }; // storage full or throwing: this key lives in memory for this backend only
-  }
 }
 
 /** A stable numeric customer id per login, like the numeric clientId the real backend puts in its tokens. */

@@ -18,6 +18,7 @@ export function createSession(options: SessionOptions & { requestTimeoutMs?: num
 }
 
 export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';
+export type { PublicJwk } from './dev-signing.js';
 export { createClientModule, type ClientModule, type ClientModuleError, type OnError, type OnSuccess } from './client-module.js';
 export { SessionError, ERROR_CODES, type SessionErrorKind } from './errors.js';
 export { uuidFromName, isUuid } from './uuid.js';

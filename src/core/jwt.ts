@@ -1,9 +1,12 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { SessionError } from './errors.js';
 import { REALMS, TOKEN_ORIGINS, type Realm, type TokenOrigin, type TokenRecord } from './types.js';
 
 // jose: the well-kept JWT library (browser and Node, no dependencies). The core only decodes: signatures are the
-// backend's business, and the panel labels decoded claims as unverified.
+// backend's business, and the panel labels decoded claims as unverified. Imported by subpath, not from 'jose': the
+// package's index also reaches its signing modules, which bundlers would then keep in every app's main chunk instead
+// of the dev backend's lazy one (dev-signing.ts).
 
 /** Tokens longer than this are refused before decoding (a hostile backend could send megabytes). */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -31,10 +34,11 @@ export function decodeJwtParts(token: unknown): JwtParts {
 }
 
 /**
- * Turns a backend's JWT into the record the session keeps. `receivedAt` is the session clock at arrival.
- * Refuses unsigned tokens (`alg: none`), a missing or non-numeric `exp`, and an unknown realm.
+ * Turns a backend's JWT into the record the session keeps. `receivedAt` is the session clock at arrival, `sentAt`
+ * when the request left (default: receivedAt). Refuses unsigned tokens (`alg: none`), a missing or non-numeric
+ * `exp`, and an unknown realm. See lifetimeEnd for the expiry it is judged by.
  */
-export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): TokenRecord {
+export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number, sentAt: number = receivedAt): TokenRecord {
   const { header, claims } = decodeJwtParts(tokenString);
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw invalid('the token is unsigned (alg "none")');
@@ -47,8 +51,7 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   const origin: TokenOrigin = isOrigin(claims.origin) ? claims.origin : rlm === 'anonymous_client' ? 'ANONYMOUS' : 'UNKNOWN';
   const iat = typeof claims.iat === 'number' && isDateSeconds(claims.iat) ? claims.iat * 1000 : undefined;
   const expMs = exp * 1000;
-  // Judge expiry by the lifetime the token was issued with, counted from when it arrived (clock-skew safe).
-  const expiresAt = iat !== undefined ? receivedAt + (expMs - iat) : expMs;
+  const expiresAt = iat !== undefined ? lifetimeEnd(Math.min(sentAt, receivedAt), receivedAt, expMs, iat) : expMs;
   const record: {
     -readonly [K in keyof TokenRecord]: TokenRecord[K];
   } = { tokenString: tokenString as string, origin, rlm, exp: expMs, receivedAt, expiresAt };
@@ -60,6 +63,27 @@ export function tokenRecordFromJwt(tokenString: unknown, receivedAt: number): To
   if (typeof claims.sub === 'string') record.sub = claims.sub;
   return record;
 }
+
+/**
+ * When a token issued with this `exp` and `iat` (ms) stops being usable on the session's clock, for a request sent at
+ * `sentAt` and answered at `receivedAt`. Never later than receipt + lifetime, nor than `exp`:
+ * - `iat` fits this clock (it lies between the second the request left in and its answer): the clock agrees with the
+ *   issuer's to within the request, so `exp` itself is the end (receipt + lifetime would run past it by iat's
+ *   rounding plus the request time);
+ * - otherwise the clock is skewed: the lifetime counts from when the request left, less iat's rounding (a whole-second
+ *   iat is up to 1 s before the issue time), so a skewed clock neither kills every token nor makes one eternal.
+ * Skew smaller than the request time plus a second cannot be told from none; it is the most a token can be
+ * handed out late.
+ */
+export function lifetimeEnd(sentAt: number, receivedAt: number, expMs: number, iatMs: number): number {
+  const lifetime = expMs - iatMs;
+  if (iatMs >= Math.floor(sentAt / 1000) * 1000 && iatMs <= receivedAt) return Math.min(expMs, receivedAt + lifetime);
+  const rounding = Number.isInteger(iatMs / 1000) ? IAT_ROUNDING_MS : 0;
+  return Math.min(sentAt + lifetime - rounding, receivedAt + lifetime);
+}
+
+/** A whole-second `iat` is the issue time rounded down: up to this much earlier than the token was made. */
+const IAT_ROUNDING_MS = 1000;
 
 /** Seconds that make a valid Date (±8.64e15 ms): anything else would break every date shown or compared later. */
 function isDateSeconds(value: number): boolean {

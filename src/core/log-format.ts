@@ -12,19 +12,20 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
     case 'ready':
       return { at, kind: 'event', message: 'session ready' };
     case 'uuid-changed':
-      return { at, kind: 'event', message: `UUID changed to ${event.uuid} (was ${event.previous})` };
-    case 'token-changed':
+      return { at, kind: 'event', message: `UUID changed to ${event.uuid} (was ${event.previous})`, facts: { uuid: event.uuid, previousUuid: event.previous } };
+    case 'token-changed': {
+      const t = event.token;
       return {
         at,
         kind: 'event',
-        message: event.token
-          ? `new ${event.token.rlm} token, expires ${new Date(event.token.exp).toISOString()}`
-          : 'token cleared',
+        message: t ? `new ${t.rlm} token, expires ${new Date(t.exp).toISOString()}` : 'token cleared',
+        facts: { token: t ? { rlm: t.rlm, receivedAt: t.receivedAt, expiresAt: t.expiresAt } : null },
       };
+    }
     case 'signed-in':
-      return { at, kind: 'event', message: `signed in as ${event.login}` };
+      return { at, kind: 'event', message: `signed in as ${event.login}`, facts: { login: event.login } };
     case 'signed-out':
-      return { at, kind: 'event', message: `signed out (${event.reason})` };
+      return { at, kind: 'event', message: `signed out (${event.reason})`, facts: { login: null } };
     case 'error':
       return {
         at,
@@ -46,7 +47,7 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
     case 'request': {
       const r = event.request;
       const status = r.status !== undefined ? ` ${r.status}` : '';
-      const outcome = r.ok ? 'ok' : `failed${r.error ? ` (${r.error.kind} ${r.error.code})` : ''}`;
+      const outcome = r.ok ? `ok${r.note ? ` (${r.note})` : ''}` : `failed${r.error ? ` (${r.error.kind} ${r.error.code})` : ''}`;
       return {
         at,
         kind: 'request',
@@ -54,6 +55,7 @@ export function describeEvent(event: SessionEvent): Omit<LogEntry, 'seq'> | null
         durationMs: r.durationMs,
         outcome: r.ok ? 'ok' : 'error',
         ...(r.error ? { error: r.error } : {}),
+        facts: { request: r },
       };
     }
     case 'state':

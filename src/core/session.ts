@@ -1,5 +1,5 @@
 import { monotonicNow, requireString } from './checks.js';
-import { openCrossTabLink, type CrossTabLink } from './cross-tab.js';
+import { openCrossTabLink, type CrossTabLink, type StorageChanged, type WriteCause } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
 import { getSessionHook } from './hook.js';
 import { tokenRecordFromJwt } from './jwt.js';
@@ -9,10 +9,12 @@ import { DEVICE_ID, SessionStore, sameState, type PersistedState, type StoredSta
 import { isSignedInAt, refreshMarginMs, tokenStatusAt } from './token-status.js';
 import { isUuid, randomUuid, uuidFromName } from './uuid.js';
 import { LIBRARY_VERSION } from './version.js';
+import { createFlightLock, type FlightLock } from './tab-lock.js';
 import {
   SIGN_OUT_MODES,
   type AuthBackend,
   type BackendCallContext,
+  type CrossTabInfo,
   type LogEntry,
   type OperationName,
   type Realm,
@@ -36,9 +38,17 @@ export interface SessionCoreOptions extends SessionOptions {
 }
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
+const JWT_IN_TEXT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+const TOKEN_MASK_TEXT = '[token masked]';
 const MIN_REFRESH_INTERVAL_MS = 1000;
 const MAX_REFRESH_BACKOFF_MS = 60_000;
 const MAX_SEED_LENGTH = 1024;
+/** retrieveToken() asks again for the new identity when the one it asked for ended meanwhile, this many times at most. */
+const MAX_IDENTITY_ROUNDS = 4;
+/** After a rotation refusal, how long to look for the token that replaced ours (another tab's write on its way). */
+const REPLACEMENT_WAIT_MS = 500;
+/** A tab that found an unreadable stored value waits this long for running tabs to write their good copy back. */
+const REPAIR_WAIT_MS = 150;
 const MAX_CREDENTIAL_LENGTH = 1024;
 
 type EventInput = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'at'> : never) : never;
@@ -74,9 +84,25 @@ class CustomerSession implements Session {
   readonly #pending = new Map<OperationName, number>();
   readonly #inFlight = new Set<AbortController>();
   readonly #link: CrossTabLink | null;
+  /** One flight across tabs for refreshes and anonymous logins (tab-lock.ts); null without a cross-tab link. */
+  readonly #lock: FlightLock | null;
+  /** Events raised while this tab holds the flight lock, emitted once it let go (no user callback under a lock). */
+  #heldEvents: SessionEvent[] | null = null;
+  /**
+   * The state was made up here (nothing readable was stored) and is not yet written: with other tabs on the storage,
+   * it is written only under the flight lock and only if no other tab stored one meanwhile, so tabs that start
+   * together end on one identity.
+   */
+  #provisional = false;
   #announceQueued = false;
   #announceJson = '';
   #announceSignOut: SignOutReason | undefined;
+  #announceCause: WriteCause | undefined;
+  /** Who did the last refresh or anonymous login this tab knows of: this tab, or another (its session id). */
+  #lastTokenWrite: { readonly by: string; readonly cause: WriteCause; readonly at: number } | null = null;
+  #peers = 0;
+  /** Tabs counted by the browser (Web Locks presence), when it can say; else the presence messages' count is used. */
+  #tabs: number | null = null;
   #state: PersistedState;
   /** Revision of #state in the storage (see cross-tab.ts): the storage is the truth between tabs. */
   #rev = 0;
@@ -116,9 +142,15 @@ class CustomerSession implements Session {
     const storage = this.#store.info();
     const crossTab = options.crossTab ?? (storage.kind === 'local' && storage.persistent);
     this.#link = crossTab
-      ? openCrossTabLink(this.#namespace, this.id, this.#now, (change) => this.#syncFromStorage(change.signedOut, change.announced))
+      ? openCrossTabLink(this.#namespace, this.id, this.#now, (change) => this.#heard(change), (peers) => this.#peersChanged(peers))
       : null;
-    if (loaded.kind !== 'ok') this.#persist();
+    this.#lock = this.#link
+      ? createFlightLock({ name: `session-panel:${this.#namespace}:flight`, holder: `${this.id}-${randomUuid().slice(0, 8)}`, storage: this.#store.shared, now: this.#now })
+      : null;
+    if (loaded.kind !== 'ok') {
+      if (this.#link) this.#provisional = true;
+      else this.#persist();
+    }
     if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
     this.debug = {
       expireToken: () => this.#expireTokenNow(),
@@ -126,6 +158,8 @@ class CustomerSession implements Session {
       clearLog: () => this.#log.clear(),
       shiftClock: (ms: number) => this.#shiftClock(ms),
       resetClock: () => this.#setClockOffset(0),
+      // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
+      storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
     if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
     this.ready = this.#start(loadProblem);
@@ -146,17 +180,42 @@ class CustomerSession implements Session {
       );
     }
     this.#drainStorageProblems();
+    if (this.#provisional) await this.#settleProvisional(loadProblem !== null);
+    if (this.#lock) this.#recountTabs();
     const token = this.#state.token;
     if (token && token.rlm === 'client' && this.#isExpired(token)) this.#reportExpiry(token);
     if (!token || (token.rlm === 'anonymous_client' && this.#isExpired(token))) {
       try {
-        await this.#track('start', () => this.#acquireAnonymous());
+        await this.#track('start', () => this.#budgeted((budget) => this.#acquireAnonymous(budget)));
       } catch {
         // Already reported as an error event; ready means "settled", and retrieveToken() will try again.
       }
     }
     this.#isReady = true;
     this.#emit({ type: 'ready' });
+  }
+
+  /**
+   * Writes the state this tab made up at start, unless another tab stored one first (then that one is taken). Under
+   * the flight lock, so of N tabs starting on an empty storage the first writes and the others adopt it. After an
+   * unreadable value, running tabs are given a moment to write their good copy back first (they repair it when
+   * they hear this tab, see #syncFromStorage).
+   */
+  async #settleProvisional(afterUnreadable: boolean): Promise<void> {
+    if (afterUnreadable) {
+      this.#link?.hello();
+      await new Promise((resolve) => setTimeout(resolve, REPAIR_WAIT_MS));
+    }
+    try {
+      await this.#budgeted((budget) =>
+        this.#exclusive(budget, async () => {
+          this.#syncFromStorage();
+          if (this.#provisional) this.#persist();
+        }),
+      );
+    } finally {
+      if (this.#provisional) this.#persist();
+    }
   }
 
   // ---------------------------------------------------------------- the Client module operations
@@ -166,11 +225,11 @@ class CustomerSession implements Session {
   }
 
   retrieveToken(): Promise<Token> {
-    return this.#track('retrieveToken', async () => toToken(await this.#usableToken()), describeToken);
+    return this.#track('retrieveToken', () => this.#budgeted(async (budget) => toToken(await this.#currentIdentityToken(budget))), describeToken);
   }
 
   refreshToken(): Promise<Token> {
-    return this.#track('refreshToken', async () => toToken(await this.#refresh()), describeToken);
+    return this.#track('refreshToken', () => this.#budgeted(async (budget) => toToken(await this.#refresh(budget))), describeToken);
   }
 
   regenerateUUID(): Promise<boolean> {
@@ -194,12 +253,14 @@ class CustomerSession implements Session {
   }
 
   destroySession(): Promise<void> {
-    return this.#track('destroySession', async () => {
-      const wasSignedIn = this.isSignedIn();
-      this.#resetIdentity(randomUuid());
-      if (wasSignedIn) this.#signedOut('SESSION_DESTROYED');
-      await this.#obtainAnonymousAfterReset('destroySession');
-    });
+    return this.#track('destroySession', () =>
+      this.#budgeted(async (budget) => {
+        const wasSignedIn = this.isSignedIn();
+        this.#resetIdentity(randomUuid());
+        if (wasSignedIn) this.#signedOut('SESSION_DESTROYED');
+        await this.#obtainAnonymousAfterReset('destroySession', budget);
+      }),
+    );
   }
 
   getUUIDForAuthentication(authID: string): string {
@@ -216,10 +277,13 @@ class CustomerSession implements Session {
       const current = this.#state;
       // A different customer gets the seeded UUID of their login; it is committed only if sign-in succeeds.
       const uuid = current.login === null || current.login === login ? current.uuid : uuidFromName(this.#deviceId + login);
+      const sentAt = this.#now();
       const jwt = await this.#call('sign-in', (context) =>
         this.#backend.signIn({ login, password, uuid, deviceId: this.#deviceId }, context),
       );
-      const record = this.#accept(jwt, 'client', uuid, epoch);
+      const record = this.#accept(jwt, 'client', uuid, epoch, sentAt);
+      // A customer token that is dead on arrival must not replace a live session (refresh refuses the same).
+      if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
       const previous = this.#state.uuid;
       this.#epoch++;
       this.#state = { ...this.#state, uuid, token: record, login };
@@ -231,7 +295,7 @@ class CustomerSession implements Session {
   }
 
   signOut(mode: SignOutMode = 'SIGN_OUT'): Promise<void> {
-    return this.#track('signOut', async () => {
+    return this.#track('signOut', () => this.#budgeted(async (budget) => {
       if (!(SIGN_OUT_MODES as readonly unknown[]).includes(mode)) {
         throw new SessionError('invalid-argument', `signOut mode must be one of ${SIGN_OUT_MODES.join(', ')}`);
       }
@@ -242,7 +306,7 @@ class CustomerSession implements Session {
       const epoch = this.#epoch;
       if (token && !this.#isExpired(token)) {
         try {
-          await this.#call('sign-out', (context) => this.#backend.signOut({ token: token.tokenString, mode }, context));
+          await this.#call('sign-out', (context) => this.#backend.signOut({ token: token.tokenString, mode }, context), budget);
         } catch (error) {
           // The SDKs sign out locally whatever the backend says; the failure stays visible in the log.
           this.#emitError(error, 'signOut');
@@ -254,8 +318,8 @@ class CustomerSession implements Session {
       const destroy = mode === 'SIGN_OUT_WITH_SESSION_DESTROY';
       this.#resetIdentity(destroy ? randomUuid() : this.#state.uuid);
       this.#signedOut(destroy ? 'SESSION_DESTROYED' : 'USER_SIGN_OUT');
-      await this.#obtainAnonymousAfterReset('signOut');
-    });
+      await this.#obtainAnonymousAfterReset('signOut', budget);
+    }));
   }
 
   isSignedIn(): boolean {
@@ -291,6 +355,16 @@ class CustomerSession implements Session {
       storage: this.#store.info(),
       backend: this.#backend.describe?.() ?? { kind: 'custom' },
       pending,
+      ...(this.#lock ? { crossTab: this.#crossTabInfo(this.#lock) } : {}),
+    };
+  }
+
+  #crossTabInfo(lock: FlightLock): CrossTabInfo {
+    return {
+      tabs: this.#tabCount(),
+      lock: lock.kind,
+      lastTokenBy: this.#lastTokenWrite?.by ?? null,
+      lastTokenCause: this.#lastTokenWrite?.cause ?? null,
     };
   }
 
@@ -315,36 +389,58 @@ class CustomerSession implements Session {
     this.#unregister?.();
     for (const controller of this.#inFlight) controller.abort(); // the backend may stop work nobody waits for
     this.#link?.close();
+    this.#lock?.close();
     if (this.#backend.faults) this.#backend.faults.onChange = undefined;
   }
 
   // ---------------------------------------------------------------- tokens
 
+  /**
+   * retrieveToken(): a token of the session's current identity. When the identity changes while a call is under
+   * way (a destroy, regenerate, sign-in or sign-out here or in another tab), the answer meant for the old identity
+   * is discarded and the question is asked again for the new one, within the same deadline.
+   */
+  async #currentIdentityToken(budget: Budget): Promise<TokenRecord> {
+    for (let round = 1; ; round++) {
+      const epoch = this.#epoch;
+      try {
+        return await this.#usableToken(budget);
+      } catch (error) {
+        const overtaken = error instanceof SessionError && error.kind === 'superseded' && epoch !== this.#epoch;
+        if (!overtaken || this.#disposed || round >= MAX_IDENTITY_ROUNDS) throw error;
+        this.#syncFromStorage();
+      }
+    }
+  }
+
   /** The token retrieveToken() hands out: refreshed or re-obtained as the SDKs do. */
-  async #usableToken(): Promise<TokenRecord> {
+  async #usableToken(budget: Budget): Promise<TokenRecord> {
     const token = this.#state.token;
-    if (!token) return this.#acquireAnonymous();
+    if (!token) return this.#acquireAnonymous(budget);
     if (this.#isExpired(token)) {
       if (token.rlm === 'client') {
         this.#reportExpiry(token);
         throw new SessionError('session-expired', 'The session has expired');
       }
-      return this.#acquireAnonymous();
+      return this.#acquireAnonymous(budget);
     }
     if (!this.#dueForAutoRefresh(token)) return token;
+    const epoch = this.#epoch;
     try {
-      return await this.#track('autoRefresh', () => this.#refresh(), (record) => describeToken(toToken(record)));
+      return await this.#track('autoRefresh', () => this.#refresh(budget), (record) => describeToken(toToken(record)));
     } catch (error) {
+      if (error instanceof SessionError && error.kind === 'superseded') throw error; // the identity ended: ask again
+      if (epoch !== this.#epoch) throw new SessionError('superseded', 'The session changed while the refresh was in flight');
       // Reported by the autoRefresh operation. An anonymous token the backend refuses outright (not issued by it,
       // revoked) is worthless however long it has left: get a new one for the same UUID, as at expiry.
       const current = this.#state.token;
       if (current?.rlm === 'anonymous_client' && error instanceof SessionError && error.kind === 'unauthorized') {
-        return this.#acquireAnonymous();
+        return this.#acquireAnonymous(budget);
       }
       // Otherwise the current token is still good for a while.
       if (current && !this.#isExpired(current)) return current;
       if (current?.rlm === 'client') throw new SessionError('session-expired', 'The session has expired');
-      return this.#acquireAnonymous();
+      return this.#acquireAnonymous(budget);
     }
   }
 
@@ -356,8 +452,13 @@ class CustomerSession implements Session {
     return true;
   }
 
-  /** One refresh per token: concurrent callers share the flight; a later call on the new token starts another. */
-  #refresh(): Promise<TokenRecord> {
+  /**
+   * One refresh per token, across tabs: concurrent callers in this tab share the flight, and the flight runs under
+   * the cross-tab lock. Whoever finds, once holding the lock, that the token was already replaced for the same
+   * identity (another tab refreshed it meanwhile) takes that token instead of asking again, so N tabs refreshing
+   * at once send one request and none of them sends a token the server may already have rotated.
+   */
+  #refresh(budget: Budget): Promise<TokenRecord> {
     const token = this.#state.token;
     if (!token) return Promise.reject(new SessionError('session-expired', 'There is no token to refresh'));
     if (this.#isExpired(token)) {
@@ -366,46 +467,94 @@ class CustomerSession implements Session {
     }
     const epoch = this.#epoch;
     const uuid = this.#state.uuid;
-    return this.#flight(`refresh:${epoch}:${token.tokenString}`, async () => {
-      this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
-      try {
-        const jwt = await this.#call('refresh', (context) => this.#backend.refresh({ token: token.tokenString }, context));
-        const record = this.#accept(jwt, token.rlm, uuid, epoch);
-        // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
-        if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
-        if (this.#state.token?.tokenString !== token.tokenString) {
-          throw new SessionError('superseded', 'The token changed while the refresh was in flight; its result was discarded');
+    return this.#flight(`refresh:${epoch}:${token.tokenString}`, () =>
+      this.#exclusive(budget, async () => {
+        this.#syncFromStorage();
+        this.#guard(epoch);
+        const newer = this.#replacement(token);
+        if (newer) return newer;
+        this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
+        try {
+          const { jwt, sentAt } = await this.#tokenCall('refresh', (context) => this.#backend.refresh({ token: token.tokenString }, context), budget);
+          const record = this.#accept(jwt, token.rlm, uuid, epoch, sentAt);
+          // Never trade a live token for a dead one: an already-expired answer is refused and the current token kept.
+          if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
+          this.#autoRefreshFailures = 0;
+          // Another tab stored a newer token for this identity while this request was out (it stepped over a lock
+          // this tab held too long): the stored one is what every tab converges on.
+          const stored = this.#replacement(token);
+          if (stored) return stored;
+          this.#commitToken(record, 'refresh');
+          return record;
+        } catch (error) {
+          // Rotation: the server refused the token because another tab already replaced it. Not a failure: that
+          // tab's token is in the storage (or on its way), and it is the answer.
+          if (error instanceof SessionError && (error.kind === 'unauthorized' || error.kind === 'session-expired') && epoch === this.#epoch) {
+            const replaced = this.#replacement(token) ?? (await this.#awaitReplacement(token, budget));
+            if (replaced) return replaced;
+          }
+          // Failures back off exponentially (capped); only a success clears the cooldown.
+          this.#autoRefreshFailures++;
+          const backoff = Math.min(MIN_REFRESH_INTERVAL_MS * 2 ** this.#autoRefreshFailures, MAX_REFRESH_BACKOFF_MS);
+          this.#autoRefreshNotBefore = this.#now() + backoff;
+          throw error;
         }
-        this.#autoRefreshFailures = 0;
-        this.#commitToken(record);
-        return record;
-      } catch (error) {
-        // Failures back off exponentially (capped); only a success clears the cooldown.
-        this.#autoRefreshFailures++;
-        const backoff = Math.min(MIN_REFRESH_INTERVAL_MS * 2 ** this.#autoRefreshFailures, MAX_REFRESH_BACKOFF_MS);
-        this.#autoRefreshNotBefore = this.#now() + backoff;
-        throw error;
-      }
-    });
+      }),
+    );
   }
 
-  #acquireAnonymous(): Promise<TokenRecord> {
+  /** A live token of the same identity that replaced `token` (this tab's state, storage taken in), or null. */
+  #replacement(token: TokenRecord): TokenRecord | null {
+    this.#syncFromStorage();
+    const current = this.#state.token;
+    if (!current || current.tokenString === token.tokenString || this.#isExpired(current)) return null;
+    return current;
+  }
+
+  /**
+   * After a rotation refusal: the tab that replaced the token may have written it a moment ago, and this tab's view of
+   * the storage may lag (browsers propagate storage between tabs asynchronously). Look again for a short while.
+   */
+  async #awaitReplacement(token: TokenRecord, budget: Budget): Promise<TokenRecord | null> {
+    if (!this.#link) return null; // no other tab to have replaced it
+    const until = monotonicNow() + REPLACEMENT_WAIT_MS;
+    while (monotonicNow() < until && !this.#disposed && !budget.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const found = this.#replacement(token);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /**
+   * An anonymous token for the current identity, one flight across tabs: a tab that finds, once holding the lock,
+   * that another tab already stored a live token for this identity takes it.
+   */
+  #acquireAnonymous(budget: Budget): Promise<TokenRecord> {
     const epoch = this.#epoch;
     const uuid = this.#state.uuid;
-    return this.#flight(`anonymous:${epoch}`, async () => {
-      const jwt = await this.#call('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context));
-      const record = this.#accept(jwt, 'anonymous_client', uuid, epoch);
-      this.#commitToken(record);
-      // Kept (there is no better token, and the panel shows it expired), but the call failed: the same error as a
-      // refresh answered with an expired token, whichever path met it.
-      if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
-      return record;
-    });
+    // The token this tab has given up on (none, expired, or refused by the backend): only another one will do.
+    const had = this.#state.token?.tokenString;
+    return this.#flight(`anonymous:${epoch}`, () =>
+      this.#exclusive(budget, async () => {
+        this.#syncFromStorage();
+        this.#guard(epoch);
+        const current = this.#state.token;
+        if (current && current.tokenString !== had && !this.#isExpired(current)) return current;
+        const { jwt, sentAt } = await this.#tokenCall('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context), budget);
+        const record = this.#accept(jwt, 'anonymous_client', uuid, epoch, sentAt);
+        this.#commitToken(record, 'anonymous');
+        // Kept (there is no better token, and the panel shows it expired), but the call failed: the same error as a
+        // refresh answered with an expired token, whichever path met it.
+        if (this.#isExpired(record)) throw new SessionError('invalid-response', 'The backend issued a token that has already expired');
+        return record;
+      }),
+    );
   }
 
-  async #obtainAnonymousAfterReset(operation: OperationName): Promise<void> {
+  async #obtainAnonymousAfterReset(operation: OperationName, budget: Budget): Promise<void> {
     try {
-      await this.#acquireAnonymous();
+      await this.#acquireAnonymous(budget);
     } catch (error) {
       // The identity change already happened and stands; the missing token is retried by retrieveToken().
       if (!(error instanceof SessionError && error.kind === 'superseded')) this.#emitError(error, operation);
@@ -415,7 +564,7 @@ class CustomerSession implements Session {
   async #regenerate(seed: string | null): Promise<boolean> {
     if (this.isSignedIn()) return false;
     this.#resetIdentity(seed === null ? randomUuid() : uuidFromName(this.#deviceId + seed));
-    await this.#obtainAnonymousAfterReset(seed === null ? 'regenerateUUID' : 'regenerateUUIDWithClientIdentifier');
+    await this.#budgeted((budget) => this.#obtainAnonymousAfterReset(seed === null ? 'regenerateUUID' : 'regenerateUUIDWithClientIdentifier', budget));
     return true;
   }
 
@@ -431,8 +580,12 @@ class CustomerSession implements Session {
     if (previous.token !== null) this.#emit({ type: 'token-changed', token: null });
   }
 
-  #commitToken(record: TokenRecord): void {
+  #commitToken(record: TokenRecord, cause?: WriteCause): void {
     this.#state = { ...this.#state, token: record };
+    if (cause) {
+      this.#announceCause = cause;
+      this.#lastTokenWrite = { by: this.id, cause, at: this.#now() };
+    }
     this.#persist();
     this.#emit({ type: 'token-changed', token: record });
   }
@@ -442,8 +595,8 @@ class CustomerSession implements Session {
    * subject the UUID asked for; then, with the newest state from the storage taken in (another tab may have changed
    * the session meanwhile), the identity must still be the one the call was made for (commit guard).
    */
-  #accept(jwt: unknown, realm: Realm, uuid: string, epoch: number): TokenRecord {
-    const record = tokenRecordFromJwt(jwt, this.#now());
+  #accept(jwt: unknown, realm: Realm, uuid: string, epoch: number, sentAt: number): TokenRecord {
+    const record = tokenRecordFromJwt(jwt, this.#now(), sentAt);
     if (record.rlm !== realm) {
       throw new SessionError('invalid-response', `The backend answered with a "${record.rlm}" token where "${realm}" was expected`);
     }
@@ -521,7 +674,11 @@ class CustomerSession implements Session {
    * context: its requests are reported to this session only (a backend may serve several), and its signal aborts
    * when the session stops waiting (timeout, dispose).
    */
-  async #call<T>(what: string, run: (context: BackendCallContext) => Promise<T>): Promise<T> {
+  async #call<T>(what: string, run: (context: BackendCallContext) => Promise<T>, budget?: Budget): Promise<T> {
+    // One operation stays within one timeout, whatever it does (a failed refresh, then a new anonymous login).
+    // Said the same way as the call's own timeout: the caller asked for one answer within requestTimeoutMs.
+    const spent = (): SessionError => new SessionError('timeout', `The backend did not answer the ${what} call within ${this.#timeoutMs} ms`);
+    if (budget?.signal.aborted) throw spent();
     const controller = new AbortController();
     this.#inFlight.add(controller);
     const context: BackendCallContext = {
@@ -532,11 +689,17 @@ class CustomerSession implements Session {
       },
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onSpent: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
         reject(new SessionError('timeout', `The backend did not answer the ${what} call within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
+      onSpent = () => {
+        controller.abort();
+        reject(spent());
+      };
+      budget?.signal.addEventListener('abort', onSpent, { once: true });
     });
     try {
       return await Promise.race([Promise.resolve().then(() => run(context)), timeout]);
@@ -544,8 +707,57 @@ class CustomerSession implements Session {
       throw toSessionError(error, 'backend');
     } finally {
       clearTimeout(timer);
+      if (onSpent) budget?.signal.removeEventListener('abort', onSpent);
       this.#inFlight.delete(controller);
     }
+  }
+
+  /** A token call: the JWT and the session-clock time the request left (a token's lifetime counts from then). */
+  async #tokenCall(what: string, run: (context: BackendCallContext) => Promise<string>, budget: Budget): Promise<{ jwt: string; sentAt: number }> {
+    const sentAt = this.#now();
+    const jwt = await this.#call(what, run, budget);
+    return { jwt, sentAt };
+  }
+
+  /** Runs an operation's work under one budget of requestTimeoutMs for all its waits and backend calls. */
+  async #budgeted<T>(run: (budget: Budget) => Promise<T>): Promise<T> {
+    const budget = new Budget(this.#timeoutMs);
+    try {
+      return await run(budget);
+    } finally {
+      budget.done();
+    }
+  }
+
+  /**
+   * Runs `work` holding the cross-tab flight lock (alone when there are no other tabs). Events raised meanwhile are
+   * emitted once the lock is let go, so no subscriber runs while this tab holds it. The wait is bounded by the
+   * operation's deadline: a holder that died blocks nobody longer than the request timeout.
+   */
+  async #exclusive<T>(budget: Budget, work: () => Promise<T>): Promise<T> {
+    if (!this.#lock) return work();
+    // Half of what is left: behind a holder that died, the step-over still has time for its own request.
+    const waitMs = Math.max(0, (budget.endsAt - monotonicNow()) / 2);
+    try {
+      return await this.#lock.run(async () => {
+        const outer = this.#heldEvents;
+        this.#heldEvents ??= [];
+        try {
+          return await work();
+        } finally {
+          this.#flushAnnouncement();
+          if (outer === null) this.#releaseEvents();
+        }
+      }, waitMs);
+    } finally {
+      this.#releaseEvents();
+    }
+  }
+
+  #releaseEvents(): void {
+    const held = this.#heldEvents;
+    this.#heldEvents = null;
+    for (const event of held ?? []) this.#dispatch(event);
   }
 
   /** Runs an operation with its start and end events; the body runs synchronously up to its first await. */
@@ -595,12 +807,52 @@ class CustomerSession implements Session {
   #announce(): void {
     if (!this.#link || this.#announceQueued) return;
     this.#announceQueued = true;
-    queueMicrotask(() => {
-      this.#announceQueued = false;
-      if (this.#disposed) return;
-      this.#link?.announce(this.#announceJson, this.#announceSignOut);
-      this.#announceSignOut = undefined;
+    queueMicrotask(() => this.#flushAnnouncement());
+  }
+
+  /** Sends the queued announcement now (before letting go of the flight lock, so waiters hear it first). */
+  #flushAnnouncement(): void {
+    if (!this.#announceQueued) return;
+    this.#announceQueued = false;
+    if (this.#disposed) return;
+    this.#link?.announce(this.#announceJson, this.#announceSignOut, this.#announceCause);
+    this.#announceSignOut = undefined;
+    this.#announceCause = undefined;
+  }
+
+  /** A message from another tab: its state (or a hello, which makes this tab look at the storage). */
+  #heard(change: StorageChanged): void {
+    const before = this.#state.token;
+    this.#syncFromStorage(change.signedOut, change.announced);
+    const after = this.#state.token;
+    if (change.cause && change.announced && after && after !== before && after.tokenString === change.announced.state.token?.tokenString) {
+      this.#lastTokenWrite = { by: change.writer, cause: change.cause, at: this.#now() };
+      this.#emit({ type: 'state', what: change.cause === 'refresh' ? `token refreshed in another tab (${change.writer})` : `anonymous token obtained in another tab (${change.writer})` });
+    }
+  }
+
+  #peersChanged(peers: number): void {
+    this.#peers = peers;
+    this.#recountTabs();
+  }
+
+  /** Asks the browser how many tabs hold this namespace's presence lock (crash-proof), and says so when it changed. */
+  #recountTabs(): void {
+    const before = this.#tabCount();
+    const said = (): void => {
+      const tabs = this.#tabCount();
+      if (tabs !== before && !this.#disposed) this.#emit({ type: 'state', what: `${tabs} ${tabs === 1 ? 'tab shares' : 'tabs share'} this session` });
+    };
+    const counting = this.#lock?.countTabs();
+    if (!counting) return said();
+    void counting.then((n) => {
+      if (n !== null && n > 0) this.#tabs = n;
+      said();
     });
+  }
+
+  #tabCount(): number {
+    return Math.max(1, this.#tabs ?? this.#peers + 1);
   }
 
   /**
@@ -613,6 +865,7 @@ class CustomerSession implements Session {
   #syncFromStorage(signedOut?: SignOutReason, announced?: StoredState): void {
     if (!this.#link || this.#disposed) return;
     const stored = this.#store.peek(this.#now());
+    if (stored === null && this.#store.unreadable !== null && !this.#provisional) this.#repair();
     // The newest of what the storage shows and what was announced; an announcement wins only when strictly newer.
     const best = announced && (!stored || announced.rev > stored.rev) ? announced : stored;
     if (!best || best.rev < this.#rev) return;
@@ -652,6 +905,20 @@ class CustomerSession implements Session {
     this.#emit({ type: 'state', what: 'session changed by another tab' });
   }
 
+  /**
+   * The stored value became unreadable (corrupted, tampered, written by another version) while this tab holds a good
+   * copy: keep the bad value under a backup key, write this tab's copy back and say so. Other tabs, and a new tab that
+   * found the bad value, then converge on it instead of on a fresh identity.
+   */
+  #repair(): void {
+    const problem = this.#store.unreadable;
+    if (problem === null) return;
+    const backupKey = this.#store.setAsideUnreadable(this.#now());
+    this.#persist();
+    this.#emitError(new SessionError('storage', `The stored session became unreadable (${problem}); this tab wrote its copy back` +
+      (backupKey ? ` and kept the bad value under "${backupKey}"` : '')));
+  }
+
   #drainStorageProblems(): void {
     if (!this.#started) return; // Problems met while constructing are reported once #start runs.
     for (const problem of this.#store.problems.splice(0)) this.#emitError(new SessionError('storage', problem));
@@ -664,6 +931,11 @@ class CustomerSession implements Session {
 
   #emit(input: EventInput): void {
     const event = { ...input, at: this.#now() } as SessionEvent;
+    if (this.#heldEvents) this.#heldEvents.push(event);
+    else this.#dispatch(event);
+  }
+
+  #dispatch(event: SessionEvent): void {
     try {
       const entry = describeEvent(event);
       if (entry) this.#log.append(entry);
@@ -677,6 +949,28 @@ class CustomerSession implements Session {
         // A broken subscriber must not break the session or the other subscribers.
       }
     }
+  }
+}
+
+/**
+ * The time one operation may take, all its steps together (waiting for the cross-tab lock, a refresh that fails, the
+ * anonymous login after it): its signal aborts when the time is up.
+ */
+class Budget {
+  readonly signal: AbortSignal;
+  /** Monotonic time the budget runs out. */
+  readonly endsAt: number;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(ms: number) {
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    this.endsAt = monotonicNow() + ms;
+    this.#timer = setTimeout(() => controller.abort(), ms);
+  }
+
+  done(): void {
+    clearTimeout(this.#timer);
   }
 }
 

@@ -8,6 +8,8 @@ import type { StorageInfo, StorageLike, TokenRecord } from './types.js';
  * cannot be read is set aside under a backup key instead of being destroyed.
  */
 export const SCHEMA_VERSION = 1;
+/** Highest revision a stored state may carry (2^40: a write per millisecond for 34 years). */
+export const MAX_REVISION = 2 ** 40;
 /** What a device id may look like (createSession's deviceId option follows the same rule). Empty is allowed: the
  * spec's reference vector is computed with an empty device id. */
 export const DEVICE_ID = /^[\w-]{0,128}$/;
@@ -52,6 +54,11 @@ export class SessionStore {
   #note: string | undefined;
   #backupKey: string | undefined;
   readonly #stateKey: string;
+  /** The storage asked for, even after this store fell back to memory (the cross-tab lease lives there). */
+  readonly shared: StorageLike;
+  /** Why the stored value could not be read at the last peek, or null (absent or readable). */
+  unreadable: string | null = null;
+  #unreadableRaw: string | null = null;
   /** The last stored value this store wrote or parsed, and what it holds. */
   #seen: { readonly raw: string; readonly parsed: StoredState } | null = null;
   readonly #deviceKey: string;
@@ -71,6 +78,7 @@ export class SessionStore {
       this.#backing = option;
       this.#kind = 'custom';
     }
+    this.shared = this.#backing;
   }
 
   info(): StorageInfo {
@@ -123,13 +131,35 @@ export class SessionStore {
     } catch {
       return null;
     }
-    if (typeof raw !== 'string') return null;
+    this.unreadable = null;
+    this.#unreadableRaw = null;
+    if (raw === null || raw === undefined) return null;
+    if (typeof raw !== 'string') {
+      this.unreadable = `the stored value is a ${typeof raw}, not a string`;
+      return null;
+    }
     // Sessions peek before every operation: an unchanged value is not parsed (and its JWT decoded) again.
     if (this.#seen?.raw === raw) return this.#seen.parsed;
     const parsed = parseStoredState(raw, now);
-    if (typeof parsed === 'string') return null;
+    if (typeof parsed === 'string') {
+      this.unreadable = parsed;
+      this.#unreadableRaw = raw;
+      return null;
+    }
     this.#seen = { raw, parsed };
     return parsed;
+  }
+
+  /** Keeps the unreadable value the last peek met under a backup key; returns the key, or null if it could not. */
+  setAsideUnreadable(now: number): string | null {
+    const raw = this.#unreadableRaw;
+    this.unreadable = null;
+    this.#unreadableRaw = null;
+    if (raw === null) return null;
+    const backupKey = `${this.#stateKey}:unreadable:${now}`;
+    if (!this.#write(backupKey, raw)) return null;
+    this.#backupKey = backupKey;
+    return backupKey;
   }
 
   /** The stored device id; an unreadable one is set aside like unreadable state, and reported. */
@@ -143,6 +173,15 @@ export class SessionStore {
       `the stored device id was unreadable; a new one was made, so seeded UUIDs change${kept ? ` (old value kept under "${backupKey}")` : ''}`,
     );
     return null;
+  }
+
+  /** The keys this session uses in its storage and what each holds now, raw (for the panel's storage view). */
+  rawEntries(): { key: string; value: string | null }[] {
+    const keys = [this.#stateKey, this.#deviceKey, ...(this.#backupKey ? [this.#backupKey] : [])];
+    return keys.map((key) => {
+      const value: unknown = this.#read(key);
+      return { key, value: typeof value === 'string' ? value : null };
+    });
   }
 
   saveDeviceId(id: string): void {
@@ -240,6 +279,9 @@ function describeProblem(raw: string, now: number): StoredState | string {
   // Values written before revisions existed count as revision 0.
   const rev = v.rev === undefined ? 0 : v.rev;
   if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) return 'the revision is not a whole number ≥ 0';
+  // Far beyond any real count of writes, and far below where rev + 1 stops being exact: a value near
+  // Number.MAX_SAFE_INTEGER (tampered or forged) would make the next write unreadable.
+  if (rev > MAX_REVISION) return `the revision ${rev} is out of range (at most ${MAX_REVISION})`;
   return {
     rev,
     state: {
@@ -268,8 +310,10 @@ function checkToken(value: unknown, now: number): TokenRecord | string {
   for (const key of ['rlm', 'origin', 'exp', 'clientId', 'customId'] as const) {
     if (t[key] !== decoded[key]) return `the token's "${key}" does not match its claims`;
   }
-  // A stored expiry may be earlier than the claims allow (expired by hand in the panel), never later.
-  if (typeof t.expiresAt !== 'number' || !(t.expiresAt <= decoded.expiresAt)) {
+  // A stored expiry may be earlier than receipt + lifetime (judged from when the request left, or expired by hand in
+  // the panel), never later.
+  const upTo = decoded.iat !== undefined ? t.receivedAt + (decoded.exp - decoded.iat) : decoded.expiresAt;
+  if (typeof t.expiresAt !== 'number' || !(t.expiresAt <= upTo)) {
     return `the token's "expiresAt" does not match its claims`;
   }
   return { ...decoded, expiresAt: t.expiresAt };

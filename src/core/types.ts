@@ -144,6 +144,20 @@ export interface SessionSnapshot {
   readonly backend: BackendInfo;
   /** Operations under way. */
   readonly pending: readonly OperationName[];
+  /** Present when the session shares its storage with other tabs (the `crossTab` option). */
+  readonly crossTab?: CrossTabInfo;
+}
+
+/** How a session shares its storage with other tabs. */
+export interface CrossTabInfo {
+  /** Tabs with this session open, this one included. */
+  readonly tabs: number;
+  /** How refreshes and anonymous logins are kept to one at a time across tabs. */
+  readonly lock: 'web-locks' | 'lease';
+  /** Session id of the tab that did the last refresh or anonymous login this tab knows of (maybe this one), or null. */
+  readonly lastTokenBy: string | null;
+  /** What that was. */
+  readonly lastTokenCause: 'refresh' | 'anonymous' | null;
 }
 
 export type SessionEvent =
@@ -173,6 +187,22 @@ export type SessionEventType = SessionEvent['type'];
 
 export type LogKind = 'operation' | 'event' | 'error' | 'request' | 'storage';
 
+/**
+ * What a log line says in structured form, for viewers that draw or replay the session's history (the panel's
+ * timeline, "state after this entry"). Never a token string: a token is its realm and times.
+ */
+export interface LogFacts {
+  /** The UUID the session moved to, and the one it left (uuid-changed). */
+  readonly uuid?: string;
+  readonly previousUuid?: string;
+  /** The token the session holds from here on, or null when it was cleared (token-changed). */
+  readonly token?: { readonly rlm: Realm; readonly receivedAt: number; readonly expiresAt: number } | null;
+  /** The customer signed in from here on, or null once signed out (signed-in, signed-out). */
+  readonly login?: string | null;
+  /** A backend request as the backend reported it (request). */
+  readonly request?: BackendRequestInfo;
+}
+
 /** One line of the bounded operation log. Never contains a token string. */
 export interface LogEntry {
   /** Monotonic per session; survives the ring buffer dropping old entries, so gaps show what was dropped. */
@@ -184,6 +214,7 @@ export interface LogEntry {
   readonly durationMs?: number;
   readonly outcome?: 'ok' | 'error';
   readonly error?: ErrorInfo;
+  readonly facts?: LogFacts;
 }
 
 /**
@@ -315,4 +346,15 @@ export interface SessionDebug {
   shiftClock(ms: number): void;
   /** Back to real time: the shift goes back to 0. */
   resetClock(): void;
+  /**
+   * The keys this session uses in its storage (state, device id, the backup of an unreadable value when one was kept)
+   * with their raw values, every token in them masked.
+   */
+  storageEntries(): readonly StorageEntry[];
+}
+
+/** One key of a session's storage and its raw value (null: nothing stored under it), tokens masked. */
+export interface StorageEntry {
+  readonly key: string;
+  readonly value: string | null;
 }

@@ -7,6 +7,7 @@ import { defineSessionPanel } from '../../components/session-panel/define.js';
 import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
 import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
+import { tabHistoryStore } from './panel-history.js';
 import { PanelDiscovery } from './discovery/panel-discovery.js';
 import { browserDiscovery } from './discovery/browser-discovery.js';
 
@@ -33,6 +34,8 @@ if (tabId === null || !panel) {
   applyTheme(devtoolsThemeName());
   onDevtoolsThemeChanged(applyTheme);
   const transport = createPortTransport({ tabId, connect: runtimeConnector });
+  // Preserve log and the log's history live per inspected tab, outside this page and the worker (panel-history.ts).
+  panel.historyStore = tabHistoryStore(tabId);
   panel.transport = transport;
   // Tokens on the page without our core (spec §9): read only while this panel page lives, kept only here.
   const discovery = new PanelDiscovery(browserDiscovery(tabId));

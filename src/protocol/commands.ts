@@ -5,6 +5,7 @@ import {
   type ErrorInfo,
   type Session,
   type SignOutMode,
+  type StorageEntry,
   type TokenRecord,
 } from '../core/types.js';
 
@@ -33,6 +34,8 @@ export interface SessionCommands {
   resetClock: { args: []; result: null };
   /** Lifetime of the dev backend's next tokens in seconds; `null` restores the configured one. */
   setTokenTtl: { args: [seconds: number | null]; result: null };
+  /** The keys the session uses in its storage and their raw values, tokens masked (the storage view). */
+  storageEntries: { args: []; result: readonly StorageEntry[] };
 }
 
 export interface FaultErrorSpec {
@@ -64,6 +67,7 @@ const COMMAND_SET: Readonly<Record<CommandName, true>> = {
   shiftClock: true,
   resetClock: true,
   setTokenTtl: true,
+  storageEntries: true,
 };
 export const COMMAND_NAMES: readonly CommandName[] = Object.keys(COMMAND_SET) as CommandName[];
 
@@ -195,6 +199,11 @@ async function run(session: Session, command: CommandName, args: unknown[]): Pro
       if (!f.setTokenTtl) throw new SessionError('invalid-argument', "This session's backend does not let the token lifetime be changed");
       f.setTokenTtl(args[0] as number | null);
       return null;
+    }
+    case 'storageEntries': {
+      const d = session.debug;
+      if (typeof d.storageEntries !== 'function') throw new SessionError('invalid-argument', "This session's library has no storage view (update it)");
+      return d.storageEntries();
     }
   }
 }

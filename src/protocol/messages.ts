@@ -9,9 +9,11 @@ import {
   type ErrorInfo,
   type FaultState,
   type LogEntry,
+  type LogFacts,
   type OperationName,
   type SessionEvent,
   type SessionSnapshot,
+  type StorageEntry,
   type StorageInfo,
   type TokenRecord,
 } from '../core/types.js';
@@ -213,9 +215,20 @@ export const parseSessionEvent: Parser<SessionEvent> = tagged('type', {
   disposed: obj({ at: num }),
 }) as Parser<SessionEvent>;
 
+const parseLogFacts: Parser<LogFacts> = obj(
+  {},
+  {
+    uuid: shortStr,
+    previousUuid: shortStr,
+    token: nullable(obj({ rlm: lit(...REALMS), receivedAt: num, expiresAt: num })),
+    login: nullable(credStr),
+    request: parseRequestInfo,
+  },
+);
+
 export const parseLogEntry: Parser<LogEntry> = obj(
   { seq: num, at: num, kind: lit('operation', 'event', 'error', 'request', 'storage'), message: str() },
-  { operation, durationMs: num, outcome: lit('ok', 'error'), error: parseErrorInfo },
+  { operation, durationMs: num, outcome: lit('ok', 'error'), error: parseErrorInfo, facts: parseLogFacts },
 );
 
 const parseSummary: Parser<SessionSummary> = obj({ id: idStr, namespace: shortStr, uuid: shortStr }, { frame: str(2048) });
@@ -245,8 +258,9 @@ const commandArgs: Parser<unknown[]> = arr(
 );
 const commandObject = obj({}, { code: num, kind: str(64), message: str() });
 
-type ResultValue = TokenRecord | boolean | null;
-const resultValue: Parser<ResultValue> = oneOf(oneOf(nul, bool), parseTokenRecord);
+const parseStorageEntries: Parser<readonly StorageEntry[]> = arr(obj({ key: str(512), value: nullable(str(64 * 1024)) }), 16);
+type ResultValue = TokenRecord | boolean | null | readonly StorageEntry[];
+const resultValue: Parser<ResultValue> = oneOf(oneOf(oneOf(nul, bool), parseTokenRecord), parseStorageEntries);
 export type WireResult = { readonly ok: true; readonly value: ResultValue } | { readonly ok: false; readonly error: ErrorInfo };
 export const parseWireResult: Parser<WireResult> = (v) => {
   const okPart = obj({ ok: lit(true), value: resultValue })(v);

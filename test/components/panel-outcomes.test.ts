@@ -78,7 +78,7 @@ describe('action outcomes', () => {
     expect(h.outcome('fault'), 'no "will fail" under "No fault armed."').toBe('');
 
     await click(h, h.button('Issue expired token next'));
-    expect(h.outcome('fault')).toBe('Next token will be expired');
+    expect(h.outcome('fault')).toBe('Next token will be issued already expired');
     await click(h, h.refreshButton());
     expect(h.outcome('refresh'), 'the expired token was issued (and refused)').toMatch(/^Error 9007 invalid-response: .*already expired/);
     expect(h.field('faults'), 'used up').toBe('No fault armed.');

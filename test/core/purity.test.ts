@@ -9,7 +9,10 @@ const forbidden: [RegExp, string][] = [
   [/from ['"]lit/, 'imports Lit'],
   [/\bchrome\./, 'uses chrome.*'],
   [/\bbrowser\./, 'uses browser.*'],
-  [/\b(document|window|navigator|HTMLElement|customElements)\b/, 'uses a DOM-only global'],
+  [/\b(document|window|HTMLElement|customElements)\b/, 'uses a DOM-only global'],
+  // Web Locks (navigator.locks) are the one navigator API the core uses, feature-detected (tab-lock.ts): workers and
+  // Node ≥ 22 have them too, and without them the core falls back to a lease in storage.
+  [/\bnavigator\b(?!\?(\.|:\s*\{\s*)locks)/, 'uses navigator beyond navigator.locks'],
   [/console\.(log|info|debug|warn|error)/, 'writes to the console'],
 ];
 

@@ -41,11 +41,11 @@ describe('dist/core.js in plain Node', () => {
   it('ships type declarations for the ./core export, with the public names', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, { types?: string }> };
     const types = pkg.exports['./core']?.types;
-    expect(types).toBe('./dist/types/core/index.d.ts');
+    expect(types).toBe('./dist/types/src/core/index.d.ts');
     const dts = readFileSync(types!, 'utf8');
     for (const name of ['createSession', 'createDevBackend', 'createClientModule', 'SessionError', 'uuidFromName', 'createHttpBackend']) {
       expect(dts, name).toContain(name);
     }
-    expect(existsSync('dist/types/core/types.d.ts')).toBe(true);
+    expect(existsSync('dist/types/src/core/types.d.ts')).toBe(true);
   });
 });

@@ -198,7 +198,9 @@ describe('npm start demo', () => {
     await vite.listen();
     const page = await chrome.context.newPage();
     const errors: string[] = [];
+    const warnings: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
     try {
       await page.goto(vite.resolvedUrls!.local[0]!);
       await page.locator('session-panel [part="uuid"]').waitFor();
@@ -209,6 +211,8 @@ describe('npm start demo', () => {
       const seeded = await page.evaluate(() => (window as unknown as { Synerise: { Client: { getUUID(): string } } }).Synerise.Client.getUUID());
       await expect.poll(() => page.locator('session-panel [part="uuid"]').innerText(), { message: 'panel follows' }).toBe(seeded);
       expect(errors, 'no page errors').toEqual([]);
+      // The walkthrough saw Lit's "dev mode" banner on every demo load (demo/quiet-lit.ts marks it issued).
+      expect(warnings.filter((w) => w.includes('Lit is in dev mode')), 'no Lit dev-mode banner').toEqual([]);
     } finally {
       await page.close();
       await vite.close();

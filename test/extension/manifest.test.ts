@@ -16,9 +16,9 @@ const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<str
 };
 
 describe('manifest.json', () => {
-  test('MV3, closed to other extensions and pages; scripting and host access to read the inspected page; cookies only optional', () => {
+  test('MV3, closed to other extensions and pages; "storage" for the per-tab log, scripting and host access to read the inspected page for tokens; cookies only optional', () => {
     expect(manifest.manifest_version).toBe(3);
-    expect(manifest.permissions).toEqual(['scripting']);
+    expect(manifest.permissions).toEqual(['storage', 'scripting']);
     expect(manifest.host_permissions).toEqual(['<all_urls>']);
     // Asked from the panel with one click (HttpOnly cookies), never at install.
     expect(manifest.optional_permissions).toEqual(['cookies']);

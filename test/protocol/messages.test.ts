@@ -176,6 +176,6 @@ describe('limits follow the core; receivers stay all-or-nothing, the sender fits
     expect([...BACKEND_CALLS].sort()).toEqual(['anonymous', 'refresh', 'signIn', 'signOut']);
     expect(new Set(OPERATION_NAMES).size).toBe(OPERATION_NAMES.length);
     expect(OPERATION_NAMES).toContain('regenerateUUIDWithClientIdentifier');
-    expect(new Set(COMMAND_NAMES).size).toBe(15);
+    expect(new Set(COMMAND_NAMES).size).toBe(16);
   });
 });

@@ -118,6 +118,28 @@ describe('endpoints', () => {
     expect((await post(AUTH_PATHS.signOut, { mode: 'EVERYTHING' }, { authorization: `Bearer ${token}` })).status).toBe(400);
   });
 
+  it('rotation: a refresh invalidates the token it replaced (for refresh and sign-out); off, both stay valid', async () => {
+    const refresh = (token: string) => post(AUTH_PATHS.refresh, { apiKey: 'key-1' }, { authorization: `Bearer ${token}` });
+    expect(server.rotation).toBe(false);
+    const plain = await anonymousToken();
+    expect((await refresh(plain)).status).toBe(200);
+    expect((await refresh(plain)).status, 'without rotation the old token is still good').toBe(200);
+    server.setRotation(true);
+    try {
+      const first = await anonymousToken();
+      const answer = await refresh(first);
+      expect(answer.status).toBe(200);
+      const second = ((await answer.json()) as { token: string }).token;
+      const again = await refresh(first);
+      expect(again.status, 'the replaced token is refused').toBe(401);
+      expect(await again.json()).toMatchObject({ error: 'token_rotated', code: 3200 });
+      expect((await post(AUTH_PATHS.signOut, { mode: 'LOGOUT' }, { authorization: `Bearer ${first}` })).status).toBe(401);
+      expect((await refresh(second)).status, 'the token that replaced it works').toBe(200);
+    } finally {
+      server.setRotation(false);
+    }
+  });
+
   it('validates requests: API key, fields, JSON, content type, size, method, path', async () => {
     const cases: [Promise<Response>, number, string][] = [
       [post(AUTH_PATHS.anonymous, { apiKey: 'wrong', uuid: 'u', deviceId: '' }), 403, 'forbidden'],

@@ -145,9 +145,11 @@ describe('a session over HTTP', () => {
     expect(server.stats().routes.refresh).toBe(0);
     session.debug.faults!.clear();
     session.debug.faults!.issueExpiredNext();
-    await session.signIn('alice', 'wonderland');
-    expect(session.snapshot().tokenStatus, 'the server issued an expired client token').toBe('expired');
-    expect(await rejection(session.retrieveToken())).toMatchObject({ code: 3210 });
+    const live = state(session.snapshot());
+    // The server issued an expired client token: refused (9007), and the live session it would have replaced is kept.
+    expect(await rejection(session.signIn('alice', 'wonderland'))).toMatchObject({ kind: 'invalid-response', code: 9007 });
+    expect(state(session.snapshot())).toEqual(live);
+    expect(session.snapshot().tokenStatus).toBe('valid');
   });
 
   it('never writes a token into the log or the snapshot\'s request info', async () => {

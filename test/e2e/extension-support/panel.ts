@@ -96,7 +96,7 @@ export class RemotePanel {
   async logText(kind: string): Promise<string> {
     return this.target.evaluate<string>(`(async () => {
       const root = document.querySelector('session-panel').shadowRoot;
-      const select = root.querySelector('[part~="log"] select');
+      const select = root.querySelector('[part~="toolbar"] select[aria-label="Kind"]');
       select.value = ${JSON.stringify(kind)};
       select.dispatchEvent(new Event('change', { bubbles: true }));
       await document.querySelector('session-panel').updateComplete;

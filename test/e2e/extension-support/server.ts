@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +60,9 @@ export async function startTestSite(): Promise<TestSite> {
       res.end(body);
     };
     if (url.pathname === '/core.js') return send('text/javascript', core);
+    // The core's lazily loaded chunks (the dev backend's signing code) sit beside it.
+    const chunk = path.join(coreDir, path.normalize(url.pathname));
+    if (url.pathname.endsWith('.js') && chunk.startsWith(coreDir + path.sep) && existsSync(chunk)) return send('text/javascript', readFileSync(chunk));
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/session-panel.js') {
       try {

@@ -1,0 +1,135 @@
+/*
+ * The timeline (part="timeline"): the session's life drawn as SVG over the TimelineModel kept with each log. Tokens
+ * are bars in two lanes (customer above, anonymous below, coloured apart), refreshes, identity changes and failures
+ * are marks in a lane of their own, and a line shows "now". Only what the zoom's range holds is drawn, downsampled by
+ * the model to a few items per pixel column, so 100,000 log rows draw as fast as 100. Every bar and mark has a text
+ * equivalent (aria-label and a <title> tooltip) in the spec's words; hovering names it in the caption too, and a
+ * click selects its log row.
+ */
+import { html, svg, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import type { PanelLogEntry } from './log-store.js';
+import type { LogStore } from './log-store.js';
+import { shortTime } from './format.js';
+import { SizeWatch } from './size-watch.js';
+import { ZOOMS, zoomRange, type MarkKind, type ViewBar, type ViewMark, type Zoom } from './timeline-model.js';
+
+const HEIGHT = 84;
+/** Lanes: customer tokens, anonymous tokens, marks; then the time axis. */
+const LANE = { client: 8, anonymous_client: 28, marks: 52, axis: 78 } as const;
+const BAR_H = 14;
+const FALLBACK_WIDTH = 600;
+/** One glyph per mark kind, so kinds are told apart without colour too. */
+const GLYPH: Record<MarkKind, string> = {
+  refresh: 'M0,-5 L5,0 L0,5 L-5,0 Z',
+  regenerate: 'M-4,-4 L4,-4 L4,4 L-4,4 Z',
+  destroy: 'M-5,-5 L5,5 M5,-5 L-5,5',
+  'sign-in': 'M0,-6 L5,4 L-5,4 Z',
+  'sign-out': 'M0,6 L5,-4 L-5,-4 Z',
+  failure: 'M-1.5,-6 L1.5,-6 L1.5,2 L-1.5,2 Z M-1.5,4 L1.5,4 L1.5,7 L-1.5,7 Z',
+};
+
+export interface TimelineViewOptions {
+  /** Selects a row in the log (and scrolls it into view). */
+  readonly select: (entry: PanelLogEntry) => void;
+}
+
+/** The text equivalent of a bar: "customer token, 12:00:00 – 13:00:00" (merged: "anonymous token ×12, …"). */
+export function barLabel(b: ViewBar): string {
+  const name = b.realm === 'client' ? 'customer token' : 'anonymous token';
+  return `${name}${b.count > 1 ? ` ×${b.count}` : ''}, ${shortTime(b.start)} – ${shortTime(b.end)}${b.current ? ' (current)' : ''}`;
+}
+
+/** The text equivalent of a mark: "refresh at 12:00:05" (merged: "refresh ×4, 12:00:05 – 12:00:09"). */
+export function markLabel(m: ViewMark): string {
+  return m.count > 1 ? `${m.kind} ×${m.count}, ${shortTime(m.at)} – ${shortTime(m.lastAt)}` : `${m.kind} at ${shortTime(m.at)}`;
+}
+
+export class TimelineView implements ReactiveController {
+  zoom: Zoom = '1 h';
+  #hover = '';
+  readonly #size: SizeWatch;
+
+  constructor(
+    private readonly host: LitElement,
+    private readonly options: TimelineViewOptions,
+  ) {
+    this.#size = new SizeWatch(host);
+    host.addController(this);
+  }
+
+  hostUpdated(): void {
+    this.#size.watch(this.host.renderRoot.querySelector('.timeline svg'));
+  }
+
+  hostDisconnected(): void {
+    this.#size.stop();
+  }
+
+  render(store: LogStore, now: number): TemplateResult {
+    // The width the picture was last laid out at (no forced layout here); drawn for it, re-drawn when it changes.
+    const width = Math.max(120, this.#size.width || FALLBACK_WIDTH);
+    const { start, end } = zoomRange(store.timeline, this.zoom, now);
+    const view = store.timeline.view(start, end, width);
+    const x = (t: number): number => ((Math.min(Math.max(t, start), end) - start) / (end - start)) * width;
+    const nowX = x(now);
+    const ticks = [0, 0.25, 0.5, 0.75].map((f) => start + (now - start) * f);
+    return html`<section class="timeline" part="timeline" aria-labelledby="h-timeline">
+      <div class="timeline-head">
+        <h3 id="h-timeline">Timeline</h3>
+        <span class="legend"><i class="sw client"></i>customer token <i class="sw anonymous_client"></i>anonymous token</span>
+        <span class="muted hover" data-field="timeline-hover">${this.#hover}</span>
+        <span class="zoom" role="group" aria-label="Zoom">
+          ${(Object.keys(ZOOMS) as Zoom[]).map(
+            (z) => html`<button class="small" aria-pressed=${z === this.zoom} @click=${() => this.#setZoom(z)}>${z === 'all' ? 'All' : `Last ${z}`}</button>`,
+          )}
+        </span>
+      </div>
+      <svg viewBox="0 0 ${width} ${HEIGHT}" preserveAspectRatio="none" height=${HEIGHT} role="group" aria-label="Session timeline, ${shortTime(start)} to ${shortTime(end)}"
+        @mouseleave=${() => this.#setHover('')}>
+        <line class="lane" x1="0" x2=${width} y1=${LANE.marks} y2=${LANE.marks}></line>
+        ${ticks.map((t) => svg`<line class="tick" x1=${x(t)} x2=${x(t)} y1="0" y2=${LANE.axis - 8}></line><text class="axis" x=${x(t) + 3} y=${LANE.axis}>${shortTime(t)}</text>`)}
+        ${view.bars.map((b) => this.#bar(b, x, nowX))}
+        ${view.marks.map((m) => this.#mark(m, x))}
+        <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${LANE.axis - 8}></line>
+        <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${LANE.axis}>now</text>
+      </svg>
+      ${view.bars.length === 0 && view.marks.length === 0 ? html`<p class="note">Nothing in this range yet.</p>` : nothing}
+    </section>`;
+  }
+
+  #bar(b: ViewBar, x: (t: number) => number, nowX: number): TemplateResult {
+    const x0 = x(b.start);
+    const x1 = Math.max(x0 + 2, x(b.end));
+    const label = barLabel(b);
+    // The part still ahead of "now" (time the token has left) is drawn lighter.
+    const past = Math.max(0, Math.min(x1, nowX) - x0);
+    return svg`<g class="bar ${b.realm}" part="timeline-token" role="img" aria-label=${label}
+        @mouseenter=${() => this.#setHover(label)} @click=${() => this.options.select(b.entry)}>
+      <title>${label}</title>
+      <rect class="ahead" x=${x0} y=${LANE[b.realm]} width=${x1 - x0} height=${BAR_H} rx="2"></rect>
+      ${past > 0 ? svg`<rect class="held" x=${x0} y=${LANE[b.realm]} width=${past} height=${BAR_H} rx="2"></rect>` : nothing}
+    </g>`;
+  }
+
+  #mark(m: ViewMark, x: (t: number) => number): TemplateResult {
+    const label = markLabel(m);
+    return svg`<g class="mark ${m.kind}" part="timeline-mark" role="img" aria-label=${label} transform="translate(${x(m.at)},${LANE.marks})"
+        @mouseenter=${() => this.#setHover(label)} @click=${() => this.options.select(m.entry)}>
+      <title>${label}</title>
+      <rect class="hit" x="-6" y="-8" width="12" height="16"></rect>
+      <path d=${GLYPH[m.kind]}></path>
+      ${m.count > 1 ? svg`<text class="count" x="6" y="-4">${m.count}</text>` : nothing}
+    </g>`;
+  }
+
+  #setZoom(z: Zoom): void {
+    this.zoom = z;
+    this.host.requestUpdate();
+  }
+
+  #setHover(text: string): void {
+    if (text === this.#hover) return;
+    this.#hover = text;
+    this.host.requestUpdate();
+  }
+}
