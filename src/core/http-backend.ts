@@ -216,7 +216,11 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     if (response.ok) {
       try {
         if (call === 'signOut') {
-          await discard(response);
+          // Read to its end by the platform (arrayBuffer), neither cancelled nor through a stream reader: Chromium
+          // lists a 204 read either way as "(canceled)" in the Network panel. Only a declared-huge one is cut off.
+          const declared = Number(response.headers.get('content-length'));
+          if (Number.isFinite(declared) && declared > maxResponseBytes) await discard(response);
+          else await response.arrayBuffer();
           return { status, retryable: false, body: null };
         }
         const text = await readJsonText(response, maxResponseBytes, status);
@@ -397,6 +401,13 @@ async function readJsonText(response: Response, maxBytes: number, status: number
 async function readBounded(response: Response, maxBytes: number): Promise<Uint8Array | null> {
   const stream = response.body;
   if (!stream) return new Uint8Array(0);
+  // A declared length within bounds: let the platform read it (arrayBuffer). A response read through a stream reader
+  // and then dropped is sometimes listed as "(canceled)" by Chromium's Network panel although it completed.
+  const declared = Number(response.headers.get('content-length'));
+  if (response.headers.has('content-length') && Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return bytes.byteLength <= maxBytes ? bytes : null;
+  }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -49,6 +49,8 @@ const MAX_IDENTITY_ROUNDS = 4;
 const REPLACEMENT_WAIT_MS = 500;
 /** A tab that found an unreadable stored value waits this long for running tabs to write their good copy back. */
 const REPAIR_WAIT_MS = 150;
+/** A second count of the tabs after a tab came or went, once its presence lock has settled. */
+const RECOUNT_DELAY_MS = 300;
 const MAX_CREDENTIAL_LENGTH = 1024;
 
 type EventInput = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'at'> : never) : never;
@@ -843,11 +845,15 @@ class CustomerSession implements Session {
       const tabs = this.#tabCount();
       if (tabs !== before && !this.#disposed) this.#emit({ type: 'state', what: `${tabs} ${tabs === 1 ? 'tab shares' : 'tabs share'} this session` });
     };
-    const counting = this.#lock?.countTabs();
-    if (!counting) return said();
-    void counting.then((n) => {
-      if (n !== null && n > 0) this.#tabs = n;
-      said();
+    const count = (): Promise<void> | undefined =>
+      this.#lock?.countTabs().then((n) => {
+        if (n !== null && n > 0) this.#tabs = n;
+        said();
+      });
+    if (!this.#lock) return said();
+    // A tab that just said hello may not hold its presence lock yet: count again a moment later.
+    void count()?.then(() => new Promise((resolve) => setTimeout(resolve, RECOUNT_DELAY_MS))).then(() => {
+      if (!this.#disposed) void count();
     });
   }
 

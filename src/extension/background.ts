@@ -1,29 +1,31 @@
 /**
- * Service worker. Chrome starts it when a bridge or a panel connects (or a page says hello) and stops it whenever it
- * is idle; it may die between any two messages. It owns routing only: panel ports (named by tab id) to the
- * content-script bridges of that tab, and back. No session data lives here; see router.ts for how every side
- * rebuilds the routes after a restart. Listeners are registered synchronously so Chrome can wake the worker.
+ * Service worker. Chrome starts it when a panel connects (a bridge reconnecting after a restart also starts it) and
+ * stops it whenever it is idle; it may die between any two messages. Page loads never start it: nothing of ours runs
+ * in pages until a panel opens, and navigations are followed only while a panel is open. It owns routing (panel ports,
+ * named by tab id, to the bridges of that tab) and the injection of the page scripts; no session data lives here.
+ * See router.ts for how every side rebuilds the routes after a restart. Listeners are registered synchronously so
+ * Chrome can wake the worker.
  */
-import { adaptPort, ext, type MessageSender } from './browser.js';
+import { adaptPort, ext, followCommits, forgetStaleCommitListener, runScript } from './browser.js';
 import { devLog } from './debug.js';
 import { createRouter } from './router.js';
+// crxjs builds each as a self-contained IIFE and gives its path in the build (no web_accessible_resources: see
+// vite.extension.ts), for scripting.executeScript.
+import agentFile from './page/page.iife.ts?script';
+import bridgeFile from './content/bridge.iife.ts?script';
+
+forgetStaleCommitListener();
 
 const router = createRouter({
   extensionId: ext.runtime.id,
   extensionOrigin: ext.runtime.getURL(''),
-  wakeTab: (tabId, message) => {
-    ext.tabs.sendMessage(tabId, message).catch(() => {
-      // No bridge in that tab yet (a page loaded before install, or about:blank): nothing to wake.
-    });
+  inject: {
+    bridges: (tabId) => void runScript({ tabId, allFrames: true }, bridgeFile, 'ISOLATED'),
+    bridgeInto: (tabId, frameId, documentId) => void runScript({ tabId, frameId, documentId }, bridgeFile, 'ISOLATED'),
+    agentInto: (tabId, frameId, documentId) => void runScript({ tabId, frameId, documentId }, agentFile, 'MAIN'),
+    watchNavigations: followCommits((frame) => router.onFrameCommitted(frame)),
   },
   debug: devLog('background'),
 });
 
 ext.runtime.onConnect.addListener((port) => router.onConnect(adaptPort(port)));
-ext.runtime.onMessage.addListener((message: unknown, sender: MessageSender) => {
-  const reply = router.onHello(message, {
-    ...(sender.id !== undefined ? { id: sender.id } : {}),
-    ...(sender.tab?.id !== undefined ? { tab: { id: sender.tab.id } } : {}),
-  });
-  return reply ? Promise.resolve(reply) : undefined;
-});

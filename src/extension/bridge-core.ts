@@ -1,15 +1,12 @@
 import {
   BRIDGE_PORT_NAME,
-  BRIDGE_SOURCE,
   DropCounter,
   PAGE_SOURCE,
   makeBridgeMessage,
   makePortMessage,
-  parseHelloReply,
+  parsePageHandover,
   parsePageMessage,
-  parseWakeMessage,
   parseWorkerToBridge,
-  type BridgeHello,
   type BridgeMessage,
   type BridgeToWorker,
   type WireResult,
@@ -20,17 +17,26 @@ import type { PortConnector, PortLike } from '../transport/port-like.js';
 /**
  * The content-script bridge's logic (isolated world), free of chrome APIs so it runs under test.
  *
- * It relays between the page (window messages from our MAIN-world script) and the service worker (a port), and
- * trusts neither: window messages count only from this very window with our source tag and a valid shape, results
- * only for request ids it forwarded. It connects only while a panel is open for its tab, and it remembers recent
- * request ids so a command resent after a worker restart is answered from cache instead of running twice.
+ * It exists only once a panel opened for its tab (the worker injects it) and relays between the page agent (one end
+ * of a MessageChannel the agent hands over in a single window message) and the service worker (a port). It trusts
+ * neither: the handover counts only from this very window with our tag, valid shape and exactly one port, and only
+ * the first one; page messages only with a valid shape; results only for request ids it forwarded. It remembers
+ * recent request ids so a command resent after a worker restart is answered from cache instead of running twice.
  */
+
+/** The bridge's end of the agent's MessageChannel (a MessagePort). */
+export interface PagePortLike {
+  postMessage(message: unknown): void;
+  close(): void;
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+}
 
 export interface BridgeDeps {
   readonly connect: PortConnector;
-  /** One-shot hello to the worker; resolves with its reply (or anything, it is validated). */
-  readonly hello: (message: BridgeHello) => Promise<unknown>;
-  readonly postToPage: (message: BridgeMessage) => void;
+  /** Names this bridge's document where the browser gives the worker no documentId (one bridge per document). */
+  readonly instance: string;
+  /** This isolated world's `location.origin` (the worker prefers the sender's origin). */
+  readonly origin: string;
   readonly backoffMs?: readonly number[];
   /** Give up reconnecting after this many failed attempts in a row (extension reloaded or removed). */
   readonly maxAttempts?: number;
@@ -45,14 +51,21 @@ export interface BridgeDeps {
 export interface WindowMessageLike {
   readonly source: unknown;
   readonly data: unknown;
+  readonly ports?: readonly unknown[];
 }
 
 export interface Bridge {
-  start(): Promise<void>;
-  /** Window `message` events; `self` is this window, so messages from other windows and frames are dropped. */
+  /** Connects to the worker (the worker just injected this bridge: a panel is open). */
+  start(): void;
+  /**
+   * The bridge script ran again in this document (a panel opened again): reconnect if quiet. False when this bridge
+   * can no longer reach the extension (it was reloaded): the caller starts a fresh bridge.
+   */
+  wake(): boolean;
+  /** Window `message` events; `self` is this window. Only the agent's handover is taken, once. */
   onWindowMessage(event: WindowMessageLike, self: unknown): void;
-  /** runtime.onMessage from the worker (tabs.sendMessage): a panel opened, connect. */
-  onRuntimeMessage(message: unknown): void;
+  /** True once the agent's channel is taken: the window listener can go. */
+  hasPage(): boolean;
   readonly dropped: DropCounter;
   isConnected(): boolean;
   isAttached(): boolean;
@@ -60,6 +73,12 @@ export interface Bridge {
 
 const SEEN_LIMIT = 256;
 const DEFAULT_BACKOFF = [0, 100, 250, 500, 1000, 2000, 3000] as const;
+
+const isPagePort = (value: unknown): value is PagePortLike =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as PagePortLike).postMessage === 'function' &&
+  typeof (value as PagePortLike).close === 'function';
 
 export function createBridge(deps: BridgeDeps): Bridge {
   const backoff = deps.backoffMs && deps.backoffMs.length ? deps.backoffMs : DEFAULT_BACKOFF;
@@ -81,14 +100,16 @@ export function createBridge(deps: BridgeDeps): Bridge {
   const seen = new Map<string, 'running' | WireResult>();
 
   let port: PortLike | null = null;
+  let page: PagePortLike | null = null;
   let wanted = false;
   let attached = false;
+  let dead = false;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const toPage = (message: BridgeMessage): void => {
     try {
-      deps.postToPage(message);
+      page?.postMessage(message);
     } catch {
       // The page is going away.
     }
@@ -109,12 +130,14 @@ export function createBridge(deps: BridgeDeps): Bridge {
 
   const open = (): void => {
     clearTimeout(timer);
-    if (port || !wanted) return;
+    if (port || !wanted || dead) return;
     let p: PortLike;
     try {
       p = deps.connect(BRIDGE_PORT_NAME);
     } catch {
-      retry();
+      // "Extension context invalidated": this bridge belongs to an extension that was reloaded or removed.
+      dead = true;
+      wanted = false;
       return;
     }
     port = p;
@@ -133,6 +156,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       }
       if (wanted) retry();
     });
+    toWorker(makePortMessage<BridgeToWorker, 'ready'>('ready', { instance: deps.instance, origin: deps.origin, agent: page !== null }));
   };
 
   const retry = (): void => {
@@ -165,6 +189,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
         const prior = seen.get(msg.id);
         if (prior === 'running') return dropped.drop('duplicate-running');
         if (prior) return toWorker(makePortMessage<BridgeToWorker, 'result'>('result', { id: msg.id, result: prior }));
+        if (!page) return dropped.drop('no-agent'); // the panel times out; a reload is the user's fix
         remember(msg.id, 'running');
         toPage(makeBridgeMessage('command', { id: msg.id, sessionId: msg.sessionId, command: msg.command, args: msg.args }));
         return;
@@ -172,55 +197,59 @@ export function createBridge(deps: BridgeDeps): Bridge {
     }
   };
 
+  const onPageMessage = (data: unknown): void => {
+    if (!withinRate()) return dropped.drop('rate');
+    const msg = parsePageMessage(data);
+    if (!msg) return dropped.drop('page-schema');
+    switch (msg.kind) {
+      case 'update':
+        if (!attached) return dropped.drop('not-attached');
+        return toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: msg.update }));
+      case 'result':
+        if (seen.get(msg.id) !== 'running') return dropped.drop('unknown-id');
+        remember(msg.id, msg.result);
+        return toWorker(makePortMessage<BridgeToWorker, 'result'>('result', { id: msg.id, result: msg.result }));
+    }
+  };
+
   return {
     dropped,
     isConnected: () => port !== null,
     isAttached: () => attached,
-    async start() {
-      try {
-        const reply = parseHelloReply(await deps.hello(makePortMessage<BridgeHello, 'hello'>('hello', {})));
-        if (reply?.connect) {
-          wanted = true;
-          open();
-        }
-      } catch {
-        // The worker could not answer; a panel that opens later wakes us.
-      }
-    },
-    onRuntimeMessage(message) {
-      if (!parseWakeMessage(message)) return dropped.drop('wake-schema');
+    hasPage: () => page !== null,
+    start() {
       wanted = true;
       attempt = 0;
       open();
     },
+    wake() {
+      if (dead) return false;
+      wanted = true;
+      attempt = 0;
+      open();
+      return !dead;
+    },
     onWindowMessage(event, self) {
       let data: unknown;
       let source: unknown;
+      let ports: readonly unknown[] | undefined;
       try {
         data = event.data;
         source = event.source;
+        ports = event.ports;
       } catch {
         return dropped.drop('unreadable');
       }
       const tag = typeof data === 'object' && data !== null ? (data as { source?: unknown }).source : undefined;
-      if (tag === BRIDGE_SOURCE) return; // our own messages to the page
-      if (tag !== PAGE_SOURCE) return dropped.drop('not-ours');
+      if (tag !== PAGE_SOURCE) return; // the page's own traffic: none of our business, not even counted
+      if (page) return dropped.drop('handover-again');
       if (source !== self) return dropped.drop('other-window');
-      const msg = parsePageMessage(data);
-      if (!msg) return dropped.drop('page-schema');
-      if (msg.kind !== 'ready' && !withinRate()) return dropped.drop('rate');
-      switch (msg.kind) {
-        case 'ready':
-          if (attached) toPage(makeBridgeMessage('attach', {}));
-          return;
-        case 'update':
-          if (!attached) return dropped.drop('not-attached');
-          return toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: msg.update }));
-        case 'result':
-          if (seen.get(msg.id) !== 'running') return dropped.drop('unknown-id');
-          remember(msg.id, msg.result);
-          return toWorker(makePortMessage<BridgeToWorker, 'result'>('result', { id: msg.id, result: msg.result }));
-      }
+      if (!parsePageHandover(data)) return dropped.drop('handover-schema');
+      const offered = ports?.length === 1 ? ports[0] : undefined;
+      if (!isPagePort(offered)) return dropped.drop('handover-port');
+      page = offered;
+      page.onmessage = (e) => onPageMessage(e.data);
+      if (attached) toPage(makeBridgeMessage('attach', {}));
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The one module that touches webextension-polyfill (and through it the extension APIs). Everything else in the
  * extension imports from here, so the polyfill can be dropped once every target browser ships `browser` natively:
- * only this file changes. Not for the MAIN-world script, where no extension API exists.
+ * only this file changes. Not for the MAIN-world script, where no extension API exists. Browser differences (scripting,
+ * webNavigation, senders) live here too.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { PortConnector, PortLike } from '../transport/port-like.js';
@@ -21,6 +22,9 @@ export function adaptPort(port: Runtime.Port): PortLike {
             ...(sender.id !== undefined ? { id: sender.id } : {}),
             ...(sender.url !== undefined ? { url: sender.url } : {}),
             ...(sender.frameId !== undefined ? { frameId: sender.frameId } : {}),
+            ...(sender.documentId !== undefined ? { documentId: sender.documentId } : {}),
+            // The sender's origin (Chrome 80+): the browser's record, `null` for an opaque origin. Not in the types.
+            ...(typeof (sender as { origin?: unknown }).origin === 'string' ? { origin: (sender as { origin: string }).origin } : {}),
             ...(sender.tab ? { tab: sender.tab.id !== undefined ? { id: sender.tab.id } : {} } : {}),
           },
         }
@@ -66,4 +70,63 @@ export function onDevtoolsThemeChanged(listener: (themeName: string) => void): v
 
 export function createDevtoolsPanel(title: string, iconPath: string, pagePath: string): Promise<unknown> {
   return browser.devtools.panels.create(title, iconPath, pagePath);
+}
+
+// ---- running our scripts in pages (only while a panel is open; see router.ts) ---------------------------------
+
+/** Where to run a script: a whole tab (every frame), or one document (by documentId where known, else by frame). */
+export type ScriptTarget =
+  | { readonly tabId: number; readonly allFrames: true }
+  | { readonly tabId: number; readonly frameId: number; readonly documentId?: string | undefined };
+
+/**
+ * Runs one of our built script files in pages: scripting.executeScript, `world` MAIN for the page agent (Chrome ≥ 111,
+ * Firefox ≥ 128). Pages we may not script (the Web Store, other extensions, a frame gone meanwhile) reject: nothing
+ * to do there, so the rejection is swallowed.
+ */
+export function runScript(target: ScriptTarget, file: string, world: 'MAIN' | 'ISOLATED'): Promise<void> {
+  const where =
+    'allFrames' in target
+      ? { tabId: target.tabId, allFrames: true }
+      : target.documentId !== undefined
+        ? { tabId: target.tabId, documentIds: [target.documentId] }
+        : { tabId: target.tabId, frameIds: [target.frameId] };
+  return browser.scripting
+    .executeScript({ target: where, files: [file], world, injectImmediately: true })
+    .then(() => undefined, () => undefined);
+}
+
+/** A document committed in a frame of some tab (webNavigation.onCommitted). */
+export interface CommittedFrame {
+  readonly tabId: number;
+  readonly frameId: number;
+  readonly documentId?: string;
+}
+
+/**
+ * Follows frame commits while `on`. Added and removed at runtime, never at the worker's top level: a listener left
+ * registered would wake the worker on every page load in every tab (Chrome keeps it across worker restarts).
+ */
+export function followCommits(listener: (frame: CommittedFrame) => void): (on: boolean) => void {
+  const wrapped = (d: { tabId: number; frameId: number; documentId?: string }): void =>
+    listener({ tabId: d.tabId, frameId: d.frameId, ...(d.documentId ? { documentId: d.documentId } : {}) });
+  return (on) => {
+    const event = browser.webNavigation?.onCommitted;
+    if (!event) return;
+    if (on && !event.hasListener(wrapped)) event.addListener(wrapped);
+    else if (!on) event.removeListener(wrapped);
+  };
+}
+
+/**
+ * Removes a commit listener that a previous worker left registered (it stopped while a panel was open and never got
+ * to remove it): add one and remove it at once, so Chrome drops its record and page loads stop waking the worker.
+ * Called once at startup; a panel that (re)connects turns following back on.
+ */
+export function forgetStaleCommitListener(): void {
+  const event = browser.webNavigation?.onCommitted;
+  if (!event) return;
+  const noop = (): void => {};
+  event.addListener(noop);
+  event.removeListener(noop);
 }

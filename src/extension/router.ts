@@ -5,16 +5,13 @@ import {
   asFrameId,
   asTabId,
   makePortMessage,
-  parseBridgeHello,
   parseBridgeToWorker,
   parsePanelToWorker,
   tabIdFromPortName,
   type FrameId,
   type FrameInfo,
-  type HelloReply,
   type PanelToWorker,
   type TabId,
-  type WakeMessage,
   type WorkerToBridge,
   type WorkerToPanel,
 } from '../protocol/messages.js';
@@ -25,17 +22,33 @@ import type { PortLike, PortSender } from '../transport/port-like.js';
  *
  * It holds no truth: its maps list the ports that are open right now, and every side rebuilds them by reconnecting
  * when a fresh worker starts (the panel transport resends unanswered requests; bridges resend their full state on
- * attach). Commands for a frame whose bridge has not (re)connected yet wait a short, bounded grace period here and
- * otherwise fail with a clear error; the panel still owns the retry.
+ * attach). It also decides what runs in the page, and when: nothing until a panel opens for a tab; then the bridge in
+ * every frame of that tab, the page agent in every document whose bridge has none, and the bridge again in each
+ * document that commits in that tab while a panel is open (docs/extension.md, "Only while a panel is open").
+ *
+ * Commands are bound to a document: a command for a frame's document is delivered only to that document's bridge;
+ * when a different document has replaced it (reload, navigation) the command fails as `documentGone`, never reaching
+ * the newcomer. Commands for a frame whose bridge has not (re)connected yet wait a short, bounded grace period.
  */
+
+/** What the router asks the browser to run in pages (scripting.executeScript in background.ts). */
+export interface Injector {
+  /** The bridge in every frame of the tab (a panel opened). Bridges already there reconnect instead of doubling. */
+  bridges(tabId: TabId): void;
+  /** The bridge in one document that committed in a tab with a panel open. */
+  bridgeInto(tabId: TabId, frameId: FrameId, documentId: string | undefined): void;
+  /** The page agent in the document of a bridge that has none linked. */
+  agentInto(tabId: TabId, frameId: FrameId, documentId: string | undefined): void;
+  /** Follow frame commits (webNavigation) only while some panel is open, so page loads never wake the worker. */
+  watchNavigations(on: boolean): void;
+}
 
 export interface RouterOptions {
   /** This extension's id: only its own contexts may connect. */
   readonly extensionId: string;
   /** `chrome-extension://<id>/`: panel ports must come from one of our pages. */
   readonly extensionOrigin: string;
-  /** Tells every bridge in a tab to connect (tabs.sendMessage). */
-  readonly wakeTab: (tabId: TabId, message: WakeMessage) => void;
+  readonly inject: Injector;
   /** How long a command waits for its frame's bridge, and a bridge for a panel. Default 3000 ms. */
   readonly graceMs?: number;
   /** Max commands waiting per tab. */
@@ -46,7 +59,7 @@ export interface RouterOptions {
 
 interface Bridge {
   readonly port: PortLike;
-  readonly url: string;
+  readonly info: FrameInfo;
 }
 
 interface Waiting {
@@ -55,10 +68,17 @@ interface Waiting {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+/** A document that committed in a tab (webNavigation.onCommitted). */
+export interface FrameCommit {
+  readonly tabId: number;
+  readonly frameId: number;
+  readonly documentId?: string;
+}
+
 export interface Router {
   onConnect(port: PortLike): void;
-  /** Answers a bridge's one-shot hello (runtime.onMessage); undefined when the message is not ours. */
-  onHello(message: unknown, sender: PortSender): HelloReply | undefined;
+  /** A document committed in some tab: if a panel is open for that tab, the bridge goes into it. */
+  onFrameCommitted(commit: FrameCommit): void;
   readonly dropped: DropCounter;
   stats(): { bridges: number; panels: number; waiting: number };
 }
@@ -68,11 +88,13 @@ export function createRouter(options: RouterOptions): Router {
   const maxWaiting = options.maxWaiting ?? 100;
   const dropped = new DropCounter();
   const debug = options.debug ?? ((): void => {});
+  const inject = options.inject;
 
   const bridges = new Map<TabId, Map<FrameId, Bridge>>();
   const panels = new Map<TabId, Set<PortLike>>();
   const waiting = new Map<TabId, Waiting[]>();
   const idleBridgeTimers = new Map<TabId, ReturnType<typeof setTimeout>>();
+  let watching = false;
 
   const post = (port: PortLike, message: WorkerToPanel | WorkerToBridge): void => {
     try {
@@ -84,8 +106,25 @@ export function createRouter(options: RouterOptions): Router {
   const toPanels = (tabId: TabId, message: WorkerToPanel): void => {
     for (const p of panels.get(tabId) ?? []) post(p, message);
   };
-  const framesOf = (tabId: TabId): FrameInfo[] =>
-    [...(bridges.get(tabId) ?? new Map<FrameId, Bridge>())].map(([frameId, b]) => ({ frameId, url: b.url }));
+  const framesOf = (tabId: TabId): FrameInfo[] => [...(bridges.get(tabId)?.values() ?? [])].map((b) => b.info);
+  const panelCount = (): number => [...panels.values()].reduce((n, s) => n + s.size, 0);
+  const watch = (): void => {
+    const on = panelCount() > 0;
+    if (on === watching) return;
+    watching = on;
+    try {
+      inject.watchNavigations(on);
+    } catch {
+      // The API is missing (a test double, an old browser): panels still work on pages open when they connect.
+    }
+  };
+  const safely = (what: string, run: () => void): void => {
+    try {
+      run();
+    } catch {
+      dropped.drop(`inject-${what}`);
+    }
+  };
 
   const isOurs = (sender: PortSender | undefined): boolean => sender?.id === options.extensionId;
 
@@ -114,34 +153,50 @@ export function createRouter(options: RouterOptions): Router {
       return;
     }
     const url = typeof sender.url === 'string' ? sender.url.slice(0, 2048) : '';
+    let bridge: Bridge | null = null;
+
+    port.onMessage.addListener((raw) => {
+      const msg = parseBridgeToWorker(raw);
+      if (!msg) return dropped.drop('bridge-schema');
+      if (msg.kind === 'ready') {
+        if (bridge) return dropped.drop('bridge-ready-twice');
+        // The browser's record first: documentId and origin from the sender; the bridge's own word only where the
+        // browser gives none (a bridge is our code in its own world, so its word is still not the page's).
+        const documentId = typeof sender.documentId === 'string' && sender.documentId ? sender.documentId : msg.instance;
+        const origin = typeof sender.origin === 'string' && sender.origin ? sender.origin : msg.origin;
+        bridge = { port, info: { frameId, documentId, origin: origin.slice(0, 512), url } };
+        register(tabId, bridge);
+        if (!msg.agent) safely('agent', () => inject.agentInto(tabId, frameId, sender.documentId));
+        return;
+      }
+      if (!bridge) return dropped.drop('bridge-not-ready');
+      if (msg.kind === 'update') toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update: msg.update }));
+      else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
+    });
+    port.onDisconnect.addListener(() => {
+      const current = bridges.get(tabId);
+      if (!bridge || current?.get(frameId)?.port !== port) return;
+      current.delete(frameId);
+      if (current.size === 0) bridges.delete(tabId);
+      toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...bridge.info, state: 'detached' }));
+    });
+  }
+
+  function register(tabId: TabId, bridge: Bridge): void {
+    const frameId = bridge.info.frameId as FrameId;
     let frames = bridges.get(tabId);
     if (!frames) bridges.set(tabId, (frames = new Map()));
     const old = frames.get(frameId);
     if (old) {
       // A new document in the same frame (reload, navigation) can connect before the old one's port is gone.
       old.port.disconnect();
-      toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { frameId, url: old.url, state: 'detached' }));
+      toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...old.info, state: 'detached' }));
     }
-    frames.set(frameId, { port, url });
+    frames.set(frameId, bridge);
     debug(`bridge ${tabId}/${frameId} connected`);
-
-    port.onMessage.addListener((raw) => {
-      const msg = parseBridgeToWorker(raw);
-      if (!msg) return dropped.drop('bridge-schema');
-      if (msg.kind === 'update') toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update: msg.update }));
-      else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
-    });
-    port.onDisconnect.addListener(() => {
-      const current = bridges.get(tabId);
-      if (current?.get(frameId)?.port !== port) return;
-      current.delete(frameId);
-      if (current.size === 0) bridges.delete(tabId);
-      toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { frameId, url, state: 'detached' }));
-    });
-
-    toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { frameId, url, state: 'attached' }));
+    toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...bridge.info, state: 'attached' }));
     if (panels.get(tabId)?.size) {
-      post(port, makePortMessage<WorkerToBridge, 'attach'>('attach', {}));
+      post(bridge.port, makePortMessage<WorkerToBridge, 'attach'>('attach', {}));
       flushWaiting(tabId);
     } else {
       // Reconnected after a worker restart, but no panel came back: let the bridge go quiet after a while.
@@ -156,6 +211,7 @@ export function createRouter(options: RouterOptions): Router {
     clearTimeout(idleBridgeTimers.get(tabId));
     idleBridgeTimers.delete(tabId);
     debug(`panel for tab ${tabId} connected`);
+    watch();
 
     port.onMessage.addListener((raw) => {
       const msg = parsePanelToWorker(raw);
@@ -174,26 +230,35 @@ export function createRouter(options: RouterOptions): Router {
         // Nobody is looking: tell the page to stop streaming and let the bridges disconnect.
         for (const b of bridges.get(tabId)?.values() ?? []) post(b.port, makePortMessage<WorkerToBridge, 'detach'>('detach', {}));
       }
+      watch();
     });
 
     post(port, makePortMessage<WorkerToPanel, 'welcome'>('welcome', { tabId, frames: framesOf(tabId) }));
     for (const b of bridges.get(tabId)?.values() ?? []) post(b.port, makePortMessage<WorkerToBridge, 'attach'>('attach', {}));
-    // Bridges that are not connected (page loaded before the panel opened, or a fresh worker): wake them.
-    try {
-      options.wakeTab(tabId, makePortMessage<WakeMessage, 'wake'>('wake', {}));
-    } catch {
-      // No such tab (closed): the panel shows no page.
-    }
+    // Frames whose bridge is not connected (the panel just opened, or a fresh worker): the bridge goes in now, or an
+    // existing one (a panel was open before) reconnects.
+    safely('bridges', () => inject.bridges(tabId));
   }
+
+  function onFrameCommitted(commit: FrameCommit): void {
+    const tabId = asTabId(commit.tabId);
+    const frameId = asFrameId(commit.frameId);
+    if (tabId === null || frameId === null || !panels.get(tabId)?.size) return;
+    safely('bridge', () => inject.bridgeInto(tabId, frameId, commit.documentId));
+  }
+
+  const fail = (panel: PortLike, msg: PanelToWorker, error: 'noPage' | 'documentGone'): void => {
+    if (error === 'documentGone') dropped.drop('document-gone');
+    post(panel, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: { ok: false, error: LINK_ERRORS[error]() } }));
+  };
 
   function route(tabId: TabId, panel: PortLike, msg: PanelToWorker): void {
     const bridge = bridges.get(tabId)?.get(msg.frameId as FrameId);
-    if (bridge) return forward(bridge, msg);
+    if (bridge) return bridge.info.documentId === msg.documentId ? forward(bridge, msg) : fail(panel, msg, 'documentGone');
     const list = waiting.get(tabId) ?? [];
     if (list.length >= maxWaiting) {
       dropped.drop('waiting-full');
-      post(panel, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: { ok: false, error: LINK_ERRORS.noPage() } }));
-      return;
+      return fail(panel, msg, 'noPage');
     }
     const timer = setTimeout(() => {
       const l = waiting.get(tabId);
@@ -202,7 +267,7 @@ export function createRouter(options: RouterOptions): Router {
       if (i < 0) return;
       l.splice(i, 1);
       if (l.length === 0) waiting.delete(tabId);
-      post(panel, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: { ok: false, error: LINK_ERRORS.noPage() } }));
+      fail(panel, msg, 'noPage');
     }, graceMs);
     list.push({ panel, message: msg, timer });
     waiting.set(tabId, list);
@@ -220,16 +285,20 @@ export function createRouter(options: RouterOptions): Router {
     );
   }
 
+  /** A bridge (re)connected: deliver what waited for its frame, if it is still the same document; fail the rest. */
   function flushWaiting(tabId: TabId): void {
     const list = waiting.get(tabId);
     if (!list) return;
     const rest: Waiting[] = [];
     for (const w of list) {
       const bridge = bridges.get(tabId)?.get(w.message.frameId as FrameId);
-      if (bridge) {
-        clearTimeout(w.timer);
-        forward(bridge, w.message);
-      } else rest.push(w);
+      if (!bridge) {
+        rest.push(w);
+        continue;
+      }
+      clearTimeout(w.timer);
+      if (bridge.info.documentId === w.message.documentId) forward(bridge, w.message);
+      else fail(w.panel, w.message, 'documentGone');
     }
     if (rest.length) waiting.set(tabId, rest);
     else waiting.delete(tabId);
@@ -247,27 +316,13 @@ export function createRouter(options: RouterOptions): Router {
     );
   }
 
-  function onHello(message: unknown, sender: PortSender): HelloReply | undefined {
-    if (!isOurs(sender)) {
-      dropped.drop('foreign-message');
-      return undefined;
-    }
-    const hello = parseBridgeHello(message);
-    const tabId = asTabId(sender.tab?.id);
-    if (!hello || tabId === null) {
-      dropped.drop('hello-schema');
-      return undefined;
-    }
-    return makePortMessage<HelloReply, 'hello-reply'>('hello-reply', { connect: (panels.get(tabId)?.size ?? 0) > 0 });
-  }
-
   return {
     onConnect,
-    onHello,
+    onFrameCommitted,
     dropped,
     stats: () => ({
       bridges: [...bridges.values()].reduce((n, m) => n + m.size, 0),
-      panels: [...panels.values()].reduce((n, s) => n + s.size, 0),
+      panels: panelCount(),
       waiting: [...waiting.values()].reduce((n, l) => n + l.length, 0),
     }),
   };

@@ -1,16 +1,18 @@
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import type { UserConfig } from 'vite';
 import manifest from '../../manifest.json' with { type: 'json' };
+import { noPageResources } from './vite-no-page-resources.js';
 
 /**
  * `vite build --mode extension` (via scripts/build.mjs): manifest.json → dist/extension/ (load unpacked).
  * crxjs builds the manifest's entries; the panel page is only named from JS (devtools.panels.create), so it is
- * listed as an input here or it would be missing from the build. `page.iife.ts` is built as a self-contained IIFE
- * for the MAIN world. SESSION_PANEL_DEV=1 turns on dev-only logging.
+ * listed as an input here or it would be missing from the build. The page scripts (imported with `?script` in
+ * background.ts) are built as self-contained IIFEs, and are not exposed to pages (noPageResources).
+ * SESSION_PANEL_DEV=1 turns on dev-only logging.
  */
 export function extensionConfig(): UserConfig {
   return {
-    plugins: [crx({ manifest: manifest as ManifestV3Export })],
+    plugins: [crx({ manifest: manifest as ManifestV3Export }), noPageResources()],
     define: { __SESSION_PANEL_DEV__: JSON.stringify(process.env.SESSION_PANEL_DEV === '1') },
     build: {
       outDir: 'dist/extension',

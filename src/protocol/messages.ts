@@ -42,9 +42,12 @@ import {
 /**
  * The one wire protocol of the DevTools extension. Three hops, each with its own source tag:
  *
- *   MAIN-world page script  --window.postMessage-->  content-script bridge  --port "bridge"-->  service worker
- *                           <--window.postMessage--                         <--port----------
+ *   page agent (MAIN world)  --MessageChannel-->  bridge (isolated world)  --port "bridge"-->  service worker
+ *                            <--MessageChannel--                           <--port----------
  *   service worker  --port "panel:<tabId>"-->  panel (port transport)      and back.
+ *
+ * Both page scripts are injected only while a panel is open (docs/extension.md). The agent hands the bridge one end
+ * of a MessageChannel in a single window message (`PageHandover`), so what follows never travels as window messages.
  *
  * Every message carries `source` (which side sent it), `v` (protocol version) and `kind` (the discriminant). Each
  * receiver parses what arrives with the guard for its direction: anything outside the schema (wrong tag, version,
@@ -295,20 +298,28 @@ export interface CommandBody {
   readonly args: readonly unknown[];
 }
 
-/** MAIN world → bridge. */
+/** MAIN world → bridge, the one window message: its transferred port is the agent's end of the channel. */
+export type PageHandover = Envelope<typeof PAGE_SOURCE, 'channel', Record<never, never>>;
+
+/** MAIN world → bridge, over the channel. */
 export type PageMessage =
-  | Envelope<typeof PAGE_SOURCE, 'ready', { readonly hook: boolean }>
   | Envelope<typeof PAGE_SOURCE, 'update', { readonly update: PageUpdate }>
   | Envelope<typeof PAGE_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
 
-/** Bridge → MAIN world. */
+/** Bridge → MAIN world, over the channel. */
 export type BridgeMessage =
   | Envelope<typeof BRIDGE_SOURCE, 'attach', Record<never, never>>
   | Envelope<typeof BRIDGE_SOURCE, 'detach', Record<never, never>>
   | Envelope<typeof BRIDGE_SOURCE, 'command', CommandBody>;
 
-/** Bridge → worker (the worker adds tab and frame from the port's sender, never from the message). */
+/**
+ * Bridge → worker (the worker adds tab and frame from the port's sender, never from the message). `ready` comes first
+ * on every connection: `instance` names the bridge's document where the browser gives no documentId (one bridge per
+ * document), `origin` is the isolated world's own `location.origin` (the fallback where the sender has no origin),
+ * and `agent` says whether a page agent is linked (if not, the worker injects one into that document).
+ */
 export type BridgeToWorker =
+  | Envelope<typeof PORT_SOURCE, 'ready', { readonly instance: string; readonly origin: string; readonly agent: boolean }>
   | Envelope<typeof PORT_SOURCE, 'update', { readonly update: PageUpdate }>
   | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
 
@@ -318,15 +329,12 @@ export type WorkerToBridge =
   | Envelope<typeof PORT_SOURCE, 'detach', Record<never, never>>
   | Envelope<typeof PORT_SOURCE, 'command', CommandBody>;
 
-/** Bridge → worker, one-shot (runtime.sendMessage) when a page loads: is a panel open for my tab? */
-export type BridgeHello = Envelope<typeof PORT_SOURCE, 'hello', Record<never, never>>;
-/** The worker's answer to a hello: connect a port now (a panel is open), or stay quiet. */
-export type HelloReply = Envelope<typeof PORT_SOURCE, 'hello-reply', { readonly connect: boolean }>;
-/** Worker → bridges of a tab, one-shot (tabs.sendMessage) when a panel opens: connect your port. */
-export type WakeMessage = Envelope<typeof PORT_SOURCE, 'wake', Record<never, never>>;
-
-/** Panel → worker. */
-export type PanelToWorker = Envelope<typeof PORT_SOURCE, 'command', CommandBody & { readonly frameId: number }>;
+/** Panel → worker: a command for one document (the frame's document the panel saw the session in). */
+export type PanelToWorker = Envelope<
+  typeof PORT_SOURCE,
+  'command',
+  CommandBody & { readonly frameId: number; readonly documentId: string }
+>;
 
 /** Worker → panel. */
 export type WorkerToPanel =
@@ -335,15 +343,22 @@ export type WorkerToPanel =
   | Envelope<typeof PORT_SOURCE, 'update', { readonly frameId: number; readonly update: PageUpdate }>
   | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
 
+/** A frame's current document, as the browser records it (the port's sender), never as the page says. */
 export interface FrameInfo {
   readonly frameId: number;
+  /** The document: the browser's documentId, or the bridge's instance id where the browser has none. */
+  readonly documentId: string;
+  /** The document's origin (`null` for an opaque origin: sandboxed frames, data: URLs). */
+  readonly origin: string;
   readonly url: string;
 }
 
 const V = lit(PROTOCOL_VERSION);
 const frameIdP = int(0, 2 ** 40);
 const commandBody = { id: parseRequestId, sessionId: idStr, command: commandName, args: commandArgs };
-const frameInfo = { frameId: frameIdP, url: str(2048) };
+/** Browser documentIds (32 hex digits in Chrome) and bridge instance ids. */
+export const parseDocumentId: Parser<string> = pattern(/^[A-Za-z0-9_-]+$/, 64);
+const frameInfo = { frameId: frameIdP, documentId: parseDocumentId, origin: str(512), url: str(2048) };
 const empty = obj({});
 
 function envelope<S extends string, M extends Record<string, Parser<unknown>>>(source: S, members: M): Parser<unknown> {
@@ -357,8 +372,9 @@ function envelope<S extends string, M extends Record<string, Parser<unknown>>>(s
   };
 }
 
+const pageHandover = envelope(PAGE_SOURCE, { channel: empty }) as Parser<PageHandover>;
+
 const pageMessage = envelope(PAGE_SOURCE, {
-  ready: obj({ hook: bool }),
   update: obj({ update: parsePageUpdate }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
 }) as Parser<PageMessage>;
@@ -370,6 +386,7 @@ const bridgeMessage = envelope(BRIDGE_SOURCE, {
 }) as Parser<BridgeMessage>;
 
 const bridgeToWorker = envelope(PORT_SOURCE, {
+  ready: obj({ instance: parseDocumentId, origin: str(512), agent: bool }),
   update: obj({ update: parsePageUpdate }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
 }) as Parser<BridgeToWorker>;
@@ -381,12 +398,9 @@ const workerToBridge = envelope(PORT_SOURCE, {
 }) as Parser<WorkerToBridge>;
 
 const panelToWorker = envelope(PORT_SOURCE, {
-  command: obj({ ...commandBody, frameId: frameIdP }),
+  command: obj({ ...commandBody, frameId: frameIdP, documentId: parseDocumentId }),
 }) as Parser<PanelToWorker>;
 
-const bridgeHello = envelope(PORT_SOURCE, { hello: empty }) as Parser<BridgeHello>;
-const helloReply = envelope(PORT_SOURCE, { 'hello-reply': obj({ connect: bool }) }) as Parser<HelloReply>;
-const wakeMessage = envelope(PORT_SOURCE, { wake: empty }) as Parser<WakeMessage>;
 
 const workerToPanel = envelope(PORT_SOURCE, {
   welcome: obj({ tabId: int(0), frames: arr(obj(frameInfo), 256) }),
@@ -405,20 +419,21 @@ const guard =
     return x === INVALID ? null : x;
   };
 
+export const parsePageHandover = guard(pageHandover);
 export const parsePageMessage = guard(pageMessage);
 export const parseBridgeMessage = guard(bridgeMessage);
 export const parseBridgeToWorker = guard(bridgeToWorker);
 export const parseWorkerToBridge = guard(workerToBridge);
 export const parsePanelToWorker = guard(panelToWorker);
-export const parseBridgeHello = guard(bridgeHello);
-export const parseHelloReply = guard(helloReply);
-export const parseWakeMessage = guard(wakeMessage);
 export const parseWorkerToPanel = guard(workerToPanel);
 
 // ---- factories -------------------------------------------------------------------------------------------------
 
 type Body<T, K> = Omit<Extract<T, { kind: K }>, 'source' | 'v' | 'kind'>;
 
+export function makePageHandover(): PageHandover {
+  return { source: PAGE_SOURCE, v: PROTOCOL_VERSION, kind: 'channel' };
+}
 export function makePageMessage<K extends PageMessage['kind']>(kind: K, body: Body<PageMessage, K>): PageMessage {
   return { source: PAGE_SOURCE, v: PROTOCOL_VERSION, kind, ...body } as unknown as PageMessage;
 }
@@ -450,4 +465,7 @@ export const LINK_ERRORS = {
   aborted: (): ErrorInfo => errorInfoOf('aborted', 'The request was aborted'),
   noPage: (): ErrorInfo => errorInfoOf('network', 'The page is not connected (it may be reloading, or have no session library)'),
   unknownSession: (id: string): ErrorInfo => errorInfoOf('no-session', `No session ${id} on this page`),
+  /** The frame navigated (or reloaded) between the panel's click and the delivery: the command is not delivered. */
+  documentGone: (): ErrorInfo =>
+    errorInfoOf('network', 'Not sent: the document this was meant for has gone (the frame reloaded or navigated)'),
 } as const;

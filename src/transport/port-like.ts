@@ -12,6 +12,8 @@ export interface PortSender {
   readonly url?: string;
   readonly origin?: string;
   readonly frameId?: number;
+  /** The sending document (Chrome 106+): a reload or navigation gives the frame a new one. */
+  readonly documentId?: string;
   readonly tab?: { readonly id?: number };
 }
 

@@ -65,6 +65,10 @@ interface Pending {
 
 interface Frame {
   url: string;
+  /** The frame's document, as the worker records it: commands are bound to it. */
+  documentId: string;
+  /** Its origin from the browser's record (`null` when opaque). */
+  origin: string;
   /** The sessions this frame announced, with the page's own ids. */
   sessions: readonly SessionSummary[];
   /** False after a worker restart until the frame's bridge shows up again. */
@@ -74,6 +78,7 @@ interface Frame {
 /** Where a session the viewer knows by its transport id lives: its frame, and its id in that frame's page. */
 interface SessionRef {
   readonly frameId: number;
+  readonly documentId: string;
   readonly sessionId: string;
 }
 
@@ -86,11 +91,15 @@ export function transportSessionId(frameId: number, sessionId: string): string {
   return `${frameId}:${sessionId}`;
 }
 
-/** What the picker shows for a session outside the top frame: the frame's origin (or what its URL says it is). */
-export function frameLabel(url: string): string {
+/**
+ * What the picker shows for a session outside the top frame: the frame's origin as the browser records it (the
+ * bridge port's sender), never its URL: a sandboxed frame's URL names the embedding site, its origin is opaque.
+ */
+export function frameLabel(origin: string): string {
+  if (origin === 'null') return 'sandboxed frame (opaque origin)';
   try {
-    const u = new URL(url);
-    return u.origin !== 'null' ? u.origin : `${u.protocol} frame (opaque origin)`;
+    const u = new URL(origin);
+    return u.origin !== 'null' && u.origin === origin ? u.origin : 'a frame of unknown origin';
   } catch {
     return 'a frame of unknown origin';
   }
@@ -154,7 +163,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         if (seen.has(id)) continue; // a page listing one id twice
         seen.add(id);
         const { frame: _ignored, ...rest } = s; // where a session lives is the worker's word, never the page's
-        out.push(frameId === 0 ? { ...rest, id } : { ...rest, id, frame: frameLabel(frame.url) });
+        out.push(frameId === 0 ? { ...rest, id } : { ...rest, id, frame: frameLabel(frame.origin) });
       }
     }
     return out;
@@ -162,7 +171,9 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   const emitSessions = (): void => {
     sessionRefs.clear();
     for (const [frameId, frame] of frames) {
-      for (const s of frame.sessions) sessionRefs.set(transportSessionId(frameId, s.id), { frameId, sessionId: s.id });
+      for (const s of frame.sessions) {
+        sessionRefs.set(transportSessionId(frameId, s.id), { frameId, documentId: frame.documentId, sessionId: s.id });
+      }
     }
     for (const id of [...snapshots.keys()]) if (!sessionRefs.has(id)) snapshots.delete(id);
     emit({ type: 'sessions', sessions: sessionList() });
@@ -254,7 +265,11 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         return;
       }
       case 'update': {
-        const frame = frames.get(msg.frameId) ?? upsertFrame({ frameId: msg.frameId, url: '' }, true);
+        const frame = frames.get(msg.frameId);
+        if (!frame) {
+          dropped.drop('unknown-frame'); // the worker announces every frame before its updates
+          return;
+        }
         frame.confirmed = true;
         const u = msg.update;
         if (u.type === 'sessions') {
@@ -292,12 +307,14 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
 
   const upsertFrame = (info: FrameInfo, confirmed: boolean): Frame => {
     const existing = frames.get(info.frameId);
-    if (existing) {
+    if (existing && existing.documentId === info.documentId) {
       if (info.url) existing.url = info.url;
       existing.confirmed ||= confirmed;
       return existing;
     }
-    const frame: Frame = { url: info.url, sessions: [], confirmed };
+    // A new document in that frame: nothing of the old one's carries over (its sessions are not this one's).
+    if (existing) removeFrame(info.frameId);
+    const frame: Frame = { url: info.url, documentId: info.documentId, origin: info.origin, sessions: [], confirmed };
     frames.set(info.frameId, frame);
     return frame;
   };
@@ -385,6 +402,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         const message = makePortMessage<PanelToWorker, 'command'>('command', {
           id,
           frameId: ref.frameId,
+          documentId: ref.documentId,
           sessionId: ref.sessionId,
           command,
           args: [...(args as readonly unknown[])],

@@ -1,9 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { createBridge } from '../../src/extension/bridge-core.js';
+import { createBridge, type PagePortLike } from '../../src/extension/bridge-core.js';
 import {
   BRIDGE_PORT_NAME,
+  PAGE_SOURCE,
   PORT_SOURCE,
   PROTOCOL_VERSION,
+  makePageHandover,
   makePageMessage,
   type BridgeMessage,
 } from '../../src/protocol/messages.js';
@@ -12,9 +14,27 @@ import { createPortPair, type MemoryPort } from '../../src/transport/memory-port
 const port = (kind: string, body: object = {}) => ({ source: PORT_SOURCE, v: PROTOCOL_VERSION, kind, ...body });
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
-function setup(connectReply = true) {
+/** The bridge's end of an agent's channel: records what the bridge sends; `say` is the agent speaking. */
+function pagePort(): PagePortLike & { sent: BridgeMessage[]; closed: boolean; say(data: unknown): void } {
+  const p = {
+    sent: [] as BridgeMessage[],
+    closed: false,
+    onmessage: null as PagePortLike['onmessage'],
+    postMessage(m: unknown) {
+      p.sent.push(structuredClone(m) as BridgeMessage);
+    },
+    close() {
+      p.closed = true;
+    },
+    say(data: unknown) {
+      p.onmessage?.({ data: structuredClone(data) });
+    },
+  };
+  return p;
+}
+
+function setup(options: { maxPerSecond?: number; now?: () => number } = {}) {
   const self = {};
-  const toPage: BridgeMessage[] = [];
   const servers: MemoryPort[] = [];
   const fromBridge: unknown[] = [];
   let connects = 0;
@@ -27,117 +47,147 @@ function setup(connectReply = true) {
       servers.push(server);
       return client;
     },
-    hello: async () => port('hello-reply', { connect: connectReply }),
-    postToPage: (m) => toPage.push(m),
+    instance: 'inst1',
+    origin: 'https://app.example',
     backoffMs: [0],
+    ...options,
   });
-  return { bridge, self, toPage, servers, fromBridge, connects: () => connects };
+  const page = pagePort();
+  const handOver = (p: PagePortLike = page, source: unknown = self) =>
+    bridge.onWindowMessage({ source, data: makePageHandover(), ports: [p] }, self);
+  return { bridge, self, page, handOver, servers, fromBridge, connects: () => connects };
 }
 
 describe('content-script bridge', () => {
-  test('connects only when the worker says a panel is open, or when woken', async () => {
-    const quiet = setup(false);
-    await quiet.bridge.start();
-    expect(quiet.connects()).toBe(0);
-    quiet.bridge.onRuntimeMessage({ kind: 'wake' });
-    expect(quiet.connects(), 'a malformed wake does nothing').toBe(0);
-    quiet.bridge.onRuntimeMessage(port('wake'));
-    expect(quiet.connects()).toBe(1);
-
-    const eager = setup(true);
-    await eager.bridge.start();
-    expect(eager.connects()).toBe(1);
+  test('connects when started and says ready first: its instance, its origin, and whether an agent is linked', async () => {
+    const { bridge, fromBridge, handOver, servers } = setup();
+    bridge.start();
+    await flush();
+    expect(fromBridge).toEqual([port('ready', { instance: 'inst1', origin: 'https://app.example', agent: false })]);
+    handOver();
+    servers[0]!.disconnect(); // the worker stopped; the bridge reconnects and says it has its agent now
+    await flush();
+    await flush();
+    expect(fromBridge.at(-1)).toEqual(port('ready', { instance: 'inst1', origin: 'https://app.example', agent: true }));
   });
 
-  test('window messages count only from this window, with our tag and shape, and only while attached', async () => {
-    const { bridge, self, servers, fromBridge, toPage } = setup();
-    await bridge.start();
-    const update = makePageMessage('update', { update: { type: 'sessions', sessions: [] } });
-    bridge.onWindowMessage({ source: self, data: update }, self);
-    expect(bridge.dropped.snapshot()).toEqual({ 'not-attached': 1 });
-
+  test('the handover counts once, only from this window, with our tag, shape and exactly one port', async () => {
+    const { bridge, self, page, handOver, servers } = setup();
+    bridge.start();
+    const other = pagePort();
+    handOver(other, {}); // another window or frame
+    bridge.onWindowMessage({ source: self, data: { ...makePageHandover(), v: 9 }, ports: [other] }, self);
+    bridge.onWindowMessage({ source: self, data: makePageHandover(), ports: [] }, self);
+    bridge.onWindowMessage({ source: self, data: makePageHandover(), ports: [other, other] }, self);
+    bridge.onWindowMessage({ source: self, data: { hello: 'the page’s own traffic' }, ports: [] }, self);
+    expect(bridge.hasPage()).toBe(false);
+    handOver(page);
+    handOver(other); // a second handover (a page script, or a second agent): ignored
+    expect(bridge.hasPage()).toBe(true);
+    expect(bridge.dropped.snapshot()).toEqual({ 'other-window': 1, 'handover-schema': 1, 'handover-port': 2, 'handover-again': 1 });
     servers[0]!.postMessage(port('attach'));
     await flush();
-    expect(toPage.map((m) => m.kind)).toEqual(['attach']);
-    bridge.onWindowMessage({ source: {}, data: update }, self); // another window or frame
-    bridge.onWindowMessage({ source: self, data: { hello: 'other library' } }, self);
-    bridge.onWindowMessage({ source: self, data: { ...update, v: 9 } }, self);
-    bridge.onWindowMessage({ source: self, data: makePageMessage('result', { id: 'never-sent', result: { ok: true, value: null } }) }, self);
-    bridge.onWindowMessage({ source: self, data: update }, self);
+    expect(page.sent.map((m) => m.kind), 'only the adopted channel hears the bridge').toEqual(['attach']);
+    expect(other.sent).toEqual([]);
+  });
+
+  test('page messages count only with a valid shape, while attached, and results only for ids it forwarded', async () => {
+    const { bridge, page, handOver, servers, fromBridge } = setup();
+    bridge.start();
+    handOver();
+    await flush();
+    fromBridge.length = 0;
+    const update = makePageMessage('update', { update: { type: 'sessions', sessions: [] } });
+    page.say(update);
+    expect(bridge.dropped.snapshot()).toEqual({ 'not-attached': 1 });
+    servers[0]!.postMessage(port('attach'));
+    await flush();
+    page.say({ ...update, v: 9 });
+    page.say({ ...update, source: 'someone' });
+    page.say(makePageMessage('result', { id: 'never-sent', result: { ok: true, value: null } }));
+    page.say(update);
     await flush();
     expect(fromBridge).toEqual([port('update', { update: { type: 'sessions', sessions: [] } })]);
-    expect(bridge.dropped.snapshot()).toEqual({ 'not-attached': 1, 'other-window': 1, 'not-ours': 1, 'page-schema': 1, 'unknown-id': 1 });
+    expect(bridge.dropped.snapshot()).toEqual({ 'not-attached': 1, 'page-schema': 2, 'unknown-id': 1 });
   });
 
-  test('a ready page is re-attached; the worker going away detaches the page and the bridge reconnects', async () => {
-    const { bridge, self, servers, toPage } = setup();
-    await bridge.start();
+  test('an attach that came before the agent reaches it at the handover; the worker going away detaches the page', async () => {
+    const { bridge, page, handOver, servers } = setup();
+    bridge.start();
     servers[0]!.postMessage(port('attach'));
     await flush();
-    bridge.onWindowMessage({ source: self, data: makePageMessage('ready', { hook: true }) }, self);
-    expect(toPage.map((m) => m.kind)).toEqual(['attach', 'attach']);
+    handOver();
+    expect(page.sent.map((m) => m.kind)).toEqual(['attach']);
     servers[0]!.disconnect(); // the worker stopped
     await flush();
     await flush();
-    expect(toPage.at(-1)?.kind).toBe('detach');
+    expect(page.sent.at(-1)?.kind).toBe('detach');
     expect(servers.length, 'reconnected').toBe(2);
     expect(bridge.isConnected()).toBe(true);
   });
 
-  test('detach from the worker: the page stops and the bridge lets its port go without reconnecting', async () => {
-    const { bridge, servers, toPage } = setup();
-    await bridge.start();
+  test('detach from the worker: the page stops and the bridge lets its port go; woken again (panel reopened) it reconnects', async () => {
+    const { bridge, page, handOver, servers, connects } = setup();
+    bridge.start();
+    handOver();
     servers[0]!.postMessage(port('attach'));
     servers[0]!.postMessage(port('detach'));
     await flush();
     await flush();
-    expect(toPage.map((m) => m.kind)).toEqual(['attach', 'detach']);
+    expect(page.sent.map((m) => m.kind)).toEqual(['attach', 'detach']);
     expect(bridge.isConnected()).toBe(false);
     expect(servers.length).toBe(1);
+    expect(bridge.wake(), 'still reachable').toBe(true);
+    expect(connects()).toBe(2);
+  });
+
+  test('commands reach the page once; a repeated id is answered from cache', async () => {
+    const { bridge, page, handOver, servers, fromBridge } = setup();
+    bridge.start();
+    handOver();
+    servers[0]!.postMessage(port('attach'));
+    const command = port('command', { id: 'r1', sessionId: 's', command: 'refreshToken', args: [] });
+    servers[0]!.postMessage(command);
+    await flush();
+    expect(page.sent.map((m) => m.kind)).toEqual(['attach', 'command']);
+    page.say(makePageMessage('result', { id: 'r1', result: { ok: true, value: null } }));
+    servers[0]!.postMessage(command);
+    await flush();
+    expect(page.sent.filter((m) => m.kind === 'command').length, 'ran once').toBe(1);
+    expect(fromBridge.filter((m) => (m as { kind: string }).kind === 'result').length).toBe(2);
   });
 
   test('a page flooding valid messages is cut off at the rate limit, and let through again the next second', async () => {
     let t = 0;
-    const fromBridge: unknown[] = [];
-    const bridge = createBridge({
-      connect: (name) => {
-        const [client, server] = createPortPair(name);
-        server.onMessage.addListener((m) => fromBridge.push(m));
-        queueMicrotask(() => server.postMessage(port('attach')));
-        return client;
-      },
-      hello: async () => port('hello-reply', { connect: true }),
-      postToPage: () => {},
-      maxPerSecond: 100,
-      now: () => t,
-    });
-    await bridge.start();
+    const { bridge, page, handOver, servers, fromBridge } = setup({ maxPerSecond: 100, now: () => t });
+    bridge.start();
+    handOver();
+    servers[0]!.postMessage(port('attach'));
     await flush();
-    const self = {};
+    fromBridge.length = 0;
     const update = makePageMessage('update', { update: { type: 'sessions', sessions: [] } });
-    for (let i = 0; i < 150; i++) bridge.onWindowMessage({ source: self, data: update }, self);
+    for (let i = 0; i < 150; i++) page.say(update);
     t = 1000;
-    for (let i = 0; i < 10; i++) bridge.onWindowMessage({ source: self, data: update }, self);
+    for (let i = 0; i < 10; i++) page.say(update);
     await flush();
     expect(fromBridge.length).toBe(110);
     expect(bridge.dropped.snapshot()).toEqual({ rate: 50 });
   });
 
-  test('gives up after repeated connect failures (extension reloaded or removed)', async () => {
+  test('an extension that was reloaded: connect throws, the bridge is dead and says so when woken', () => {
     let tries = 0;
     const bridge = createBridge({
       connect: () => {
         tries++;
         throw new Error('Extension context invalidated.');
       },
-      hello: async () => port('hello-reply', { connect: true }),
-      postToPage: () => {},
-      backoffMs: [0],
-      maxAttempts: 5,
+      instance: 'i',
+      origin: 'https://app.example',
     });
-    await bridge.start();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(tries).toBe(6);
+    bridge.start();
+    expect(tries).toBe(1);
     expect(bridge.isConnected()).toBe(false);
+    expect(bridge.wake(), 'the caller starts a fresh bridge').toBe(false);
+    expect(PAGE_SOURCE).toBe('session-panel:page');
   });
 });

@@ -56,7 +56,7 @@ const body = {
 const wrongFor: Record<string, fc.Arbitrary<unknown>> = {
   source: fc.string().filter((s) => ![PAGE_SOURCE, BRIDGE_SOURCE, PORT_SOURCE].includes(s)),
   v: fc.anything().filter((v) => v !== PROTOCOL_VERSION),
-  kind: fc.string({ maxLength: 12 }).filter((s) => !['ready', 'update', 'result', 'attach', 'detach', 'command', 'welcome', 'frame', 'hello', 'hello-reply', 'wake'].includes(s)),
+  kind: fc.string({ maxLength: 12 }).filter((s) => !['ready', 'update', 'result', 'attach', 'detach', 'command', 'welcome', 'frame', 'channel'].includes(s)),
   id: fc.oneof(fc.string().filter((s) => !/^[A-Za-z0-9_-]{1,64}$/.test(s)), fc.integer(), fc.constant(null)),
   sessionId: fc.oneof(fc.integer(), fc.constant(null), fc.string({ minLength: 129, maxLength: 200 })),
   command: fc.string().filter((s) => !['refreshToken', 'retrieveToken', 'regenerateUUID', 'destroySession', 'signIn', 'signOut', 'expireToken', 'failNext', 'setOffline', 'issueExpiredNext', 'clearFaults', 'clearLog'].includes(s)),
@@ -98,6 +98,11 @@ const sample = (valid: readonly Record<string, unknown>[], guard: (v: unknown) =
   return values;
 };
 
+/** The bridge's end of the agent's channel, recording what the bridge sends the page. */
+function fakePagePort(): { sent: unknown[]; postMessage(m: unknown): void; close(): void; onmessage: ((e: { data: unknown }) => void) | null } {
+  return { sent: [] as unknown[], postMessage(m: unknown) { this.sent.push(m); }, close() {}, onmessage: null };
+}
+
 describe(`${RUNS} malformed messages through every boundary`, () => {
   test('MAIN-world agent (bridge → page)', () => {
     const hook = getSessionHook({});
@@ -112,7 +117,7 @@ describe(`${RUNS} malformed messages through every boundary`, () => {
     expect(session.getUUID(), 'no command ran').toBe(before);
   });
 
-  test('bridge, window side (page → bridge)', async () => {
+  test('bridge, page side (page → bridge, over the handed-over channel)', async () => {
     const self = {};
     const fromBridge: unknown[] = [];
     const bridge = createBridge({
@@ -122,14 +127,17 @@ describe(`${RUNS} malformed messages through every boundary`, () => {
         queueMicrotask(() => server.postMessage(env(PORT_SOURCE, 'attach', {})));
         return client;
       },
-      hello: async () => env(PORT_SOURCE, 'hello-reply', { connect: true }),
-      postToPage: () => {},
+      instance: 'i1',
+      origin: 'https://a.example',
     });
-    await bridge.start();
+    bridge.start();
+    const page = fakePagePort();
+    bridge.onWindowMessage({ source: self, data: env(PAGE_SOURCE, 'channel', {}), ports: [page] }, self);
     await new Promise((r) => setTimeout(r, 0));
     expect(bridge.isAttached()).toBe(true);
+    fromBridge.length = 0;
     const valid = [env(PAGE_SOURCE, 'update', body.update()), env(PAGE_SOURCE, 'result', body.result())];
-    for (const m of sample(valid, parsePageMessage)) expect(() => bridge.onWindowMessage({ source: self, data: m }, self)).not.toThrow();
+    for (const m of sample(valid, parsePageMessage)) expect(() => page.onmessage!({ data: m })).not.toThrow();
     await new Promise((r) => setTimeout(r, 0));
     expect(bridge.dropped.total).toBe(RUNS);
     expect(fromBridge, 'nothing forwarded to the worker').toEqual([]);
@@ -137,26 +145,32 @@ describe(`${RUNS} malformed messages through every boundary`, () => {
 
   test('bridge, worker side (worker → bridge)', async () => {
     let server: MemoryPort | undefined;
-    const toPage: unknown[] = [];
     const bridge = createBridge({
       connect: () => {
         const pair = createPortPair(BRIDGE_PORT_NAME);
         server = pair[1];
         return pair[0];
       },
-      hello: async () => env(PORT_SOURCE, 'hello-reply', { connect: true }),
-      postToPage: (m) => toPage.push(m),
+      instance: 'i1',
+      origin: 'https://a.example',
     });
-    await bridge.start();
+    bridge.start();
+    const page = fakePagePort();
+    bridge.onWindowMessage({ source: page, data: env(PAGE_SOURCE, 'channel', {}), ports: [page] }, page);
     const valid = [env(PORT_SOURCE, 'attach', {}), env(PORT_SOURCE, 'command', body.command())];
     for (const m of sample(valid, parseWorkerToBridge)) server!.postMessage(m);
     await new Promise((r) => setTimeout(r, 0));
     expect(bridge.dropped.total).toBe(RUNS);
-    expect(toPage, 'nothing reached the page').toEqual([]);
+    expect(page.sent, 'nothing reached the page').toEqual([]);
   });
 
   test('worker: bridge ports and panel ports', async () => {
-    const router = createRouter({ extensionId: EXT_ID, extensionOrigin: ORIGIN, wakeTab: () => {} });
+    const noop = (): void => {};
+    const router = createRouter({
+      extensionId: EXT_ID,
+      extensionOrigin: ORIGIN,
+      inject: { bridges: noop, bridgeInto: noop, agentInto: noop, watchNavigations: noop },
+    });
     const tab = asTabId(4)!;
     const [bridgeClient, bridgeServer] = createPortPair(BRIDGE_PORT_NAME, { id: EXT_ID, url: 'https://a/', frameId: 0, tab: { id: tab } });
     const [panelClient, panelServer] = createPortPair(panelPortName(tab), { id: EXT_ID, url: `${ORIGIN}panel.html` });
@@ -166,11 +180,12 @@ describe(`${RUNS} malformed messages through every boundary`, () => {
     panelClient.onMessage.addListener((m) => atPanel.push(m));
     router.onConnect(bridgeServer);
     router.onConnect(panelServer);
+    bridgeClient.postMessage(env(PORT_SOURCE, 'ready', { instance: 'i1', origin: 'https://a', agent: true }));
     await new Promise((r) => setTimeout(r, 0));
     atBridge.length = atPanel.length = 0;
 
     const fromBridge = [env(PORT_SOURCE, 'update', body.update()), env(PORT_SOURCE, 'result', body.result())];
-    const fromPanel = [env(PORT_SOURCE, 'command', { ...body.command(), frameId: 0 })];
+    const fromPanel = [env(PORT_SOURCE, 'command', { ...body.command(), frameId: 0, documentId: 'i1' })];
     for (const m of sample(fromBridge, parseBridgeToWorker)) bridgeClient.postMessage(m);
     for (const m of sample(fromPanel, parsePanelToWorker)) panelClient.postMessage(m);
     await new Promise((r) => setTimeout(r, 0));

@@ -11,17 +11,20 @@ vi.mock('../../src/extension/browser.js', () => ({
   },
 }));
 
-const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<string, unknown> & {
-  content_scripts: { js: string[]; world?: string; matches: string[] }[];
-};
+const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<string, unknown>;
 
 describe('manifest.json', () => {
-  test('MV3, closed to other extensions and pages; "storage" for the per-tab log, scripting and host access to read the inspected page for tokens; cookies only optional', () => {
+  test('MV3 with the permissions the README names and nothing else, closed to other extensions and pages', () => {
     expect(manifest.manifest_version).toBe(3);
-    expect(manifest.permissions).toEqual(['storage', 'scripting']);
+    // scripting + host access: the page scripts go in only when a panel opens; webNavigation: follow that tab's
+    // frames while a panel is open; storage: the panel keeps its log per tab in storage.session.
+    expect(manifest.permissions).toEqual(['scripting', 'storage', 'webNavigation']);
     expect(manifest.host_permissions).toEqual(['<all_urls>']);
-    // Asked from the panel with one click (HttpOnly cookies), never at install.
+    const readme = readFileSync('README.md', 'utf8');
+    for (const p of ['scripting', 'storage', 'webNavigation', '<all_urls>']) expect(readme, `README names ${p}`).toContain(`"${p}"`);
+    // cookies: HttpOnly cookies for "sessions on any page", asked from the panel with one click, never at install.
     expect(manifest.optional_permissions).toEqual(['cookies']);
+    expect(readme, 'README names the optional cookies permission').toContain('optional_permissions: ["cookies"]');
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
     expect(manifest.web_accessible_resources, 'nothing of ours is exposed to pages by hand').toBeUndefined();
   });
@@ -32,11 +35,12 @@ describe('manifest.json', () => {
     expect(csp).not.toMatch(/unsafe-eval|https?:|wasm-unsafe/);
   });
 
-  test('one MAIN-world agent and one isolated bridge, both self-contained IIFEs', () => {
-    expect(manifest.content_scripts.map((c) => [c.js, c.world ?? 'ISOLATED'])).toEqual([
-      [['src/extension/page/page.iife.ts'], 'MAIN'],
-      [['src/extension/content/bridge.iife.ts'], 'ISOLATED'],
-    ]);
+  test('no content scripts: nothing runs in pages until a panel opens (spec §12)', () => {
+    expect(manifest.content_scripts).toBeUndefined();
+    // The two page scripts are injected by the worker; it imports them as crxjs `?script` IIFEs.
+    const background = readFileSync('src/extension/background.ts', 'utf8');
+    expect(background).toContain("from './page/page.iife.ts?script'");
+    expect(background).toContain("from './content/bridge.iife.ts?script'");
   });
 
   test('the devtools page creates a tab titled "Session" showing the panel page', () => {

@@ -123,9 +123,11 @@ describe('guards', () => {
   });
 
   test('worker → panel welcome', () => {
-    const m = { source: PORT_SOURCE, v: 1, kind: 'welcome', tabId: 3, frames: [{ frameId: 0, url: 'https://a/' }] };
+    const frame = { frameId: 0, documentId: 'A1B2', origin: 'null', url: 'https://a/' };
+    const m = { source: PORT_SOURCE, v: 1, kind: 'welcome', tabId: 3, frames: [frame] };
     expect(parseWorkerToPanel(m)).toEqual(m);
     expect(parseWorkerToPanel({ ...m, tabId: -1 })).toBeNull();
+    expect(parseWorkerToPanel({ ...m, frames: [{ ...frame, documentId: 'has space' }] }), 'document ids are plain tokens').toBeNull();
   });
 });
 

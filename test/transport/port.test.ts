@@ -202,7 +202,11 @@ describe('what the transport accepts from the worker', () => {
     server.onMessage.addListener((m) => received.push(m as Record<string, unknown>));
     transport.connect((u) => updates.push(u));
     const post = (m: object): void => server.postMessage({ source: PORT_SOURCE, v: PROTOCOL_VERSION, ...m });
-    post({ kind: 'welcome', tabId: 1, frames: [{ frameId: 0, url: 'https://app.example/' }, { frameId: 4, url: 'https://ads.example/x' }] });
+    post({ kind: 'welcome', tabId: 1, frames: [
+        { frameId: 0, documentId: 'D0', origin: 'https://app.example', url: 'https://app.example/' },
+        { frameId: 4, documentId: 'D4', origin: 'https://ads.example', url: 'https://ads.example/x' },
+      ],
+    });
     await eventually(() => transport.state() === 'connected', 'welcome');
     post({ kind: 'update', frameId: 0, update: { type: 'sessions', sessions: [{ id: 'a', namespace: 'n', uuid: 'u-a' }] } });
     post({ kind: 'update', frameId: 4, update: { type: 'sessions', sessions: [{ id: 'b', namespace: 'n', uuid: 'u-b' }] } });
@@ -253,8 +257,9 @@ describe('what the transport accepts from the worker', () => {
     const regenerate = transport.request('4:b', 'regenerateUUID', ['seed']);
     await eventually(() => received.length === 2, 'two commands');
     const [r1, r2] = received as { id: string; frameId: number; sessionId: string; command: string }[];
-    expect([r1!.frameId, r1!.sessionId, r1!.command], 'mapped back to frame and page id').toEqual([0, 'a', 'refreshToken']);
-    expect([r2!.frameId, r2!.sessionId, r2!.command]).toEqual([4, 'b', 'regenerateUUID']);
+    const [c1, c2] = received as { documentId: string }[];
+    expect([r1!.frameId, c1!.documentId, r1!.sessionId, r1!.command], 'mapped back to frame, document and page id').toEqual([0, 'D0', 'a', 'refreshToken']);
+    expect([r2!.frameId, c2!.documentId, r2!.sessionId, r2!.command]).toEqual([4, 'D4', 'b', 'regenerateUUID']);
 
     post({ kind: 'result', id: r1!.id, result: { ok: true, value: true } }); // a refresh answered with a boolean
     post({ kind: 'result', id: r2!.id, result: { ok: true, value: null } }); // a regenerate answered with null

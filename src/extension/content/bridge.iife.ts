@@ -1,22 +1,31 @@
 /**
- * Content script, isolated world, in every frame at document_start. Lives as long as the frame's document. Owns the
- * link between the page (window messages from page.iife.ts) and the service worker (a port opened only while a
- * panel is open for this tab). Validates everything in both directions; see bridge-core.ts.
+ * Content script, isolated world. Not in the manifest: the service worker injects it (scripting.executeScript) into
+ * every frame of a tab when a Session panel opens for it, and into each document that commits there while a panel
+ * is open. Lives as long as the frame's document. Owns the link between the page agent (a MessageChannel it hands
+ * over once) and the service worker (a port). Validates everything in both directions; see bridge-core.ts.
+ *
+ * Injected again into a document that has a bridge (the panel was closed and opened again), it wakes that bridge
+ * instead of starting a second one. The record of it lives on this isolated world's own global, which the page
+ * cannot see.
  */
-import { createBridge } from '../bridge-core.js';
-import { ext, runtimeConnector, type MessageSender } from '../browser.js';
+import { createBridge, type Bridge } from '../bridge-core.js';
+import { runtimeConnector } from '../browser.js';
 
-const targetOrigin = location.origin === 'null' ? '*' : location.origin;
+(() => {
+  const KEY = '__sessionPanelBridge';
+  const world = globalThis as unknown as Record<string, Bridge | undefined>;
+  if (world[KEY]?.wake()) return;
 
-const bridge = createBridge({
-  connect: runtimeConnector,
-  hello: (message) => ext.runtime.sendMessage(message),
-  postToPage: (message) => window.postMessage(message, targetOrigin),
-});
-
-window.addEventListener('message', (event) => bridge.onWindowMessage(event, window));
-ext.runtime.onMessage.addListener((message: unknown, sender: MessageSender) => {
-  if (sender.id === ext.runtime.id) bridge.onRuntimeMessage(message);
-  return undefined;
-});
-void bridge.start();
+  const bridge = createBridge({
+    connect: runtimeConnector,
+    instance: crypto.randomUUID().replace(/-/g, ''),
+    origin: location.origin,
+  });
+  world[KEY] = bridge;
+  const onMessage = (event: MessageEvent): void => {
+    bridge.onWindowMessage(event, window);
+    if (bridge.hasPage()) window.removeEventListener('message', onMessage);
+  };
+  window.addEventListener('message', onMessage);
+  bridge.start();
+})();
