@@ -18,15 +18,23 @@ export class ActionsSection {
   confirming = false;
   /** The login the sign-in form was last prefilled with for an expired customer session. */
   #prefilledFor: string | null = null;
+  /** A sign-in to a session of another origin, waiting for the user to confirm sending the password there. */
+  #confirmingSignIn = false;
 
   constructor(
     private readonly host: ReactiveControllerHost & { readonly renderRoot: ParentNode },
     private readonly actions: PanelActions,
   ) {}
 
-  /** Closes the confirmation without moving focus: the panel moved to another session under it. */
+  /**
+   * The panel moved to another session under it: closes the confirmations without moving focus and forgets what was
+   * typed (password, seed, login), so nothing typed for one session can be sent to another.
+   */
   reset(): void {
     this.confirming = false;
+    this.#confirmingSignIn = false;
+    this.#typed.seed = this.#typed.login = this.#typed.password = '';
+    this.#prefilledFor = null;
     this.host.requestUpdate();
   }
 
@@ -41,7 +49,12 @@ export class ActionsSection {
    * A customer login still stored without a live customer token is an expired customer session: the section says
    * so and offers what works then, signing in again (the login prefilled) or signing out.
    */
-  render(snap: SessionSnapshot, signedIn: boolean): TemplateResult {
+  /**
+   * `crossOrigin` names the session's origin when it is not the top page's (a frame of another origin): a password
+   * goes there only after a confirmation naming it.
+   */
+  render(snap: SessionSnapshot, signedIn: boolean, crossOrigin: string | null = null): TemplateResult {
+    this.#crossOrigin = crossOrigin;
     const busy = (action: PanelAction): boolean => this.actions.pending(action);
     const expiredFor = !signedIn && snap.login ? snap.login : null;
     if (expiredFor !== this.#prefilledFor) {
@@ -99,6 +112,13 @@ export class ActionsSection {
             <button part="sign-in-button" type="submit" aria-disabled=${busy('sign-in')}>Sign in</button>
           </form>`
         : nothing}
+      ${!signedIn && this.#confirmingSignIn && crossOrigin
+        ? html`<div class="confirm" role="group" aria-label="Confirm sign-in to another origin" data-field="sign-in-confirm">
+            <p>This session is not the top page's: it lives in <strong>${crossOrigin}</strong>. Send the password to <strong>${crossOrigin}</strong>?</p>
+            <button @click=${this.#cancelSignIn}>Cancel</button>
+            <button part="sign-in-confirm" class="primary" @click=${this.#confirmSignIn}>Send to ${crossOrigin}</button>
+          </div>`
+        : nothing}
       ${this.actions.outcome('sign-in', (login) => `Signed in as ${String(login)}`, 'Signing in…')}
       ${this.actions.outcome('sign-out', (v) => signedOut(v as SignOutOutcome), 'Signing out…')}
     </section>`;
@@ -125,8 +145,33 @@ export class ActionsSection {
     return this.actions.destroy();
   };
 
+  #crossOrigin: string | null = null;
+
   #signIn = async (event: Event): Promise<void> => {
     event.preventDefault();
+    if (this.#crossOrigin) {
+      // Another origin's session: ask first, with focus on Cancel, the safe choice.
+      this.#confirmingSignIn = true;
+      this.host.requestUpdate();
+      focusAfterUpdate(this.host, '[data-field="sign-in-confirm"] button');
+      return;
+    }
+    await this.#sendSignIn();
+  };
+
+  #cancelSignIn = (): void => {
+    this.#confirmingSignIn = false;
+    this.host.requestUpdate();
+    focusAfterUpdate(this.host, '[part="sign-in-button"]');
+  };
+
+  #confirmSignIn = (): Promise<void> => {
+    this.#confirmingSignIn = false;
+    this.host.requestUpdate();
+    return this.#sendSignIn();
+  };
+
+  #sendSignIn = async (): Promise<void> => {
     if (await this.actions.signIn(this.#typed.login, this.#typed.password)) {
       this.#typed.password = '';
       this.host.requestUpdate();

@@ -117,9 +117,13 @@ export class BindingController implements ReactiveController {
     this.#disconnect();
   }
 
-  /** The session `sessionId` names, else the first one offered; null while there is none. */
+  /**
+   * The session `sessionId` names, else the first one of the top page; null while there is none. A session of
+   * another frame is never chosen by itself (only when the user picks it): an iframe can announce a look-alike of
+   * the page's session while the page has none yet, and what the user types is meant for the page.
+   */
   selected(sessionId: string | null): SelectedSession | null {
-    const summary = this.sessions.find((s) => s.id === sessionId) ?? this.sessions[0];
+    const summary = this.sessions.find((s) => s.id === sessionId) ?? this.sessions.find((s) => s.frame === undefined);
     if (!summary) return null;
     const entry = this.snapshots.get(summary.id);
     return { id: summary.id, snapshot: entry?.snapshot, receivedAt: entry?.receivedAt ?? 0 };

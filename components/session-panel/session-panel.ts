@@ -235,6 +235,12 @@ export class SessionPanel extends LitElement {
     }
   }
 
+  /** The origin to name before a password goes to this session: set when it is another origin's frame. */
+  #crossOrigin(id: string): string | null {
+    const s = this.#binding.sessions.find((x) => x.id === id);
+    return s?.frame !== undefined && s.crossOrigin !== false ? s.frame : null;
+  }
+
   #selected(): SelectedSession | null {
     return this.#binding.selected(this.sessionId);
   }
@@ -293,7 +299,10 @@ export class SessionPanel extends LitElement {
       ${sel && snap && live
         ? this.#body(sel.id, snap, live)
         : html`${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
-          ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct')}`}
+          ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct', {
+            others: this.#binding.sessions.filter((s) => s.frame !== undefined),
+            pick: (id) => (this.sessionId = id),
+          })}`}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
   }
@@ -336,7 +345,7 @@ export class SessionPanel extends LitElement {
         ${this.#layout.splitter()}
         <div class="details" part="details">
           ${identitySection(snap, signedIn, this.#actions)} ${this.#tokenSection.render(snap, status, now)}
-          ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn)}
+          ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn, this.#crossOrigin(id))}
           ${requestsSection(this.#binding.log(id).recentRequests(), now)}
           ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
           ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}

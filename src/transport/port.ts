@@ -162,8 +162,10 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         const id = transportSessionId(frameId, s.id);
         if (seen.has(id)) continue; // a page listing one id twice
         seen.add(id);
-        const { frame: _ignored, ...rest } = s; // where a session lives is the worker's word, never the page's
-        out.push(frameId === 0 ? { ...rest, id } : { ...rest, id, frame: frameLabel(frame.origin) });
+        const { frame: _ignored, crossOrigin: _also, ...rest } = s; // where a session lives is the worker's word, never the page's
+        const top = frames.get(0)?.origin;
+        const crossOrigin = frame.origin === 'null' || top === undefined || top === 'null' || frame.origin !== top;
+        out.push(frameId === 0 ? { ...rest, id } : { ...rest, id, frame: frameLabel(frame.origin), crossOrigin });
       }
     }
     return out;

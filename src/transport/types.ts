@@ -19,6 +19,11 @@ export interface SessionSummary {
    * an iframe of another origin may announce a session that looks like the page's own.
    */
   readonly frame?: string;
+  /**
+   * With `frame`: whether the frame's origin differs from the top page's (opaque origins always differ). The panel
+   * asks before a password goes to such a session. Absent: treat as differing.
+   */
+  readonly crossOrigin?: boolean;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';

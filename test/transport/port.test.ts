@@ -222,7 +222,7 @@ describe('what the transport accepts from the worker', () => {
     const { transport, updates, post } = await rawWorker();
     expect(lastSessions(updates)).toEqual([
       { id: '0:a', namespace: 'n', uuid: 'u-a' },
-      { id: '4:b', namespace: 'n', uuid: 'u-b', frame: 'https://ads.example' },
+      { id: '4:b', namespace: 'n', uuid: 'u-b', frame: 'https://ads.example', crossOrigin: true },
     ]);
     const before = updates.length;
     post({ kind: 'update', frameId: 0, update: { type: 'snapshot', sessionId: 'ghost', snapshot } }); // nobody announced it
@@ -246,7 +246,7 @@ describe('what the transport accepts from the worker', () => {
     await eventually(() => updates.filter((u) => u.type === 'sessions').length >= 4, 'both lists');
     expect(lastSessions(updates)).toEqual([
       { id: '0:a', namespace: 'n', uuid: 'u-a' },
-      { id: '4:b', namespace: 'n', uuid: 'u-b', frame: 'https://ads.example' },
+      { id: '4:b', namespace: 'n', uuid: 'u-b', frame: 'https://ads.example', crossOrigin: true },
     ]);
     transport.close();
   });
