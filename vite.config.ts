@@ -1,12 +1,15 @@
-import { defineConfig, type UserConfig } from 'vite';
+import path from 'node:path';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 /**
  * One config, three builds (scripts/build.mjs runs them in turn):
  *   --mode lib        the package's ES modules, for apps and their bundlers:
  *                       src/core/index.ts        → dist/core.js         ("session-panel/core")
  *                       src/embed.ts             → dist/index.js        ("session-panel": registers <session-panel>)
- *                     The dev backend's signing code (src/core/dev-signing.ts, jose) is a dynamic import, so it
- *                     lands in a chunk of its own that only a dev backend's first call loads.
+ *                     The dev backend's signing code is a dynamic import of dist/dev-signing.js, built on its own
+ *                     (--mode lib-signing: src/core/dev-signing.ts with its own copy of jose), so an app's bundler
+ *                     splits it off whole: a shared build would put the jose modules it has in common with the
+ *                     core's decoding (errors, base64url, key checks) in the chunk every page loads.
  *                     Lit stays an import (a dependency, so an app that uses Lit too bundles it once); the core's
  *                     modules that the element also uses go to shared chunks in dist/chunks/, so an app importing
  *                     both entries gets each module once. jose and @noble/hashes are bundled in: the files run in a
@@ -24,6 +27,21 @@ export const LIB_ENTRIES = {
 /** Lit and its parts: imports in the ES modules, bundled only into the drop-in. */
 export const LIT = /^(lit|lit-html|lit-element|@lit\/reactive-element)(\/|$)/;
 
+const SIGNING_SOURCE = path.resolve('src/core/dev-signing.ts');
+const SIGNING_OUTPUT = path.resolve('dist/dev-signing.js');
+
+/** In the lib build, `import('./dev-signing.js')` stays an import of the separately built dist/dev-signing.js. */
+const signingAsExternal: Plugin = {
+  name: 'session-panel:dev-signing-external',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!source.includes('dev-signing')) return null;
+    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+    // An absolute external id is written relative to the chunk that imports it.
+    return resolved?.id === SIGNING_SOURCE ? { id: SIGNING_OUTPUT, external: true } : null;
+  },
+};
+
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   // Library builds: vite's lib mode keeps whitespace in ES output unless the output is minified explicitly.
   const build = (lib: NonNullable<UserConfig['build']>['lib'], external?: RegExp): UserConfig => ({
@@ -39,7 +57,8 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
       },
     },
   });
-  if (mode === 'lib') return build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT);
+  if (mode === 'lib') return { ...build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT), plugins: [signingAsExternal] };
+  if (mode === 'lib-signing') return build({ entry: SIGNING_SOURCE, formats: ['es'], fileName: () => 'dev-signing.js' });
   if (mode === 'embed') return build({ entry: 'src/embed.ts', formats: ['es'], fileName: () => 'session-panel.js' });
   if (mode === 'extension') {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');

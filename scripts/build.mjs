@@ -7,6 +7,8 @@ import { build } from 'vite';
 // "core" is the lib build's former name (it built dist/core.js alone).
 const only = process.argv.slice(2).map((mode) => (mode === 'core' ? 'lib' : mode));
 const modes = ['lib', 'embed', 'extension'].filter((mode) => only.length === 0 || only.includes(mode));
+// The dev backend's signing code is its own build, beside the lib's files (see vite.config.ts).
+if (modes.includes('lib')) modes.splice(modes.indexOf('lib') + 1, 0, 'lib-signing');
 
 if (only.length === 0) rmSync('dist', { recursive: true, force: true });
 for (const mode of modes) {

@@ -28,6 +28,9 @@ import { ClockSection } from './clock-section.js';
 import { sessionStorageHistory, type PanelHistoryStore } from './log-history.js';
 import { LogImport } from './log-import.js';
 import { LayoutController } from './layout.js';
+import { DiscoveredSection } from './discovered-section.js';
+import { discoveredStyles } from './discovered-section.styles.js';
+import type { DiscoveryFeed } from '../../src/discovery/feed.js';
 
 /*
  * <session-panel>: the one public element. This file holds its contract (the properties and the JSDoc block that
@@ -83,6 +86,9 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @csspart timeline-mark - One mark of the timeline: refresh, regenerate, destroy, sign-in, sign-out or failure.
  * @csspart details - The details pane: identity, token, clock, actions, requests, backend, storage, faults, claims.
  * @csspart fab - The corner button of a floating panel.
+ * @csspart discovered - Tokens found on the page without our core (extension; spec §9).
+ * @csspart discovered-token - One found token.
+ * @csspart synerise-web - The Synerise Web SDK's profile UUID and presence.
  *
  * @cssproperty --session-panel-bg - Background colour.
  * @cssproperty --session-panel-surface - Background of headers, buttons and alternate log rows.
@@ -98,7 +104,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default clamp(280px, 38%, 520px); the splitter sets it).
  */
 export class SessionPanel extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, discoveredStyles];
 
   /** A session to show (wrapped in the direct, in-page transport). Ignored when `transport` is set. */
   @property({ attribute: false }) session: Session | undefined;
@@ -131,11 +137,14 @@ export class SessionPanel extends LitElement {
    */
   @property({ attribute: false }) historyStore: PanelHistoryStore | null | undefined;
 
+  /** Tokens found on the page without our core (the extension's discovery feed); shown in `part="discovered"`. */
+  @property({ attribute: false }) discovery: DiscoveryFeed | undefined;
+
   /** What the live region says: outcomes and token status changes, for assistive technology. */
   @state() private _announcement = '';
 
   readonly #binding = new BindingController(this, () => this.logLimit, () => this.#now(true));
-  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token);
+  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token || (this.discovery?.store.size ?? 0) > 0);
   readonly #actions = new PanelActions(
     this,
     () => {
@@ -156,6 +165,7 @@ export class SessionPanel extends LitElement {
     clearSessionLog: () => void this.#actions.request('clearLog', []),
   });
   readonly #floating = new FloatingController(this);
+  readonly #discovered = new DiscoveredSection(this, this.#actions, (text) => (this._announcement = text));
   readonly #storage = new StorageSection(this, this.#actions);
   readonly #clockSection = new ClockSection(this, this.#actions);
   readonly #layout = new LayoutController(this);
@@ -189,6 +199,7 @@ export class SessionPanel extends LitElement {
       // A given transport wins; else the given session in-page; else every session on the page hook.
       this.#binding.use(this.transport ?? createDirectTransport(this.session ? { session: this.session } : {}));
     }
+    if (changed.has('discovery')) this.#discovered.use(this.discovery);
     if (changed.has('logLimit') && changed.get('logLimit') !== undefined) this.#binding.resize();
     if ((this.#selected()?.id ?? null) !== this.#boundId) {
       // Another session: nothing typed, revealed or reported for the previous one carries over.
@@ -257,7 +268,9 @@ export class SessionPanel extends LitElement {
   #onKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape') return;
     if (this.#actionsSection.confirming) this.#actionsSection.cancelDestroy();
-    else if (this.floating && this.open) this.#floating.close();
+    else if (this.#discovered.cancelDelete()) {
+      // closed the delete confirmation of a found token
+    } else if (this.floating && this.open) this.#floating.close();
     else return;
     event.stopPropagation();
   };
@@ -285,10 +298,11 @@ export class SessionPanel extends LitElement {
       ${panelHeader({ snap, live, binding: this.#binding, selectedId: sel?.id, floating: this.floating ? this.#floating : null })}
       ${sel && snap && live
         ? this.#body(sel.id, snap, live)
-        : waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct', {
+        : html`${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+          ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct', {
             others: this.#binding.sessions.filter((s) => s.frame !== undefined),
             pick: (id) => (this.sessionId = id),
-          })}
+          })}`}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
   }
@@ -334,7 +348,7 @@ export class SessionPanel extends LitElement {
           ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn, this.#crossOrigin(id))}
           ${requestsSection(this.#binding.log(id).recentRequests(), now)}
           ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
-          <!-- Sections added by other features (e.g. discovered tokens) go here, before the decoded token. -->
+          ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
           ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing} ${this.#storage.render(snap)}
         </div>
       </div>`;

@@ -91,7 +91,15 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
   // The signing code (jose: ES256 keys, JWK import/export, sign, verify) is a dynamic import: createSession()
   // defaults to this backend, and an app that passes its own backend must not ship jose's signing code for it.
   let signer: Promise<DevSigner> | undefined;
-  const signing = (): Promise<DevSigner> => (signer ??= import('./dev-signing.js').then((module) => module.createDevSigner(keyStore)));
+  const signing = (): Promise<DevSigner> => {
+    // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
+    if (!globalThis.crypto?.subtle) {
+      return Promise.reject(
+        new SessionError('backend', 'The dev backend signs tokens with WebCrypto, which this page lacks: browsers offer it only on https or localhost. Serve the page from one of those, or use createHttpBackend.'),
+      );
+    }
+    return (signer ??= import('./dev-signing.js').then((module) => module.createDevSigner(keyStore)));
+  };
   const faults: FaultSwitches = createFaultSwitches(['anonymous', 'refresh', 'signIn', 'signOut']);
   // The dev backend's own debug switch beside the shared ones: the lifetime of the tokens it issues next.
   const sharedState = faults.state;
@@ -121,7 +129,10 @@ export function createDevBackend(options: DevBackendOptions = {}): DevBackend {
 
   async function verify(token: string, clock: number): Promise<Record<string, unknown>> {
     if (typeof token !== 'string' || token.length === 0) throw new SessionError('invalid-argument', 'token must be a non-empty string');
-    return (await signing()).verify(token, clock);
+    const result = await (await signing()).verify(token, clock);
+    if (result.ok) return result.claims;
+    if (result.expired) throw new SessionError('session-expired', 'The token has expired and cannot be refreshed');
+    throw new SessionError('unauthorized', 'The token was not issued by this backend or was altered', { cause: result.cause });
   }
 
   /**

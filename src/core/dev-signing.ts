@@ -1,11 +1,13 @@
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
-import { SessionError } from './errors.js';
 import type { StorageLike } from './types.js';
 
 /**
  * The dev backend's signing: ES256 keys (WebCrypto through jose), kept per browser profile, signing and verifying its
  * tokens. Its own module because it is most of the dev backend's weight: dev-backend.ts imports it dynamically on
- * the first call, so apps that never call the dev backend never load it (and their bundlers split it off).
+ * the first call, so apps that never call the dev backend never load it (and their bundlers split it off). It imports
+ * nothing of the core but types: the build gives it its own copy of jose (dist/dev-signing.js), so none of jose's
+ * signing modules is shared with the core's decoding and kept in an app's main chunk. Its failures are plain
+ * results; dev-backend.ts turns them into SessionErrors.
  */
 
 /** A public key as a JSON Web Key (RFC 7517); jose's `JWK` fits it, so apps need no jose types. */
@@ -17,11 +19,15 @@ export interface PublicJwk {
   readonly [member: string]: unknown;
 }
 
+export type VerifyResult =
+  | { readonly ok: true; readonly claims: Record<string, unknown> }
+  | { readonly ok: false; readonly expired: boolean; readonly cause: unknown };
+
 export interface DevSigner {
   /** A signed JWT with these claims, `iat` and `exp` in seconds. */
   sign(claims: Record<string, unknown>, iat: number, exp: number): Promise<string>;
-  /** The claims of a token this backend signed, valid at `now` (ms); SessionError otherwise. */
-  verify(token: string, now: number): Promise<Record<string, unknown>>;
+  /** The claims of a token this backend signed and valid at `now` (ms), or why not. */
+  verify(token: string, now: number): Promise<VerifyResult>;
   publicJwk(): Promise<PublicJwk>;
 }
 
@@ -30,32 +36,22 @@ const ISSUER = 'session-panel-dev-backend';
 
 export function createDevSigner(keyStore: StorageLike | null): DevSigner {
   let keys: Promise<LoadedKeys> | undefined;
-  const keyPair = (): Promise<LoadedKeys> => {
-    // Browsers expose crypto.subtle only in secure contexts; say so plainly instead of failing deep inside jose.
-    if (!globalThis.crypto?.subtle) {
-      return Promise.reject(
-        new SessionError('backend', 'The dev backend signs tokens with WebCrypto, which this page lacks: browsers offer it only on https or localhost. Serve the page from one of those, or use createHttpBackend.'),
-      );
-    }
-    return (keys ??= loadOrCreateKeys(keyStore));
-  };
+  const keyPair = (): Promise<LoadedKeys> => (keys ??= loadOrCreateKeys(keyStore));
 
-  async function verify(token: string, now: number, retried = false): Promise<Record<string, unknown>> {
+  async function verify(token: string, now: number, retried = false): Promise<VerifyResult> {
     const current = await keyPair();
     try {
       const { payload } = await jwtVerify(token, current.publicKey, { issuer: ISSUER, currentDate: new Date(now), clockTolerance: 0 });
-      return payload as Record<string, unknown>;
+      return { ok: true, claims: payload as Record<string, unknown> };
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) {
-        throw new SessionError('session-expired', 'The token has expired and cannot be refreshed');
-      }
+      if (error instanceof joseErrors.JWTExpired) return { ok: false, expired: true, cause: error };
       // Another tab may have stored a different key since this backend loaded its own: take it and try once more.
       const stored = readStoredKey(keyStore);
       if (!retried && stored !== null && stored !== current.stored) {
         keys = importStoredKeys(stored).catch(() => current);
         return verify(token, now, true);
       }
-      throw new SessionError('unauthorized', 'The token was not issued by this backend or was altered', { cause: error });
+      return { ok: false, expired: false, cause: error };
     }
   }
 

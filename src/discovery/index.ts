@@ -11,3 +11,4 @@ export { tokenFacts, lifetimeMs, discoveredStatus, CORE_DEFAULT_REFRESH_WINDOW_M
 export { DiscoveryStore, isPresent, type TokenEntry, type PlaceRecord } from './store.js';
 export { discoveredSessions, fingerprint, type DiscoveredSession, type DiscoveredTokenView } from './sessions.js';
 export * from './warnings.js';
+export { isDeletable, type DiscoveryFeed, type CookieAccess } from './feed.js';

@@ -6,8 +6,8 @@ import type { DiscoverySource, Found, Observation, OpaqueMention, Place, Request
  * The panel's memory of what it found: each distinct JWT once, every place it sits or passed through, when it was
  * first and last seen, which request brought it, and which request sent it after it expired. Fed observations
  * (recognisers.ts), read as sessions (sessions.ts). Everything is bounded, so a page with thousands of storage keys
- * and requests costs a fixed amount: at most MAX_TOKENS tokens (the least recently seen one that no longer sits
- * anywhere goes first), MAX_PLACES places per token, MAX_CONTAINERS cookies/entries/records followed, and requests
+ * and requests costs a fixed amount: at most MAX_TOKENS tokens (past that, the least recently seen that no longer sit
+ * anywhere go first, down to 90 %), MAX_PLACES places per token, MAX_CONTAINERS cookies/entries/records followed, and requests
  * are counted, not kept (a place per request path, not per request).
  */
 export const MAX_TOKENS = 500;
@@ -244,21 +244,18 @@ export class DiscoveryStore {
   }
 
   #evict(): void {
-    while (this.#tokens.size > MAX_TOKENS) {
-      // The least recently seen token that sits nowhere any more goes first; if every one still sits somewhere, the
-      // least recently seen of all.
-      let absent: TokenEntry | null = null;
-      let oldest: TokenEntry | null = null;
-      for (const entry of this.#tokens.values()) {
-        if (!oldest || entry.lastSeen < oldest.lastSeen) oldest = entry;
-        if (!isPresent(entry) && (!absent || entry.lastSeen < absent.lastSeen)) absent = entry;
-      }
-      const victim = absent ?? oldest;
-      if (!victim) return;
-      this.#tokens.delete(victim.token);
-      for (const other of victim.links) this.#tokens.get(other)?.links.delete(victim.token);
-      this.#version++;
+    if (this.#tokens.size <= MAX_TOKENS) return;
+    // In one pass, down to 90 % (so a flood of new tokens pays for a sort once per 50 tokens, not a scan per token):
+    // tokens that sit nowhere any more go first, the least recently seen first; then the least recently seen of all.
+    const keep = Math.floor(MAX_TOKENS * 0.9);
+    const ranked = [...this.#tokens.values()]
+      .map((entry) => ({ entry, present: isPresent(entry) }))
+      .sort((a, b) => Number(a.present) - Number(b.present) || a.entry.lastSeen - b.entry.lastSeen);
+    for (const { entry } of ranked.slice(0, this.#tokens.size - keep)) {
+      this.#tokens.delete(entry.token);
+      for (const other of entry.links) this.#tokens.get(other)?.links.delete(entry.token);
     }
+    this.#version++;
   }
 }
 

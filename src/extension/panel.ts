@@ -8,6 +8,8 @@ import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
 import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
 import { tabHistoryStore } from './panel-history.js';
+import { PanelDiscovery } from './discovery/panel-discovery.js';
+import { browserDiscovery } from './discovery/browser-discovery.js';
 
 defineSessionPanel();
 
@@ -35,6 +37,14 @@ if (tabId === null || !panel) {
   // Preserve log and the log's history live per inspected tab, outside this page and the worker (panel-history.ts).
   panel.historyStore = tabHistoryStore(tabId);
   panel.transport = transport;
+  // Tokens on the page without our core (spec §9): read only while this panel page lives, kept only here.
+  const discovery = new PanelDiscovery(browserDiscovery(tabId));
+  panel.discovery = discovery;
+  discovery.start();
+  addEventListener('pagehide', () => discovery.stop());
+  Object.defineProperty(window, '__sessionPanelDiscovery', {
+    value: { firstReadingAt: () => discovery.firstReadingAt, tokens: () => discovery.store.size, requests: () => discovery.store.requestsObserved },
+  });
   // Tests and the bench read link health from here; it holds no token.
   Object.defineProperty(window, '__sessionPanelLink', {
     value: { state: () => transport.state(), connections: () => transport.connections(), pending: () => transport.pendingCount(), dropped: () => transport.dropped.total },

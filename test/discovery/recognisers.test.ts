@@ -67,6 +67,7 @@ describe('findInText: JWTs as auth SDKs store them', () => {
         expect(found.map((f) => f.token)).toContain(token);
         expect(found.find((f) => f.token === token)?.place.path).toBe(path);
       }),
+      { numRuns: 40 },
     );
   });
 
@@ -85,6 +86,7 @@ describe('findInText: JWTs as auth SDKs store them', () => {
         ];
         for (const form of forms) expect(findInText(form, base).found.map((f) => f.token), form.slice(0, 40)).toEqual([token]);
       }),
+      { numRuns: 40 },
     );
   });
 

@@ -135,7 +135,8 @@ describe('DiscoveryStore', () => {
     for (let i = 0; i < 10_000; i++) {
       store.observe(observeHarEntry(har('https://api.example/x', { at: T0 + i, headers: { Authorization: `Bearer ${tokenAt(T0, 3600, { sub: `u${i}` })}` } }), null));
     }
-    expect(store.size).toBe(MAX_TOKENS);
+    expect(store.size).toBeLessThanOrEqual(MAX_TOKENS);
+    expect(store.size).toBeGreaterThanOrEqual(MAX_TOKENS * 0.9);
     expect(store.get(kept), 'a token still in storage is not evicted').toBeDefined();
     expect(store.requestsObserved).toBe(10_000);
   });

@@ -22,7 +22,9 @@ describe('manifest.json', () => {
     expect(manifest.host_permissions).toEqual(['<all_urls>']);
     const readme = readFileSync('README.md', 'utf8');
     for (const p of ['scripting', 'storage', 'webNavigation', '<all_urls>']) expect(readme, `README names ${p}`).toContain(`"${p}"`);
-    expect(manifest.optional_permissions).toBeUndefined();
+    // cookies: HttpOnly cookies for "sessions on any page", asked from the panel with one click, never at install.
+    expect(manifest.optional_permissions).toEqual(['cookies']);
+    expect(readme, 'README names the optional cookies permission').toContain('optional_permissions: ["cookies"]');
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
     expect(manifest.web_accessible_resources, 'nothing of ours is exposed to pages by hand').toBeUndefined();
   });

@@ -24,13 +24,13 @@ export interface ExtensionBrowser {
 }
 
 /** Chromium with the built extension loaded (headless, fresh profile). */
-export async function launchWithExtension(): Promise<ExtensionBrowser> {
+export async function launchWithExtension(extensionDir = EXTENSION_DIR): Promise<ExtensionBrowser> {
   ensureExtensionBuilt();
   const profile = mkdtempSync(path.join(tmpdir(), 'session-panel-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROME_PATH,
     headless: false, // --headless=new is in FLAGS; Playwright must not add its own
-    args: [...FLAGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+    args: [...FLAGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
   });
   const serviceWorker = async (): Promise<Worker> => {
     const ours = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));

@@ -1,0 +1,97 @@
+import { ext } from '../browser.js';
+import type { Cookie } from '../../discovery/index.js';
+import type { DiscoveryBrowser } from './panel-discovery.js';
+import type { DevtoolsNetworkLike, FinishedRequest } from './network-observer.js';
+import { readPage, removeFromPage, syneriseGlobals, type PageReading } from './page-reader.js';
+
+/**
+ * The browser side of the panel's discovery, for the Session panel page. Chrome lets a DevTools panel page call
+ * extension APIs directly (scripting, cookies, permissions: checked in test/e2e/discovery.e2e.ts), so the readings
+ * come straight back to the panel as executeScript results: no message to the service worker or anyone else.
+ * Where a browser does not offer an API to the panel (Firefox gives DevTools pages only devtools.*, runtime and
+ * extension), that part reports itself unavailable instead of failing.
+ */
+export function browserDiscovery(tabId: number): DiscoveryBrowser {
+  const scripting = ext.scripting as typeof ext.scripting | undefined;
+  const target = { tabId, frameIds: [0] };
+  async function run<T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[]): Promise<T> {
+    if (!scripting) throw new Error('this browser does not let the panel read the page');
+    const [first] = await scripting.executeScript({ target, world, func: func as () => unknown, args } as Parameters<typeof scripting.executeScript>[0]);
+    if (!first) throw new Error('the page did not answer');
+    const failure = (first as { error?: unknown }).error;
+    if (failure) throw new Error(String(failure));
+    return first.result as T;
+  }
+  const cookiesApi = ext.cookies as typeof ext.cookies | undefined;
+  const permissions = ext.permissions as typeof ext.permissions | undefined;
+  const network = devtoolsNetwork();
+  return {
+    network,
+    readPage: (reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb]),
+    removeFromPage: (source, key) => run<boolean>('ISOLATED', removeFromPage, [source, key]),
+    syneriseGlobals: () => run<[boolean, boolean]>('MAIN', syneriseGlobals, []),
+    cookies: permissions
+      ? {
+          granted: () => permissions.contains({ permissions: ['cookies'] }),
+          // Must be called from the click itself: Chrome asks the user only within a user gesture.
+          request: () => permissions.request({ permissions: ['cookies'] }),
+          async getAll(url) {
+            const api = (ext.cookies as typeof ext.cookies | undefined) ?? cookiesApi;
+            if (!api) throw new Error('the cookies API appears only after the permission is granted; reopen DevTools');
+            const all = await api.getAll({ url });
+            return all.map((c): Cookie => ({ name: c.name, value: c.value, httpOnly: c.httpOnly }));
+          },
+          async remove(url, name) {
+            const api = ext.cookies as typeof ext.cookies | undefined;
+            if (!api) return false;
+            return (await api.remove({ url, name })) !== null;
+          },
+          onChanged(listener) {
+            const api = ext.cookies as typeof ext.cookies | undefined;
+            if (!api) return () => {};
+            const l = (): void => listener();
+            api.onChanged.addListener(l);
+            return () => api.onChanged.removeListener(l);
+          },
+        }
+      : null,
+    visible: () => document.visibilityState !== 'hidden',
+    onVisible(listener) {
+      const l = (): void => {
+        if (document.visibilityState !== 'hidden') listener();
+      };
+      document.addEventListener('visibilitychange', l);
+      return () => document.removeEventListener('visibilitychange', l);
+    },
+  };
+}
+
+/**
+ * DevTools' network API with getContent as a promise. The callback API is wrapped by hand: through
+ * webextension-polyfill, Chrome's getContent never delivered a body in our e2e runs, while the callback form does
+ * (Firefox's `chrome` namespace has the same callback form).
+ */
+function devtoolsNetwork(): DevtoolsNetworkLike | null {
+  const raw = (globalThis as { chrome?: typeof chrome }).chrome?.devtools?.network;
+  if (!raw) return null;
+  const wrapped = new Map<(request: FinishedRequest) => void, (request: chrome.devtools.network.Request) => void>();
+  return {
+    onRequestFinished: {
+      addListener(listener) {
+        const w = (request: chrome.devtools.network.Request): void =>
+          listener({
+            ...(request as unknown as FinishedRequest),
+            getContent: () => new Promise((resolve) => request.getContent((content, encoding) => resolve([content, encoding]))),
+          });
+        wrapped.set(listener, w);
+        raw.onRequestFinished.addListener(w);
+      },
+      removeListener(listener) {
+        const w = wrapped.get(listener);
+        if (w) raw.onRequestFinished.removeListener(w);
+        wrapped.delete(listener);
+      },
+    },
+    getHAR: () => new Promise((resolve) => raw.getHAR((log) => resolve(log as unknown as { entries?: FinishedRequest[] }))),
+  };
+}

@@ -1,0 +1,260 @@
+import {
+  DiscoveryStore,
+  observeCookie,
+  observeCookieString,
+  observeIndexedDbRecord,
+  observeStorageEntry,
+  parseCookieString,
+  syneriseFromCookies,
+  type Cookie,
+  type CookieAccess,
+  type DiscoveryFeed,
+  type Observation,
+  type Place,
+  type SyneriseWebInfo,
+} from '../../discovery/index.js';
+import { observeNetwork, type DevtoolsNetworkLike, type NetworkObserver } from './network-observer.js';
+import type { PageReading, StorageDelta } from './page-reader.js';
+
+/**
+ * The panel's discovery feed (spec §9): owns the store and feeds it while the panel is open, from
+ *  - DevTools' network API (network-observer.ts), as requests finish;
+ *  - the page, read by page-reader.ts through executeScript at most once a second while the panel is visible
+ *    (only what changed comes back), IndexedDB every INDEXED_DB_EVERY readings;
+ *  - the cookies API, when the user granted the optional `cookies` permission: then every cookie, HttpOnly too,
+ *    replaces document.cookie as the cookie source, and cookie changes arrive as events.
+ * Nothing found leaves the panel: the readings come back to this page as executeScript results, and the store is
+ * memory only. Everything stops with stop() (the panel page unloading stops it anyway).
+ */
+export const POLL_MS = 1000;
+export const INDEXED_DB_EVERY = 5;
+
+export interface DiscoveryBrowser {
+  readonly network: DevtoolsNetworkLike | null;
+  /** Runs page-reader.ts's readPage in the inspected tab's top frame (isolated world); rejects when it cannot. */
+  readPage(reset: boolean, withIndexedDb: boolean): Promise<PageReading>;
+  /** Runs removeFromPage there. */
+  removeFromPage(source: string, key: string): Promise<boolean>;
+  /** The Synerise globals (SR, SyneriseTC) in the page's own world. */
+  syneriseGlobals(): Promise<[boolean, boolean]>;
+  /** The cookies API under the optional permission; null where this browser does not offer it to the panel. */
+  readonly cookies: {
+    granted(): Promise<boolean>;
+    request(): Promise<boolean>;
+    getAll(url: string): Promise<Cookie[]>;
+    remove(url: string, name: string): Promise<boolean>;
+    onChanged(listener: () => void): () => void;
+  } | null;
+  /** Whether the panel is shown (the poll pauses while it is not). */
+  visible(): boolean;
+  onVisible(listener: () => void): () => void;
+}
+
+export class PanelDiscovery implements DiscoveryFeed {
+  readonly store = new DiscoveryStore();
+  readonly #browser: DiscoveryBrowser;
+  readonly #listeners = new Set<() => void>();
+  #network: NetworkObserver | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #reading = false;
+  #readings = 0;
+  #detail = '';
+  #url = '';
+  #cookies: Cookie[] = [];
+  #globals: [boolean, boolean] = [false, false];
+  #access: CookieAccess = 'unavailable';
+  #stopCookieEvents: (() => void) | null = null;
+  #stopVisible: (() => void) | null = null;
+  #notifyQueued = false;
+  #stopped = false;
+  #reset = true;
+  /** Time of the first completed reading (the bench reads "panel open → first list" from it). */
+  firstReadingAt: number | null = null;
+
+  constructor(browser: DiscoveryBrowser) {
+    this.#browser = browser;
+  }
+
+  start(): void {
+    if (this.#browser.network) this.#network = observeNetwork(this.#browser.network, (o) => this.#observe(o));
+    this.#stopVisible = this.#browser.onVisible(() => this.#schedule(0));
+    void this.#initCookieAccess();
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#network?.stop();
+    this.#stopCookieEvents?.();
+    this.#stopVisible?.();
+  }
+
+  synerise(): SyneriseWebInfo | null {
+    return syneriseFromCookies(this.#cookies, { SR: this.#globals[0], SyneriseTC: this.#globals[1] });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  state(): { reading: boolean; detail: string } {
+    return { reading: this.firstReadingAt !== null, detail: this.#detail };
+  }
+
+  cookieAccess(): CookieAccess {
+    return this.#access;
+  }
+
+  async requestCookieAccess(): Promise<boolean> {
+    const cookies = this.#browser.cookies;
+    if (!cookies) return false;
+    const granted = await cookies.request();
+    if (granted) await this.#initCookieAccess();
+    return granted;
+  }
+
+  async remove(place: Place): Promise<void> {
+    const cookies = this.#browser.cookies;
+    let done: boolean;
+    if (place.source === 'cookie' && this.#access === 'granted' && cookies && this.#url) done = await cookies.remove(this.#url, place.key);
+    else if (place.source === 'cookie' || place.source === 'localStorage' || place.source === 'sessionStorage') done = await this.#browser.removeFromPage(place.source, place.key);
+    else throw new Error(`${place.source} entries are not deleted from the panel`);
+    if (!done) throw new Error(place.source === 'cookie' ? 'the cookie is still there (set for another path or domain, or HttpOnly)' : 'the entry is still there');
+    await this.#readNow();
+  }
+
+  /** Reads the page now (after a delete, or when the panel is shown again), then goes on polling. */
+  async #readNow(): Promise<void> {
+    clearTimeout(this.#timer);
+    await this.#tick();
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), delay);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#reading) return;
+    if (!this.#browser.visible()) return; // resumed by onVisible
+    this.#reading = true;
+    try {
+      const withIdb = this.#readings % INDEXED_DB_EVERY === 0;
+      const reading = await this.#browser.readPage(this.#reset, withIdb);
+      this.#reset = false;
+      if (withIdb || reading.full) this.#globals = await this.#browser.syneriseGlobals().catch(() => this.#globals);
+      await this.#apply(reading);
+      this.#readings++;
+      this.firstReadingAt ??= Date.now();
+      this.#setDetail(reading.problems.length ? `Could not read: ${reading.problems.join('; ')}` : '');
+    } catch (error) {
+      this.#setDetail(`Cannot read this page: ${error instanceof Error ? error.message : String(error)}`);
+      this.#reset = true; // a new document (or none): start again from nothing
+    } finally {
+      this.#reading = false;
+      this.#schedule(POLL_MS);
+    }
+  }
+
+  async #apply(reading: PageReading): Promise<void> {
+    const origin = originOf(reading.url);
+    if (this.#url && originOf(this.#url) !== origin) this.store.clear(); // another site: what was found there is not this page's
+    this.#url = reading.url;
+    const at = reading.at;
+    if (this.#access === 'granted' && this.#browser.cookies) {
+      if (reading.full || reading.cookies !== null) await this.#readCookiesApi(at);
+    } else if (reading.cookies !== null) {
+      this.#cookies = parseCookieString(reading.cookies);
+      this.store.scan('cookie', observeCookieString(reading.cookies, at), at);
+    }
+    this.#storage('localStorage', reading.localStorage, reading.full, at);
+    this.#storage('sessionStorage', reading.sessionStorage, reading.full, at);
+    if (reading.indexedDB) {
+      const observations = reading.indexedDB.changed.map(([name, json]) => idbObservation(name, json, at));
+      if (reading.full) this.store.scan('indexedDB', observations, at);
+      else {
+        for (const o of observations) this.store.observe(o);
+        for (const name of reading.indexedDB.removed) this.store.observe({ source: 'indexedDB', key: name, at, found: [], opaque: [] });
+      }
+    }
+    this.#notify();
+  }
+
+  #storage(source: 'localStorage' | 'sessionStorage', delta: StorageDelta | null, full: boolean, at: number): void {
+    if (!delta) return;
+    const observations = delta.changed.map(([key, value]) => observeStorageEntry(source, key, value, at));
+    if (full) this.store.scan(source, observations, at);
+    else {
+      for (const o of observations) this.store.observe(o);
+      for (const key of delta.removed) this.store.observe(observeStorageEntry(source, key, null, at));
+    }
+  }
+
+  async #initCookieAccess(): Promise<void> {
+    const cookies = this.#browser.cookies;
+    if (!cookies) {
+      this.#access = 'unavailable';
+      return this.#notify();
+    }
+    const granted = await cookies.granted().catch(() => false);
+    this.#access = granted ? 'granted' : 'not-granted';
+    if (granted && !this.#stopCookieEvents) {
+      this.#stopCookieEvents = cookies.onChanged(() => void this.#readCookiesApi(Date.now()).then(() => this.#notify()));
+      if (this.#url) await this.#readCookiesApi(Date.now());
+    }
+    this.#notify();
+  }
+
+  async #readCookiesApi(at: number): Promise<void> {
+    const cookies = this.#browser.cookies;
+    if (!cookies || !this.#url) return;
+    try {
+      this.#cookies = await cookies.getAll(this.#url);
+      this.store.scan('cookie', this.#cookies.map((c) => observeCookie(c, at)), at);
+    } catch (error) {
+      this.#setDetail(`Could not read cookies: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #observe(observation: Observation): void {
+    if (this.store.observe(observation)) this.#notify();
+  }
+
+  #setDetail(detail: string): void {
+    if (detail === this.#detail) return;
+    this.#detail = detail;
+    this.#notify();
+  }
+
+  /** One notification per task, however many requests finished in it. */
+  #notify(): void {
+    if (this.#notifyQueued) return;
+    this.#notifyQueued = true;
+    queueMicrotask(() => {
+      this.#notifyQueued = false;
+      for (const listener of this.#listeners) listener();
+    });
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function idbObservation(name: string, json: string, at: number): Observation {
+  const [database = '', store = '', ...rest] = name.split('/');
+  let value: unknown = null;
+  try {
+    value = JSON.parse(json) as unknown;
+  } catch {
+    value = json; // cut at the read limit: scanned as text
+  }
+  return observeIndexedDbRecord(database, store, rest.join('/'), value, at);
+}

@@ -1,0 +1,166 @@
+// @vitest-environment happy-dom
+import { describe, expect, it, vi } from 'vitest';
+import { DiscoveryStore, observeCookieString, observeHarEntry, observeStorageEntry, parseCookieString, syneriseFromCookies, type CookieAccess, type DiscoveryFeed, type Place } from '../../src/discovery/index.js';
+import { TOKEN_MASK } from '../../components/session-panel/token-section.js';
+import { SessionPanelHarness } from './harness.js';
+import { fakeClock, mount, panelFor, realSession, settle } from './helpers/fixture.js';
+
+const b64 = (v: unknown): string => btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const jwt = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256' }): string => `${b64(header)}.${b64(claims)}.c2ln`;
+
+/** A feed over a real store, as the extension's panel builds one; remove() and cookie access are recorded. */
+function testFeed(access: CookieAccess = 'granted'): DiscoveryFeed & { removed: Place[]; fail: string | null; asked: number; emit(): void; cookies: string } {
+  const listeners = new Set<() => void>();
+  const feed = {
+    store: new DiscoveryStore(),
+    removed: [] as Place[],
+    fail: null as string | null,
+    asked: 0,
+    cookies: '',
+    access,
+    synerise: () => syneriseFromCookies(parseCookieString(feed.cookies), { SR: true, SyneriseTC: false }),
+    subscribe(l: () => void) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    state: () => ({ reading: true, detail: '' }),
+    async remove(place: Place) {
+      if (feed.fail) throw new Error(feed.fail);
+      feed.removed.push(place);
+    },
+    cookieAccess: () => feed.access,
+    async requestCookieAccess() {
+      feed.asked++;
+      feed.access = 'granted';
+      feed.emit();
+      return true;
+    },
+    emit() {
+      for (const l of listeners) l();
+    },
+  };
+  return feed;
+}
+
+function tokens(h: SessionPanelHarness): HTMLElement[] {
+  return [...h.root.querySelectorAll<HTMLElement>('[part~="discovered-token"]')];
+}
+const textOf = (el: Element | null | undefined): string => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+
+describe('discovered tokens (part="discovered")', () => {
+  it('lists each distinct JWT without a click, naming source, key, sub and status; masked by default', async () => {
+    fakeClock();
+    const now = Date.now();
+    const feed = testFeed();
+    const t = jwt({ iss: 'https://id.example', sub: 'user-7', aud: 'app', iat: now / 1000 - 60, exp: now / 1000 + 3540 });
+    feed.store.observe(observeStorageEntry('sessionStorage', 'oidc.user:https://id.example:app', JSON.stringify({ id_token: t }), now));
+    feed.store.observe(observeHarEntry({ startedDateTime: new Date(now).toISOString(), time: 5, request: { method: 'GET', url: 'https://api.example/v1/me?x=1', headers: [{ name: 'Authorization', value: `Bearer ${t}` }] }, response: { status: 200, headers: [], content: {} } }, null));
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    const [item] = tokens(h);
+    expect(tokens(h)).toHaveLength(1);
+    const text = textOf(item);
+    for (const words of ['sessionStorage oidc.user:https://id.example:app → id_token', 'network sent in GET /v1/me → Authorization', 'sub user-7', 'valid', 'expires in 59:00', 'Lifetime 60 min', 'https://id.example'])
+      expect(text, words).toContain(words);
+    expect(textOf(item?.querySelector('[part~="discovered-value"]'))).toBe(TOKEN_MASK);
+    expect(text, 'the token is not in the text').not.toContain(t);
+    expect(text).toContain('Any script on this page can read it (sessionStorage "oidc.user:https://id.example:app")');
+    expect(textOf(h.part('discovered')), 'the tips for our core still show below').toContain('Found on this page1 token');
+    expect(h.root.textContent).toContain('Looking for a session…');
+  });
+
+  it('reveal shows the token and hides it again; the countdown is live: valid → expiring → expired', async () => {
+    fakeClock();
+    const now = Date.now();
+    const feed = testFeed();
+    const t = jwt({ sub: 'u', iat: now / 1000, exp: now / 1000 + 120 });
+    feed.store.observe(observeStorageEntry('localStorage', 'auth', t, now));
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    const item = (): HTMLElement => tokens(h)[0]!;
+    expect(item().dataset.status).toBe('valid');
+    item().querySelector<HTMLButtonElement>('button[aria-pressed]')!.click();
+    await settle(el);
+    expect(textOf(item().querySelector('[part~="discovered-value"]'))).toBe(t);
+    vi.advanceTimersByTime(61_000);
+    await settle(el);
+    expect(item().dataset.status, 'within half the lifetime: expiring, as the core judges').toBe('expiring');
+    expect(textOf(item().querySelector('[part~="discovered-value"]')), 'masked again after 30 s').toBe(TOKEN_MASK);
+    vi.advanceTimersByTime(60_000);
+    await settle(el);
+    expect(item().dataset.status).toBe('expired');
+    expect(textOf(item())).toContain('expired 1 s ago');
+  });
+
+  it('Delete asks first; Cancel keeps it; Delete removes the entry through the feed; a failure is shown', async () => {
+    const feed = testFeed();
+    const now = Date.now();
+    feed.store.observe(observeCookieString(`__session=${jwt({ sub: 'c', exp: now / 1000 + 60 })}`, now)[0]!);
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    h.part('discovered-delete').click();
+    await settle(el);
+    expect(textOf(h.root.querySelector('[role="alertdialog"]'))).toContain('Delete cookie __session from the page?');
+    h.button('Cancel').click();
+    await settle(el);
+    expect(h.maybePart('discovered-delete-confirm')).toBeNull();
+    expect(feed.removed).toEqual([]);
+    h.part('discovered-delete').click();
+    await settle(el);
+    h.part('discovered-delete-confirm').click();
+    await settle(el);
+    expect(feed.removed.map((p) => [p.source, p.key])).toEqual([['cookie', '__session']]);
+    feed.fail = 'the page is gone';
+    h.part('discovered-delete').click();
+    await settle(el);
+    h.part('discovered-delete-confirm').click();
+    await settle(el);
+    expect(textOf(h.root.querySelector('[role="alert"]'))).toBe('Could not delete cookie __session: the page is gone');
+  });
+
+  it('shows the Synerise Web SDK profile UUID in part="synerise-web"', async () => {
+    const feed = testFeed();
+    feed.cookies = '_snrs_uuid=2f1c0b7e-0000-4000-8000-000000000001; _snrs_p=host%3Ashop.example%26uuid%3A2f1c0b7e-0000-4000-8000-000000000001';
+    const el = await mount((e) => (e.discovery = feed));
+    const text = textOf(new SessionPanelHarness(el).part('synerise-web'));
+    expect(text).toContain('Profile UUID 2f1c0b7e-0000-4000-8000-000000000001');
+    expect(text).toContain('loaded (SR)');
+    expect(text).toContain('host: shop.example');
+  });
+
+  it('asks for cookie access with one click, only while it is not granted', async () => {
+    const feed = testFeed('not-granted');
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    h.part('cookies-permission').click();
+    await settle(el);
+    expect(feed.asked).toBe(1);
+    expect(h.maybePart('cookies-permission')).toBeNull();
+  });
+
+  it('renders page-provided values as text, never as HTML', async () => {
+    const feed = testFeed();
+    const evil = '<img src=x onerror="window.__pwned=1">';
+    feed.store.observe(observeStorageEntry('localStorage', evil, jwt({ sub: evil, iss: evil }), Date.now()));
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    expect(h.root.querySelector('img')).toBeNull();
+    expect(textOf(h.part('discovered'))).toContain(`sub ${evil}`);
+  });
+
+  it('a page that uses our core shows both: the core session with its controls, and what else the page holds', async () => {
+    const { session } = await realSession();
+    const feed = testFeed();
+    feed.store.observe(observeStorageEntry('localStorage', 'other-auth', jwt({ sub: 'someone-else' }), Date.now()));
+    const { h } = await panelFor(session);
+    h.el.discovery = feed;
+    await settle(h.el);
+    expect(textOf(h.part('token-status'))).toMatch(/valid|expiring/);
+    expect(h.part('refresh-button')).toBeTruthy();
+    expect(textOf(h.part('discovered'))).toContain('sub someone-else');
+    feed.store.observe(observeStorageEntry('localStorage', 'later', jwt({ sub: 'late-comer' }), Date.now()));
+    feed.emit();
+    await settle(h.el);
+    expect(tokens(h).map((t) => textOf(t.querySelector('[data-field="sub"]')))).toEqual(expect.arrayContaining(['sub someone-else', 'sub late-comer']));
+  });
+});
