@@ -33,7 +33,8 @@ export async function launchFirefoxWithAddon(dir = 'dist/extension-firefox'): Pr
     },
   });
   await browser.installExtension(path.resolve(dir));
-  const connection = browser.connection as unknown as { send(method: string, params: unknown): Promise<{ result: unknown }> };
+  // BiDi commands puppeteer has no method for (the chrome-scope tree and evaluate) go through its BiDi connection.
+  const connection = (browser as unknown as { connection: { send(method: string, params: unknown): Promise<{ result: unknown }> } }).connection;
   const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })).result as { contexts: { context: string }[] };
   const chromeContext = tree.contexts[0]!.context;
   return {
