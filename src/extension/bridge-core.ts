@@ -12,6 +12,17 @@ import {
   type WireResult,
   type WorkerToBridge,
 } from '../protocol/messages.js';
+import {
+  FRAME_BURST_BYTES,
+  FRAME_BYTES_PER_SECOND,
+  LIMITS_WAITING,
+  LatestQueue,
+  MAX_MESSAGE_BYTES,
+  coalesceKey,
+  createByteBucket,
+  messageBytes,
+} from '../protocol/byte-budget.js';
+import type { PageUpdate } from '../protocol/messages.js';
 import type { PortConnector, PortLike } from '../transport/port-like.js';
 
 /**
@@ -45,6 +56,11 @@ export interface BridgeDeps {
    * The agent's coalescing stays far below it (about 60 flushes a second).
    */
   readonly maxPerSecond?: number;
+  /** Largest page message relayed, in bytes of JSON (byte-budget.ts). */
+  readonly maxMessageBytes?: number;
+  /** This frame's byte budget for updates: `perSecond` after a burst of `burst` (byte-budget.ts). */
+  readonly bytesPerSecond?: number;
+  readonly burstBytes?: number;
   readonly now?: () => number;
   /**
    * Turns what the page posted into a value this world may inspect (browser.ts `pageMessageData`: Firefox shows page
@@ -72,6 +88,8 @@ export interface Bridge {
   /** True once the agent's channel is taken: the window listener can go. */
   hasPage(): boolean;
   readonly dropped: DropCounter;
+  /** Updates dropped for the byte bounds (too large, over budget, replaced while waiting, over the message rate). */
+  floodDrops(): number;
   isConnected(): boolean;
   isAttached(): boolean;
 }
@@ -102,6 +120,51 @@ export function createBridge(deps: BridgeDeps): Bridge {
     return ++inWindow <= maxPerSecond;
   };
   const dropped = new DropCounter();
+  const maxMessageBytes = deps.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const bucket = createByteBucket(deps.bytesPerSecond ?? FRAME_BYTES_PER_SECOND, deps.burstBytes ?? FRAME_BURST_BYTES, now);
+  /** Latest snapshot / session list waiting for budget, per key; bounded (byte-budget.ts). */
+  const latest = new LatestQueue<PageUpdate>(LIMITS_WAITING, 2 * maxMessageBytes);
+  let floods = 0;
+  let reported = 0;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  const floodDrop = (reason: string, count = 1): void => {
+    if (count <= 0) return;
+    dropped.drop(reason, count);
+    floods += count;
+    if (reportTimer === undefined) reportTimer = setTimeout(report, 1000);
+  };
+  /** Tells the worker the running count, at most once a second, so the panel can say it. */
+  const report = (): void => {
+    reportTimer = undefined;
+    if (floods === reported || !port) return;
+    reported = floods;
+    toWorker(makePortMessage<BridgeToWorker, 'drops'>('drops', { count: floods }));
+  };
+  const relayUpdate = (update: PageUpdate, bytes: number): void => {
+    if (latest.size === 0 && bucket.take(bytes)) {
+      toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update }));
+      return;
+    }
+    const key = coalesceKey(update);
+    // History (events, log) over budget is not kept: the next snapshot carries the state it led to.
+    if (key === null) return floodDrop('over-budget');
+    floodDrop('coalesced', latest.put(key, update, bytes));
+    scheduleFlush();
+  };
+  const scheduleFlush = (): void => {
+    const first = latest.peek();
+    if (!first || flushTimer !== undefined) return;
+    flushTimer = setTimeout(flushLatest, Math.max(10, bucket.waitMs(first.bytes)));
+  };
+  const flushLatest = (): void => {
+    flushTimer = undefined;
+    for (let w = latest.peek(); w && bucket.take(w.bytes); w = latest.peek()) {
+      latest.shift();
+      if (attached) toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: w.item }));
+    }
+    scheduleFlush();
+  };
   /** Recent request ids: running, or done with the result to resend for a repeated id. */
   const seen = new Map<string, 'running' | WireResult>();
 
@@ -156,6 +219,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     p.onDisconnect.addListener(() => {
       if (port !== p) return;
       port = null;
+      latest.clear();
       if (attached) {
         attached = false;
         toPage(makeBridgeMessage('detach', {}));
@@ -184,6 +248,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
         return;
       case 'detach': {
         attached = false;
+        latest.clear();
         wanted = false;
         toPage(makeBridgeMessage('detach', {}));
         const p = port;
@@ -204,13 +269,15 @@ export function createBridge(deps: BridgeDeps): Bridge {
   };
 
   const onPageMessage = (data: unknown): void => {
-    if (!withinRate()) return dropped.drop('rate');
+    if (!withinRate()) return floodDrop('rate');
     const msg = parsePageMessage(data);
     if (!msg) return dropped.drop('page-schema');
+    const bytes = messageBytes(msg);
+    if (bytes > maxMessageBytes) return floodDrop('too-large');
     switch (msg.kind) {
       case 'update':
         if (!attached) return dropped.drop('not-attached');
-        return toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: msg.update }));
+        return relayUpdate(msg.update, bytes);
       case 'result':
         if (seen.get(msg.id) !== 'running') return dropped.drop('unknown-id');
         remember(msg.id, msg.result);
@@ -220,6 +287,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
 
   return {
     dropped,
+    floodDrops: () => floods,
     isConnected: () => port !== null,
     isAttached: () => attached,
     hasPage: () => page !== null,

@@ -15,6 +15,18 @@ import {
   type WorkerToBridge,
   type WorkerToPanel,
 } from '../protocol/messages.js';
+import {
+  LIMITS_WAITING,
+  LatestQueue,
+  MAX_MESSAGE_BYTES,
+  TAB_BURST_BYTES,
+  TAB_BYTES_PER_SECOND,
+  coalesceKey,
+  createByteBucket,
+  messageBytes,
+  type ByteBucket,
+} from '../protocol/byte-budget.js';
+import type { PageUpdate } from '../protocol/messages.js';
 import type { PortLike, PortSender } from '../transport/port-like.js';
 
 /**
@@ -55,6 +67,28 @@ export interface RouterOptions {
   readonly maxWaiting?: number;
   /** Dev-only diagnostics. */
   readonly debug?: (message: string) => void;
+  /** Each tab's byte budget for page updates to its panels: `perSecond` after a burst of `burst` (byte-budget.ts). */
+  readonly tabBytesPerSecond?: number;
+  readonly tabBurstBytes?: number;
+  readonly maxMessageBytes?: number;
+  readonly now?: () => number;
+}
+
+interface FrameUpdate {
+  readonly frameId: FrameId;
+  readonly update: PageUpdate;
+}
+
+/**
+ * One tab's share of the worker: its own byte budget and its own bounded queue of latest states, so a tab that
+ * floods spends only its own budget and another tab's updates go out at once (fairness by construction); what waits
+ * is delivered round-robin between tabs. Drop counts per frame: the bridge's (reported) and the worker's own.
+ */
+interface TabFlow {
+  readonly bucket: ByteBucket;
+  readonly latest: LatestQueue<FrameUpdate>;
+  readonly drops: Map<FrameId, { bridge: number; worker: number }>;
+  readonly dirty: Set<FrameId>;
 }
 
 interface Bridge {
@@ -81,6 +115,8 @@ export interface Router {
   onFrameCommitted(commit: FrameCommit): void;
   readonly dropped: DropCounter;
   stats(): { bridges: number; panels: number; waiting: number };
+  /** Tabs with flow state (budget, waiting updates, drop counts) and the bytes of updates waiting for budget. */
+  flowStats(): { tabs: number; queuedBytes: number; queuedUpdates: number };
 }
 
 export function createRouter(options: RouterOptions): Router {
@@ -95,6 +131,13 @@ export function createRouter(options: RouterOptions): Router {
   const waiting = new Map<TabId, Waiting[]>();
   const idleBridgeTimers = new Map<TabId, ReturnType<typeof setTimeout>>();
   let watching = false;
+  const now = options.now ?? Date.now;
+  const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const flows = new Map<TabId, TabFlow>();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where the next round-robin round starts, so no tab is always served first. */
+  let turn = 0;
 
   const post = (port: PortLike, message: WorkerToPanel | WorkerToBridge): void => {
     try {
@@ -170,7 +213,8 @@ export function createRouter(options: RouterOptions): Router {
         return;
       }
       if (!bridge) return dropped.drop('bridge-not-ready');
-      if (msg.kind === 'update') toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update: msg.update }));
+      if (msg.kind === 'update') relay(tabId, frameId, msg.update);
+      else if (msg.kind === 'drops') countDrops(tabId, frameId, 'bridge', msg.count);
       else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
     });
     port.onDisconnect.addListener(() => {
@@ -178,6 +222,7 @@ export function createRouter(options: RouterOptions): Router {
       if (!bridge || current?.get(frameId)?.port !== port) return;
       current.delete(frameId);
       if (current.size === 0) bridges.delete(tabId);
+      forgetFrame(tabId, frameId);
       toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...bridge.info, state: 'detached' }));
     });
   }
@@ -190,6 +235,7 @@ export function createRouter(options: RouterOptions): Router {
     if (old) {
       // A new document in the same frame (reload, navigation) can connect before the old one's port is gone.
       old.port.disconnect();
+      forgetFrame(tabId, frameId);
       toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...old.info, state: 'detached' }));
     }
     frames.set(frameId, bridge);
@@ -227,6 +273,8 @@ export function createRouter(options: RouterOptions): Router {
       else waiting.delete(tabId);
       if (s.size === 0) {
         panels.delete(tabId);
+        flows.delete(tabId); // nobody to deliver to: what waited and the counts go
+
         // Nobody is looking: tell the page to stop streaming and let the bridges disconnect.
         for (const b of bridges.get(tabId)?.values() ?? []) post(b.port, makePortMessage<WorkerToBridge, 'detach'>('detach', {}));
       }
@@ -238,6 +286,104 @@ export function createRouter(options: RouterOptions): Router {
     // Frames whose bridge is not connected (the panel just opened, or a fresh worker): the bridge goes in now, or an
     // existing one (a panel was open before) reconnects.
     safely('bridges', () => inject.bridges(tabId));
+  }
+
+  function flowOf(tabId: TabId): TabFlow {
+    let flow = flows.get(tabId);
+    if (!flow) {
+      flow = {
+        bucket: createByteBucket(options.tabBytesPerSecond ?? TAB_BYTES_PER_SECOND, options.tabBurstBytes ?? TAB_BURST_BYTES, now),
+        latest: new LatestQueue<FrameUpdate>(LIMITS_WAITING * 4, 4 * maxMessageBytes),
+        drops: new Map(),
+        dirty: new Set(),
+      };
+      flows.set(tabId, flow);
+    }
+    return flow;
+  }
+
+  const deliver = (tabId: TabId, { frameId, update }: FrameUpdate): void =>
+    toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update }));
+
+  /** A page update for a tab's panels: at once within the tab's budget, else its latest state waits (bounded). */
+  function relay(tabId: TabId, frameId: FrameId, update: PageUpdate): void {
+    if (!panels.get(tabId)?.size) return; // nobody looking (the bridge is told to detach)
+    const bytes = messageBytes(update);
+    if (bytes > maxMessageBytes) return countDrops(tabId, frameId, 'worker', 1, 'too-large');
+    const flow = flowOf(tabId);
+    if (flow.latest.size === 0 && flow.bucket.take(bytes)) return deliver(tabId, { frameId, update });
+    const key = coalesceKey(update);
+    if (key === null) return countDrops(tabId, frameId, 'worker', 1, 'over-budget');
+    countDrops(tabId, frameId, 'worker', flow.latest.put(`${frameId}:${key}`, { frameId, update }, bytes), 'coalesced');
+    scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer !== undefined) return;
+    let wait = Infinity;
+    for (const flow of flows.values()) {
+      const first = flow.latest.peek();
+      if (first) wait = Math.min(wait, flow.bucket.waitMs(first.bytes));
+    }
+    if (wait === Infinity) return;
+    flushTimer = setTimeout(flushRoundRobin, Math.max(10, wait));
+  }
+
+  /** One waiting update per tab per round, while budgets allow, starting with a different tab each time. */
+  function flushRoundRobin(): void {
+    flushTimer = undefined;
+    const tabs = [...flows.keys()];
+    let progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (let i = 0; i < tabs.length; i++) {
+        const tabId = tabs[(turn + i) % tabs.length]!;
+        const flow = flows.get(tabId);
+        const first = flow?.latest.peek();
+        if (!flow || !first || !flow.bucket.take(first.bytes)) continue;
+        flow.latest.shift();
+        deliver(tabId, first.item);
+        progressed = true;
+      }
+    }
+    turn = tabs.length ? (turn + 1) % tabs.length : 0;
+    scheduleFlush();
+  }
+
+  function countDrops(tabId: TabId, frameId: FrameId, side: 'bridge' | 'worker', count: number, reason?: string): void {
+    if (side === 'worker' && count <= 0) return;
+    if (!panels.get(tabId)?.size) return;
+    const flow = flowOf(tabId);
+    let d = flow.drops.get(frameId);
+    if (!d) flow.drops.set(frameId, (d = { bridge: 0, worker: 0 }));
+    if (side === 'bridge') d.bridge = count;
+    else {
+      d.worker += count;
+      dropped.drop(`flood-${reason ?? 'drop'}`, count);
+    }
+    flow.dirty.add(frameId);
+    if (reportTimer === undefined) reportTimer = setTimeout(reportDrops, side === 'bridge' ? 0 : 1000);
+  }
+
+  /** The running drop count per frame to the tab's panels, at most about once a second. */
+  function reportDrops(): void {
+    reportTimer = undefined;
+    for (const [tabId, flow] of flows) {
+      for (const frameId of flow.dirty) {
+        const d = flow.drops.get(frameId);
+        if (d) toPanels(tabId, makePortMessage<WorkerToPanel, 'drops'>('drops', { frameId, count: d.bridge + d.worker }));
+      }
+      flow.dirty.clear();
+    }
+  }
+
+  /** A frame's document went away: what it had waiting and its counts go with it. */
+  function forgetFrame(tabId: TabId, frameId: FrameId): void {
+    const flow = flows.get(tabId);
+    if (!flow) return;
+    flow.latest.removeWhere((u) => u.frameId === frameId);
+    flow.drops.delete(frameId);
+    flow.dirty.delete(frameId);
   }
 
   function onFrameCommitted(commit: FrameCommit): void {
@@ -324,6 +470,11 @@ export function createRouter(options: RouterOptions): Router {
       bridges: [...bridges.values()].reduce((n, m) => n + m.size, 0),
       panels: panelCount(),
       waiting: [...waiting.values()].reduce((n, l) => n + l.length, 0),
+    }),
+    flowStats: () => ({
+      tabs: flows.size,
+      queuedBytes: [...flows.values()].reduce((n, f) => n + f.latest.bytes, 0),
+      queuedUpdates: [...flows.values()].reduce((n, f) => n + f.latest.size, 0),
     }),
   };
 }

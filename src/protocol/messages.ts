@@ -330,7 +330,9 @@ export type BridgeMessage =
 export type BridgeToWorker =
   | Envelope<typeof PORT_SOURCE, 'ready', { readonly instance: string; readonly origin: string; readonly agent: boolean }>
   | Envelope<typeof PORT_SOURCE, 'update', { readonly update: PageUpdate }>
-  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
+  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>
+  /** How many page updates this bridge dropped so far for the byte bounds (byte-budget.ts); sent at most once a second. */
+  | Envelope<typeof PORT_SOURCE, 'drops', { readonly count: number }>;
 
 /** Worker → bridge. */
 export type WorkerToBridge =
@@ -350,7 +352,9 @@ export type WorkerToPanel =
   | Envelope<typeof PORT_SOURCE, 'welcome', { readonly tabId: number; readonly frames: readonly FrameInfo[] }>
   | Envelope<typeof PORT_SOURCE, 'frame', FrameInfo & { readonly state: 'attached' | 'detached' }>
   | Envelope<typeof PORT_SOURCE, 'update', { readonly frameId: number; readonly update: PageUpdate }>
-  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
+  | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>
+  /** Page updates of one frame dropped so far for the byte bounds (its bridge's and the worker's), for the panel to say. */
+  | Envelope<typeof PORT_SOURCE, 'drops', { readonly frameId: number; readonly count: number }>;
 
 /** A frame's current document, as the browser records it (the port's sender), never as the page says. */
 export interface FrameInfo {
@@ -398,6 +402,7 @@ const bridgeToWorker = envelope(PORT_SOURCE, {
   ready: obj({ instance: parseDocumentId, origin: str(512), agent: bool }),
   update: obj({ update: parsePageUpdate }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
+  drops: obj({ count: int(0) }),
 }) as Parser<BridgeToWorker>;
 
 const workerToBridge = envelope(PORT_SOURCE, {
@@ -416,6 +421,7 @@ const workerToPanel = envelope(PORT_SOURCE, {
   frame: obj({ ...frameInfo, state: lit('attached', 'detached') }),
   update: obj({ frameId: frameIdP, update: parsePageUpdate }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
+  drops: obj({ frameId: frameIdP, count: int(0) }),
 }) as Parser<WorkerToPanel>;
 
 // ---- guards (one per direction) --------------------------------------------------------------------------------

@@ -71,6 +71,8 @@ interface Frame {
   origin: string;
   /** The sessions this frame announced, with the page's own ids. */
   sessions: readonly SessionSummary[];
+  /** Updates of this document dropped by the byte bounds so far, as the worker last reported. */
+  drops: number;
   /** False after a worker restart until the frame's bridge shows up again. */
   confirmed: boolean;
 }
@@ -103,6 +105,11 @@ export function frameLabel(origin: string): string {
   } catch {
     return 'a frame of unknown origin';
   }
+}
+
+/** The one line the panel shows about updates the byte bounds dropped. */
+export function droppedLine(total: number): string {
+  return `Dropped ${total} update${total === 1 ? '' : 's'} from this page: it sent more than the extension's byte limits allow (the latest state is still shown)`;
 }
 
 const DEFAULT_BACKOFF = [0, 50, 100, 200, 400, 800, 1600, 3000] as const;
@@ -291,6 +298,16 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         if (u.type === 'log' && announcement !== null) announce();
         return;
       }
+      case 'drops': {
+        // The byte bounds (byte-budget.ts) dropped updates of a flooding frame: said in the log, one line per report.
+        const frame = frames.get(msg.frameId);
+        if (!frame) return dropped.drop('unknown-frame');
+        if (msg.count <= frame.drops) return;
+        frame.drops = msg.count;
+        const total = [...frames.values()].reduce((n, f) => n + f.drops, 0);
+        if (link === 'connected') setLink('connected', droppedLine(total));
+        return;
+      }
       case 'result': {
         const p = pending.get(msg.id);
         if (!p) {
@@ -316,7 +333,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     }
     // A new document in that frame: nothing of the old one's carries over (its sessions are not this one's).
     if (existing) removeFrame(info.frameId);
-    const frame: Frame = { url: info.url, documentId: info.documentId, origin: info.origin, sessions: [], confirmed };
+    const frame: Frame = { url: info.url, documentId: info.documentId, origin: info.origin, sessions: [], confirmed, drops: 0 };
     frames.set(info.frameId, frame);
     return frame;
   };
