@@ -128,6 +128,8 @@ export const styles = css`
   .timeline .mark.failure path { fill: var(--_danger); stroke: none; }
   .timeline .mark:hover path { stroke: var(--_fg); }
   .timeline .count { fill: var(--_muted); font: 9px var(--_font); }
+  .timeline svg:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
+  .timeline .focused rect, .timeline .focused path { stroke: var(--_fg); stroke-width: 2; }
   .requests table { width: 100%; border-collapse: collapse; font-size: 11px; table-layout: fixed; }
   .requests th { text-align: left; color: var(--_muted); font-weight: 500; border-bottom: 1px solid var(--_border); padding: 1px 4px; }
   .requests td { padding: 1px 4px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; border-bottom: 1px solid var(--_surface); }

@@ -44,9 +44,19 @@ export function markLabel(m: ViewMark): string {
   return m.count > 1 ? `${m.kind} ×${m.count}, ${shortTime(m.at)} – ${shortTime(m.lastAt)}` : `${m.kind} at ${shortTime(m.at)}`;
 }
 
+/** One drawn item in time order, for keyboard moves. */
+interface Item {
+  readonly at: number;
+  readonly label: string;
+  readonly entry: PanelLogEntry;
+}
+
 export class TimelineView implements ReactiveController {
   zoom: Zoom = '1 h';
   #hover = '';
+  /** The items of the last drawing in time order, and the one the arrow keys are on (-1: none). */
+  #items: Item[] = [];
+  #focus = -1;
   readonly #size: SizeWatch;
 
   constructor(
@@ -73,23 +83,30 @@ export class TimelineView implements ReactiveController {
     const x = (t: number): number => ((Math.min(Math.max(t, start), end) - start) / (end - start)) * width;
     const nowX = x(now);
     const ticks = [0, 0.25, 0.5, 0.75].map((f) => start + (now - start) * f);
+    this.#items = [
+      ...view.bars.map((b) => ({ at: b.start, label: barLabel(b), entry: b.entry })),
+      ...view.marks.map((m) => ({ at: m.at, label: markLabel(m), entry: m.entry })),
+    ].sort((a, b) => a.at - b.at);
+    if (this.#focus >= this.#items.length) this.#focus = this.#items.length - 1;
+    const focused = this.#items[this.#focus]?.entry;
     return html`<section class="timeline" part="timeline" aria-labelledby="h-timeline">
       <div class="timeline-head">
         <h3 id="h-timeline">Timeline</h3>
         <span class="legend"><i class="sw client"></i>customer token <i class="sw anonymous_client"></i>anonymous token</span>
-        <span class="muted hover" data-field="timeline-hover">${this.#hover}</span>
+        <span class="muted hover" id="timeline-hover" data-field="timeline-hover">${this.#hover}</span>
         <span class="zoom" role="group" aria-label="Zoom">
           ${(Object.keys(ZOOMS) as Zoom[]).map(
             (z) => html`<button class="small" aria-pressed=${z === this.zoom} @click=${() => this.#setZoom(z)}>${z === 'all' ? 'All' : `Last ${z}`}</button>`,
           )}
         </span>
       </div>
-      <svg viewBox="0 0 ${width} ${HEIGHT}" preserveAspectRatio="none" height=${HEIGHT} role="group" aria-label="Session timeline, ${shortTime(start)} to ${shortTime(end)}"
-        @mouseleave=${() => this.#setHover('')}>
+      <svg viewBox="0 0 ${width} ${HEIGHT}" preserveAspectRatio="none" height=${HEIGHT} role="group" tabindex="0"
+        aria-label="Session timeline, ${shortTime(start)} to ${shortTime(end)}. Arrow keys move between its items, Enter opens an item's log row."
+        aria-describedby="timeline-hover" @mouseleave=${() => this.#setHover('')} @keydown=${this.#onKey}>
         <line class="lane" x1="0" x2=${width} y1=${LANE.marks} y2=${LANE.marks}></line>
         ${ticks.map((t) => svg`<line class="tick" x1=${x(t)} x2=${x(t)} y1="0" y2=${LANE.axis - 8}></line><text class="axis" x=${x(t) + 3} y=${LANE.axis}>${shortTime(t)}</text>`)}
-        ${view.bars.map((b) => this.#bar(b, x, nowX))}
-        ${view.marks.map((m) => this.#mark(m, x))}
+        ${view.bars.map((b) => this.#bar(b, x, nowX, b.entry === focused))}
+        ${view.marks.map((m) => this.#mark(m, x, m.entry === focused))}
         <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${LANE.axis - 8}></line>
         <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${LANE.axis}>now</text>
       </svg>
@@ -97,13 +114,13 @@ export class TimelineView implements ReactiveController {
     </section>`;
   }
 
-  #bar(b: ViewBar, x: (t: number) => number, nowX: number): TemplateResult {
+  #bar(b: ViewBar, x: (t: number) => number, nowX: number, focused: boolean): TemplateResult {
     const x0 = x(b.start);
     const x1 = Math.max(x0 + 2, x(b.end));
     const label = barLabel(b);
     // The part still ahead of "now" (time the token has left) is drawn lighter.
     const past = Math.max(0, Math.min(x1, nowX) - x0);
-    return svg`<g class="bar ${b.realm}" part="timeline-token" role="img" aria-label=${label}
+    return svg`<g class="bar ${b.realm}${focused ? ' focused' : ''}" part="timeline-token" role="img" aria-label=${label}
         @mouseenter=${() => this.#setHover(label)} @click=${() => this.options.select(b.entry)}>
       <title>${label}</title>
       <rect class="ahead" x=${x0} y=${LANE[b.realm]} width=${x1 - x0} height=${BAR_H} rx="2"></rect>
@@ -111,9 +128,9 @@ export class TimelineView implements ReactiveController {
     </g>`;
   }
 
-  #mark(m: ViewMark, x: (t: number) => number): TemplateResult {
+  #mark(m: ViewMark, x: (t: number) => number, focused: boolean): TemplateResult {
     const label = markLabel(m);
-    return svg`<g class="mark ${m.kind}" part="timeline-mark" role="img" aria-label=${label} transform="translate(${x(m.at)},${LANE.marks})"
+    return svg`<g class="mark ${m.kind}${focused ? ' focused' : ''}" part="timeline-mark" role="img" aria-label=${label} transform="translate(${x(m.at)},${LANE.marks})"
         @mouseenter=${() => this.#setHover(label)} @click=${() => this.options.select(m.entry)}>
       <title>${label}</title>
       <rect class="hit" x="-6" y="-8" width="12" height="16"></rect>
@@ -121,6 +138,21 @@ export class TimelineView implements ReactiveController {
       ${m.count > 1 ? svg`<text class="count" x="6" y="-4">${m.count}</text>` : nothing}
     </g>`;
   }
+
+  /** Arrow keys walk the drawn items in time order (naming each in the caption); Enter or Space opens its row. */
+  #onKey = (e: KeyboardEvent): void => {
+    const n = this.#items.length;
+    if (n === 0) return;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft' || e.key === 'Home' || e.key === 'End') {
+      const next = e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : this.#focus < 0 ? (e.key === 'ArrowRight' ? 0 : n - 1) : this.#focus + (e.key === 'ArrowRight' ? 1 : -1);
+      this.#focus = Math.min(n - 1, Math.max(0, next));
+      this.#setHover(this.#items[this.#focus]!.label);
+      this.host.requestUpdate();
+    } else if ((e.key === 'Enter' || e.key === ' ') && this.#focus >= 0) {
+      this.options.select(this.#items[this.#focus]!.entry);
+    } else return;
+    e.preventDefault();
+  };
 
   #setZoom(z: Zoom): void {
     this.zoom = z;

@@ -103,6 +103,24 @@ describe('timeline', () => {
     expect(h.root.querySelector('.log-view li.selected')?.textContent, 'the row is selected').toContain('refreshToken done');
   });
 
+  it('works from the keyboard: arrows walk the items (named in the caption), Enter opens the row', async () => {
+    const { session } = await realSession();
+    const { el, h } = await panelFor(session);
+    await session.refreshToken();
+    await settle(el);
+    const svg = h.root.querySelector<SVGElement>('.timeline svg')!;
+    expect(svg.getAttribute('tabindex'), 'focusable').toBe('0');
+    svg.dispatchEvent(new KeyboardEvent('keydown', { key: 'End', bubbles: true }));
+    await settle(el);
+    expect(h.field('timeline-hover'), 'the last item, named').toMatch(/^(refresh at|anonymous token)/);
+    svg.dispatchEvent(new KeyboardEvent('keydown', { key: 'Home', bubbles: true }));
+    await settle(el);
+    expect(h.field('timeline-hover'), 'the first token').toMatch(/^anonymous token, /);
+    svg.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle(el);
+    expect(h.field('log-detail'), 'its row opened').toContain('new anonymous_client token');
+  });
+
   it('zooms: last 5 min, last hour, all', async () => {
     const { session } = await realSession();
     const { el, h } = await panelFor(session);

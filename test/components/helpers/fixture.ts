@@ -26,6 +26,7 @@ afterEach(() => {
   warn.mockRestore();
   expect(calls, 'no console.warn (Lit dev-mode warnings) during the test').toEqual([]);
   localStorage.clear();
+  sessionStorage.clear(); // the panel keeps its log history there by default (Preserve log)
 });
 
 /** The clock for the session and its dev backend: Date.now, which fakeClock() also drives. */
