@@ -17,6 +17,7 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
  *   --mode embed      src/embed.ts → dist/session-panel.js: the same modules as dist/index.js, Lit included, for one
  *                     <script type="module"> tag.
  *   --mode extension  manifest.json → dist/extension/ (crxjs, load unpacked)
+ *   --mode extension-firefox  the same sources → dist/extension-firefox/ (manifest derived for Firefox)
  * The default (dev server for `npm start`) serves the demo in demo/.
  */
 export const LIB_ENTRIES = {
@@ -60,9 +61,9 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   if (mode === 'lib') return { ...build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT), plugins: [signingAsExternal] };
   if (mode === 'lib-signing') return build({ entry: SIGNING_SOURCE, formats: ['es'], fileName: () => 'dev-signing.js' });
   if (mode === 'embed') return build({ entry: 'src/embed.ts', formats: ['es'], fileName: () => 'session-panel.js' });
-  if (mode === 'extension') {
+  if (mode === 'extension' || mode === 'extension-firefox') {
     const { extensionConfig } = await import('./src/extension/vite.extension.js');
-    return extensionConfig();
+    return extensionConfig(mode === 'extension' ? 'chrome' : 'firefox');
   }
   return {
     root: '.',

@@ -15,6 +15,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           environment: 'node',
+          // Property-based and model-based runs take a few seconds alone and several times that on a loaded 2-core
+          // machine; a timeout is a hang detector here, never a performance assertion (those live in npm run bench).
+          testTimeout: 30_000,
           // Marks Lit's "dev mode" banner as issued before Lit loads (test/setup/quiet-lit.ts).
           setupFiles: ['test/setup/quiet-lit.ts'],
           server: { deps: { inline: ['lit', 'lit-html', 'lit-element', '@lit/reactive-element'] } },

@@ -1,4 +1,5 @@
-// npm run build: the three builds of vite.config.ts (lib: the package's ES modules; embed: the drop-in; extension),
+// npm run build: the builds of vite.config.ts (lib: the package's ES modules; embed: the drop-in; extension and
+// extension-firefox: the Chrome and Firefox add-ons from the same sources),
 // the type declarations and the custom-elements manifest. `node scripts/build.mjs lib embed` builds only those.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { build } from 'vite';
 
 // "core" is the lib build's former name (it built dist/core.js alone).
 const only = process.argv.slice(2).map((mode) => (mode === 'core' ? 'lib' : mode));
-const modes = ['lib', 'embed', 'extension'].filter((mode) => only.length === 0 || only.includes(mode));
+const modes = ['lib', 'embed', 'extension', 'extension-firefox'].filter((mode) => only.length === 0 || only.includes(mode));
 // The dev backend's signing code is its own build, beside the lib's files (see vite.config.ts).
 if (modes.includes('lib')) modes.splice(modes.indexOf('lib') + 1, 0, 'lib-signing');
 

@@ -32,8 +32,20 @@ export function backendSection(snap: SessionSnapshot, now: number): TemplateResu
         ${storage.note ? html`<span class="muted">${storage.note}</span>` : nothing}
         ${storage.backupKey ? html`<span class="muted">backup kept under <code>${storage.backupKey}</code></span>` : nothing}
       </dd>
+      ${snap.crossTab ? sharedTabs(snap) : nothing}
       <dt>Auto refresh</dt>
       <dd data-field="auto-refresh">${!snap.autoRefresh ? 'off' : snap.token ? `on, ${Math.round(snap.refreshMarginMs / 1000)} s before expiry` : 'on (no token yet)'}</dd>
     </dl>
   </section>`;
+}
+
+/** Issue #14: how many tabs share this session's storage, and which did the last refresh (or anonymous login). */
+function sharedTabs(snap: SessionSnapshot): TemplateResult {
+  const info = snap.crossTab!;
+  const by = info.lastTokenBy === null ? null : info.lastTokenBy === snap.id ? 'this tab' : `another tab (${info.lastTokenBy})`;
+  const what = info.lastTokenCause === 'anonymous' ? 'last anonymous login' : 'last refresh';
+  return html`<dt>Tabs</dt>
+    <dd data-field="tabs">${info.tabs === 1 ? 'this tab only' : `shared by ${info.tabs} tabs`}
+      <span class="muted">· ${info.lock === 'web-locks' ? 'one refresh at a time (Web Locks)' : 'one refresh at a time (storage lease)'}</span>
+      ${by ? html`<span class="muted">${what}: ${by}</span>` : nothing}</dd>`;
 }

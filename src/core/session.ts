@@ -47,6 +47,11 @@ const MAX_SEED_LENGTH = 1024;
 const MAX_IDENTITY_ROUNDS = 4;
 /** After a rotation refusal, how long to look for the token that replaced ours (another tab's write on its way). */
 const REPLACEMENT_WAIT_MS = 500;
+/**
+ * A tab that had to wait for the lock looks this long for the result of the tab that held it before asking the
+ * backend itself (that tab's write and message reach this one asynchronously; usually within a few ms).
+ */
+const CONTENDED_WAIT_MS = 100;
 /** A tab that found an unreadable stored value waits this long for running tabs to write their good copy back. */
 const REPAIR_WAIT_MS = 150;
 /** A second count of the tabs after a tab came or went, once its presence lock has settled. */
@@ -470,10 +475,11 @@ class CustomerSession implements Session {
     const epoch = this.#epoch;
     const uuid = this.#state.uuid;
     return this.#flight(`refresh:${epoch}:${token.tokenString}`, () =>
-      this.#exclusive(budget, async () => {
+      this.#exclusive(budget, async (contended) => {
         this.#syncFromStorage();
         this.#guard(epoch);
-        const newer = this.#replacement(token);
+        const newer = this.#replacement(token) ?? (contended ? await this.#awaitReplacement(token, budget, CONTENDED_WAIT_MS) : null);
+        this.#guard(epoch);
         if (newer) return newer;
         this.#autoRefreshNotBefore = this.#now() + MIN_REFRESH_INTERVAL_MS;
         try {
@@ -492,7 +498,7 @@ class CustomerSession implements Session {
           // Rotation: the server refused the token because another tab already replaced it. Not a failure: that
           // tab's token is in the storage (or on its way), and it is the answer.
           if (error instanceof SessionError && (error.kind === 'unauthorized' || error.kind === 'session-expired') && epoch === this.#epoch) {
-            const replaced = this.#replacement(token) ?? (await this.#awaitReplacement(token, budget));
+            const replaced = this.#replacement(token) ?? (await this.#awaitReplacement(token, budget, REPLACEMENT_WAIT_MS));
             if (replaced) return replaced;
           }
           // Failures back off exponentially (capped); only a success clears the cooldown.
@@ -506,10 +512,10 @@ class CustomerSession implements Session {
   }
 
   /** A live token of the same identity that replaced `token` (this tab's state, storage taken in), or null. */
-  #replacement(token: TokenRecord): TokenRecord | null {
+  #replacement(token: TokenRecord | null): TokenRecord | null {
     this.#syncFromStorage();
     const current = this.#state.token;
-    if (!current || current.tokenString === token.tokenString || this.#isExpired(current)) return null;
+    if (!current || current.tokenString === token?.tokenString || this.#isExpired(current)) return null;
     return current;
   }
 
@@ -517,9 +523,9 @@ class CustomerSession implements Session {
    * After a rotation refusal: the tab that replaced the token may have written it a moment ago, and this tab's view of
    * the storage may lag (browsers propagate storage between tabs asynchronously). Look again for a short while.
    */
-  async #awaitReplacement(token: TokenRecord, budget: Budget): Promise<TokenRecord | null> {
+  async #awaitReplacement(token: TokenRecord | null, budget: Budget, waitMs: number): Promise<TokenRecord | null> {
     if (!this.#link) return null; // no other tab to have replaced it
-    const until = monotonicNow() + REPLACEMENT_WAIT_MS;
+    const until = monotonicNow() + waitMs;
     while (monotonicNow() < until && !this.#disposed && !budget.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const found = this.#replacement(token);
@@ -538,11 +544,17 @@ class CustomerSession implements Session {
     // The token this tab has given up on (none, expired, or refused by the backend): only another one will do.
     const had = this.#state.token?.tokenString;
     return this.#flight(`anonymous:${epoch}`, () =>
-      this.#exclusive(budget, async () => {
+      this.#exclusive(budget, async (contended) => {
         this.#syncFromStorage();
         this.#guard(epoch);
         const current = this.#state.token;
         if (current && current.tokenString !== had && !this.#isExpired(current)) return current;
+        // Another tab held the lock: its token may be a moment away from this tab's view of the storage.
+        if (contended) {
+          const arrived = await this.#awaitReplacement(this.#state.token, budget, CONTENDED_WAIT_MS);
+          this.#guard(epoch);
+          if (arrived && arrived.tokenString !== had) return arrived;
+        }
         const { jwt, sentAt } = await this.#tokenCall('anonymous', (context) => this.#backend.anonymous({ uuid, deviceId: this.#deviceId }, context), budget);
         const record = this.#accept(jwt, 'anonymous_client', uuid, epoch, sentAt);
         this.#commitToken(record, 'anonymous');
@@ -736,16 +748,16 @@ class CustomerSession implements Session {
    * emitted once the lock is let go, so no subscriber runs while this tab holds it. The wait is bounded by the
    * operation's deadline: a holder that died blocks nobody longer than the request timeout.
    */
-  async #exclusive<T>(budget: Budget, work: () => Promise<T>): Promise<T> {
-    if (!this.#lock) return work();
+  async #exclusive<T>(budget: Budget, work: (contended: boolean) => Promise<T>): Promise<T> {
+    if (!this.#lock) return work(false);
     // Half of what is left: behind a holder that died, the step-over still has time for its own request.
     const waitMs = Math.max(0, (budget.endsAt - monotonicNow()) / 2);
     try {
-      return await this.#lock.run(async () => {
+      return await this.#lock.run(async (contended) => {
         const outer = this.#heldEvents;
         this.#heldEvents ??= [];
         try {
-          return await work();
+          return await work(contended);
         } finally {
           this.#flushAnnouncement();
           if (outer === null) this.#releaseEvents();
@@ -834,13 +846,13 @@ class CustomerSession implements Session {
   }
 
   #peersChanged(peers: number): void {
+    const before = this.#tabCount();
     this.#peers = peers;
-    this.#recountTabs();
+    this.#recountTabs(before);
   }
 
   /** Asks the browser how many tabs hold this namespace's presence lock (crash-proof), and says so when it changed. */
-  #recountTabs(): void {
-    const before = this.#tabCount();
+  #recountTabs(before = this.#tabCount()): void {
     const said = (): void => {
       const tabs = this.#tabCount();
       if (tabs !== before && !this.#disposed) this.#emit({ type: 'state', what: `${tabs} ${tabs === 1 ? 'tab shares' : 'tabs share'} this session` });

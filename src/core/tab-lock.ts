@@ -17,8 +17,12 @@ import type { StorageLike } from './types.js';
  */
 export interface FlightLock {
   readonly kind: 'web-locks' | 'lease';
-  /** Runs `work` holding the lock; waits at most `waitMs` for another holder. `work`'s outcome is returned as is. */
-  run<T>(work: () => Promise<T>, waitMs: number): Promise<T>;
+  /**
+   * Runs `work` holding the lock; waits at most `waitMs` for another holder. `work` is told whether another tab held
+   * the lock when this one asked (its result may be on its way: storage and messages between tabs are asynchronous).
+   * `work`'s outcome is returned as is.
+   */
+  run<T>(work: (contended: boolean) => Promise<T>, waitMs: number): Promise<T>;
   /** How many tabs hold a presence lock of this namespace (Web Locks only; null where it cannot be known). */
   countTabs(): Promise<number | null>;
   /** Releases this tab's presence lock. */
@@ -93,7 +97,15 @@ function webLock(locks: LockManagerLike, name: string, holder: string): FlightLo
 
   return {
     kind: 'web-locks',
-    async run<T>(work: () => Promise<T>, waitMs: number): Promise<T> {
+    async run<T>(work: (contended: boolean) => Promise<T>, waitMs: number): Promise<T> {
+      // Free right now: take it without queueing (and know nobody else just did the work).
+      let free = false;
+      const quick = (await locks.request(name, { ifAvailable: true }, async (lock) => {
+        if (lock === null) return undefined;
+        free = true;
+        return { value: await work(false) };
+      })) as { value: T } | undefined;
+      if (free && quick) return quick.value;
       // Asked alongside the request, not before it: a tab's place in the queue is taken the moment it asks.
       let before = holderNow();
       for (;;) {
@@ -104,7 +116,7 @@ function webLock(locks: LockManagerLike, name: string, holder: string): FlightLo
           return (await locks.request(name, { signal: controller.signal }, () => {
             granted = true;
             clearTimeout(timer);
-            return work();
+            return work(true);
           })) as T;
         } catch (error) {
           if (granted || !controller.signal.aborted) throw error;
@@ -116,7 +128,7 @@ function webLock(locks: LockManagerLike, name: string, holder: string): FlightLo
         const was = await before;
         const now = await holderNow();
         if (now === undefined || now === was) {
-          return (await locks.request(name, { steal: true }, () => work())) as T;
+          return (await locks.request(name, { steal: true }, () => work(true))) as T;
         }
         before = Promise.resolve(now);
       }
@@ -168,15 +180,16 @@ function leaseLock(options: FlightLockOptions): FlightLock {
     }
   };
 
-  async function acquire(waitMs: number): Promise<void> {
+  /** Takes the lease; resolves whether another tab held it meanwhile. */
+  async function acquire(waitMs: number): Promise<boolean> {
     const started = monotonicNow();
-    for (;;) {
+    for (let contended = false; ; contended = true) {
       const lease = read();
       const overdue = monotonicNow() - started >= waitMs;
       if (!lease || lease.until <= now() || lease.holder === holder || overdue) {
-        if (!write({ holder, until: now() + waitMs })) return;
+        if (!write({ holder, until: now() + waitMs })) return contended;
         await sleep(LEASE_SETTLE_MS);
-        if (read()?.holder === holder || overdue) return;
+        if (read()?.holder === holder || overdue) return contended;
       }
       await sleep(LEASE_POLL_MS);
     }
@@ -184,11 +197,11 @@ function leaseLock(options: FlightLockOptions): FlightLock {
 
   return {
     kind: 'lease',
-    run<T>(work: () => Promise<T>, waitMs: number): Promise<T> {
+    run<T>(work: (contended: boolean) => Promise<T>, waitMs: number): Promise<T> {
       const turn = queue.then(async () => {
-        await acquire(waitMs);
+        const contended = await acquire(waitMs);
         try {
-          return await work();
+          return await work(contended);
         } finally {
           release();
         }

@@ -46,6 +46,11 @@ export interface BridgeDeps {
    */
   readonly maxPerSecond?: number;
   readonly now?: () => number;
+  /**
+   * Turns what the page posted into a value this world may inspect (browser.ts `pageMessageData`: Firefox shows page
+   * objects through Xray wrappers that fail every shape check). Identity when absent (Chrome, tests).
+   */
+  readonly readPageData?: (data: unknown) => unknown;
 }
 
 export interface WindowMessageLike {
@@ -85,6 +90,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   const maxAttempts = deps.maxAttempts ?? 20;
   const maxPerSecond = deps.maxPerSecond ?? 1000;
   const now = deps.now ?? Date.now;
+  const readPageData = deps.readPageData ?? ((data: unknown): unknown => data);
   let windowStart = -Infinity;
   let inWindow = 0;
   const withinRate = (): boolean => {
@@ -234,7 +240,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       let source: unknown;
       let ports: readonly unknown[] | undefined;
       try {
-        data = event.data;
+        data = readPageData(event.data);
         source = event.source;
         ports = event.ports;
       } catch {
@@ -248,7 +254,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       const offered = ports?.length === 1 ? ports[0] : undefined;
       if (!isPagePort(offered)) return dropped.drop('handover-port');
       page = offered;
-      page.onmessage = (e) => onPageMessage(e.data);
+      page.onmessage = (e) => onPageMessage(readPageData(e.data));
       if (attached) toPage(makeBridgeMessage('attach', {}));
     },
   };

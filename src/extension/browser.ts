@@ -50,7 +50,22 @@ export function adaptPort(port: Runtime.Port): PortLike {
   };
 }
 
-/** Opens ports to our service worker. */
+/**
+ * A page's message data as this content script may read it. Firefox shows a page's object through an Xray wrapper
+ * (its prototype is not this realm's Object.prototype, so every shape check would drop it): copy it into this realm
+ * first. Chrome already hands the isolated world its own structured clone, so there it is returned as it is
+ * (`cloneInto` exists only in Firefox content scripts). `undefined` when it cannot be copied: dropped as not ours.
+ */
+export function pageMessageData(data: unknown): unknown {
+  if (typeof (globalThis as { cloneInto?: unknown }).cloneInto !== 'function') return data;
+  try {
+    return structuredClone(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens ports to our service worker (Chrome) or event page (Firefox). */
 export const runtimeConnector: PortConnector = (name) => adaptPort(browser.runtime.connect({ name }));
 
 /** The inspected tab, in a DevTools context; undefined elsewhere (the panel page opened in a normal tab). */

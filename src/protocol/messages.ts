@@ -6,6 +6,7 @@ import {
   TOKEN_ORIGINS,
   type BackendInfo,
   type BackendRequestInfo,
+  type CrossTabInfo,
   type ErrorInfo,
   type FaultState,
   type LogEntry,
@@ -172,6 +173,14 @@ const parseStorageInfo: Parser<StorageInfo> = obj(
   { note: str(), backupKey: str(512) },
 );
 
+/** Issue #14: tabs sharing the session (optional: older library copies do not send it). */
+const parseCrossTabInfo: Parser<CrossTabInfo> = obj({
+  tabs: num,
+  lock: lit('web-locks', 'lease'),
+  lastTokenBy: nullable(idStr),
+  lastTokenCause: nullable(lit('refresh', 'anonymous')),
+});
+
 const parseSnapshotFields = obj({
   id: idStr,
   namespace: shortStr,
@@ -193,7 +202,7 @@ const parseSnapshotFields = obj({
   storage: parseStorageInfo,
   backend: parseBackendInfo,
   pending: arr(operation, LIMITS.pending),
-}, { clockOffsetMs: num });
+}, { clockOffsetMs: num, crossTab: parseCrossTabInfo });
 
 /** A snapshot; one from a library copy older than debug.shiftClock has no clock offset, which means 0. */
 export const parseSnapshot: Parser<SessionSnapshot> = (v, fit) => {

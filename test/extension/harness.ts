@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { getSessionHook, type SessionHook } from '../../src/core/hook.js';
 import { createSession } from '../../src/core/index.js';
@@ -18,6 +19,17 @@ import type { TransportUpdate } from '../../src/transport/types.js';
  */
 
 export const EXT_ID = 'abcdefghijklmnopabcdefghijklmnop';
+
+/**
+ * Which browser's background routing the chain simulates. `firefox` (set by test/extension/firefox-routing.test.ts
+ * before it loads the shared suites): senders and commits carry no documentId and no origin (Firefox has neither),
+ * scripts are injected by frame id, and the page's window messages arrive as objects of another realm (what a
+ * Firefox content script sees through Xray wrappers), which the bridge copies into its own (browser.ts
+ * pageMessageData) before it validates them.
+ */
+export const flavour: { firefox: boolean } = { firefox: false };
+/** Copies a value into a fresh realm (its objects have that realm's Object.prototype), as JSON: handovers are plain. */
+const intoPageRealm = runInNewContext('(text) => JSON.parse(text)') as (text: string) => unknown;
 export const EXT_ORIGIN = `chrome-extension://${EXT_ID}/`;
 export const PANEL_URL = `${EXT_ORIGIN}src/extension/panel.html`;
 
@@ -70,7 +82,7 @@ export class Frame {
 
   /** window.postMessage to this very window: every listener sees it, asynchronously. */
   postWindow(data: unknown, ports: readonly unknown[] = []): void {
-    const copy = structuredClone(data);
+    const copy = flavour.firefox ? foreign(data) : structuredClone(data);
     this.windowMessages.push(copy);
     setTimeout(() => {
       if (!this.alive) return;
@@ -82,7 +94,9 @@ export class Frame {
     if (!this.alive) return;
     this.bridgeRuns++;
     if (this.bridgeInstance?.wake()) return;
-    const sender = { id: EXT_ID, url: this.url, frameId: this.frameId, tab: { id: tabId }, documentId: this.documentId, origin: this.origin };
+    const sender = flavour.firefox
+      ? { id: EXT_ID, url: this.url, frameId: this.frameId, tab: { id: tabId } }
+      : { id: EXT_ID, url: this.url, frameId: this.frameId, tab: { id: tabId }, documentId: this.documentId, origin: this.origin };
     const bridge = createBridge({
       connect: (name) => {
         const p = runtime.connect(name, sender);
@@ -92,6 +106,7 @@ export class Frame {
       instance: `inst-${this.documentId}`,
       origin: this.origin,
       backoffMs: [0, 5, 10],
+      ...(flavour.firefox ? { readPageData: (d: unknown) => structuredClone(d) } : {}),
     });
     this.bridgeInstance = bridge;
     const listener: WindowListener = (event) => bridge.onWindowMessage(event, this.window);
@@ -134,6 +149,12 @@ function nodePort(port: MessagePort): PagePortLike {
   };
 }
 
+/** Firefox gives no documentId: a script aimed at a frame runs in whatever document is there. */
+const sameDocument = (f: Frame, documentId: string | undefined): boolean => (flavour.firefox ? documentId === undefined : f.documentId === documentId);
+
+/** A structured copy made in another realm: its prototype is not this realm's Object.prototype. */
+const foreign = (data: unknown): unknown => intoPageRealm(JSON.stringify(data));
+
 export class Chain {
   readonly routers: Router[] = [];
   readonly runtime: MemoryRuntime;
@@ -163,12 +184,12 @@ export class Chain {
       bridgeInto: (tabId, frameId, documentId) => {
         this.injections.push(`bridge ${tabId}/${frameId}`);
         const f = this.frames.get(frameId);
-        if (tabId === this.tabId && f && f.documentId === documentId) later(() => f.runBridge(this.runtime, this.tabId));
+        if (tabId === this.tabId && f && sameDocument(f, documentId)) later(() => f.runBridge(this.runtime, this.tabId));
       },
       agentInto: (tabId, frameId, documentId) => {
         this.injections.push(`agent ${tabId}/${frameId}`);
         const f = this.frames.get(frameId);
-        if (tabId === this.tabId && f && f.documentId === documentId) later(() => f.runAgent());
+        if (tabId === this.tabId && f && sameDocument(f, documentId)) later(() => f.runAgent());
       },
       watchNavigations: (on) => {
         this.watching = on;
@@ -185,7 +206,7 @@ export class Chain {
     this.frames.get(frameId)?.unload();
     const frame = new Frame(frameId, url, options.origin ?? new URL(url).origin, ++this.serial);
     this.frames.set(frameId, frame);
-    if (this.watching) this.router.onFrameCommitted({ tabId: this.tabId, frameId, documentId: frame.documentId });
+    if (this.watching) this.router.onFrameCommitted(flavour.firefox ? { tabId: this.tabId, frameId } : { tabId: this.tabId, frameId, documentId: frame.documentId });
     await new Promise((r) => setTimeout(r, 0));
     return frame;
   }

@@ -9,7 +9,7 @@
  * cannot see.
  */
 import { createBridge, type Bridge } from '../bridge-core.js';
-import { runtimeConnector } from '../browser.js';
+import { pageMessageData, runtimeConnector } from '../browser.js';
 
 (() => {
   const KEY = '__sessionPanelBridge';
@@ -20,6 +20,7 @@ import { runtimeConnector } from '../browser.js';
     connect: runtimeConnector,
     instance: crypto.randomUUID().replace(/-/g, ''),
     origin: location.origin,
+    readPageData: pageMessageData,
   });
   world[KEY] = bridge;
   const onMessage = (event: MessageEvent): void => {

@@ -12,6 +12,10 @@ import { build } from 'vite';
  *
  *   /?sessions=N&ns=name   N sessions (default 1) with the dev backend and memory storage
  *   /frames                the top page with one session plus an iframe with another
+ *   /sandboxed             the top page's session plus a sandboxed iframe (opaque origin) with its own
+ *   /late?frame=<origin>   no session until the test calls window.__makeSession(); an iframe from <origin> (another
+ *                          host name of this server: cross-origin) has a look-alike session from the start
+ *   /plain                 no session library; records every window message and its globals from the first script
  */
 export interface TestSite {
   readonly origin: string;
@@ -56,7 +60,8 @@ export async function startTestSite(): Promise<TestSite> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (type: string, body: string | Buffer): void => {
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      // Any origin may load the scripts: a sandboxed frame (opaque origin) fetches module scripts in CORS mode.
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
       res.end(body);
     };
     if (url.pathname === '/core.js') return send('text/javascript', core);
@@ -73,6 +78,31 @@ export async function startTestSite(): Promise<TestSite> {
       }
     }
     if (url.pathname === '/frames') return send('text/html', page(`${sessionsScript}<iframe src="/?ns=framed"></iframe>`));
+    if (url.pathname === '/sandboxed')
+      return send('text/html', page(`${sessionsScript}<iframe sandbox="allow-scripts" src="/?ns=boxed"></iframe>`));
+    if (url.pathname === '/late') {
+      const frame = url.searchParams.get('frame') ?? '';
+      return send(
+        'text/html',
+        page(`<script type="module">
+  import { createSession } from '/core.js';
+  window.__makeSession = async () => {
+    window.__session = createSession({ storage: 'memory', namespace: 'shop' });
+    await window.__session.ready;
+    return window.__session.getUUID();
+  };
+  document.body.dataset.ready = 'yes';
+</script><iframe src="${frame}/?ns=shop"></iframe>`),
+      );
+    }
+    if (url.pathname === '/plain')
+      return send(
+        'text/html',
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>plain</title><script>
+  window.__seen = { messages: 0, globals: Object.getOwnPropertyNames(window), symbols: Object.getOwnPropertySymbols(window).map(String) };
+  addEventListener('message', () => window.__seen.messages++, true);
+</script></head><body><h1>plain page</h1><script>document.body.dataset.ready = 'yes';</script></body></html>`,
+      );
     if (url.pathname === '/embedded')
       return send('text/html', page(`${sessionsScript}<script type="module" src="/session-panel.js"></script><session-panel></session-panel>`));
     if (url.pathname === '/') return send('text/html', page(`<h1>test page</h1>${sessionsScript}`));
