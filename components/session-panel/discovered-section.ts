@@ -40,6 +40,8 @@ export class DiscoveredSection implements ReactiveController {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #confirming: { token: string; place: Place } | null = null;
   #error = '';
+  /** Tokens whose decoded claims are open: only those are rendered (a page may hold hundreds of tokens). */
+  readonly #opened = new Set<string>();
   #cache: { version: number; sessions: DiscoveredSession[] } | null = null;
 
   constructor(
@@ -160,12 +162,12 @@ export class DiscoveredSection implements ReactiveController {
     return html`<article class="discovered-session" aria-label=${`Session ${title}${session.iss ? ` from ${session.iss}` : ''}`}>
       <h4>${title}${session.iss ? html` <span class="muted">· ${session.iss}</span>` : nothing}</h4>
       ${session.warnings.map((w) => html`<p class="flag ${w.level}" role="note">${w.text}</p>`)}
-      ${session.tokens.length > 1
+      ${session.tokens.length > 1 /* the list below is newest first; the history line reads oldest → newest */
         ? html`<p class="note">History: ${session.tokens
-            .map((t) => `${t.entry.facts.kind} token first seen ${dateTime(t.entry.firstSeen)}${t.entry.broughtBy ? ` from ${t.entry.broughtBy.method} ${t.entry.broughtBy.path}` : ''}`)
+            .map((t) => `${t.entry.facts.kind} token issued ${dateTime(t.entry.facts.iat ?? t.entry.firstSeen)}, first seen ${dateTime(t.entry.firstSeen)}${t.entry.broughtBy ? ` from ${t.entry.broughtBy.method} ${t.entry.broughtBy.path}` : ''}`)
             .join(' → ')}</p>`
         : nothing}
-      ${session.tokens.map((t) => this.#token(feed, t, now))}
+      ${[...session.tokens].reverse().map((t) => this.#token(feed, t, now))}
     </article>`;
   }
 
@@ -219,9 +221,9 @@ export class DiscoveredSection implements ReactiveController {
       </dl>
       ${confirming ? this.#confirm(feed, confirming.place) : nothing}
       ${view.warnings.map((w) => html`<p class="flag ${w.level}" role="note">${w.text}</p>`)}
-      <details>
+      <details ?open=${this.#opened.has(entry.token)} @toggle=${(e: Event) => this.#toggled(entry.token, e)}>
         <summary>Decoded header and claims</summary>
-        ${claimsView(decode(entry.token), now)}
+        ${this.#opened.has(entry.token) ? claimsView(decode(entry.token), now) : nothing}
       </details>
     </div>`;
   }
@@ -249,6 +251,14 @@ export class DiscoveredSection implements ReactiveController {
     } catch (error) {
       this.#error = `Could not delete ${placeName(place)}: ${error instanceof Error ? error.message : String(error)}`;
     }
+    this.host.requestUpdate();
+  }
+
+  #toggled(token: string, event: Event): void {
+    const open = (event.currentTarget as HTMLDetailsElement).open;
+    if (open === this.#opened.has(token)) return;
+    if (open) this.#opened.add(token);
+    else this.#opened.delete(token);
     this.host.requestUpdate();
   }
 

@@ -11,7 +11,7 @@ export interface DiscoveredSession {
   readonly id: string;
   readonly iss: string | null;
   readonly sub: string | null;
-  /** Oldest first. */
+  /** Oldest first (by `iat`, else first seen): the session's history. */
   readonly tokens: readonly DiscoveredTokenView[];
   readonly warnings: readonly DiscoveryWarning[];
 }
@@ -63,7 +63,8 @@ export function discoveredSessions(store: DiscoveryStore, timeOf: (ms: number) =
   }
   const sessions: DiscoveredSession[] = [];
   for (const list of groups.values()) {
-    list.sort((a, b) => a.firstSeen - b.firstSeen || (a.facts.iat ?? 0) - (b.facts.iat ?? 0));
+    // History order: when each was issued (iat) where the token says, else when first seen.
+    list.sort((a, b) => (a.facts.iat ?? a.firstSeen) - (b.facts.iat ?? b.firstSeen) || a.firstSeen - b.firstSeen);
     const first = list.find((t) => t.facts.sub !== null) ?? (list[0] as TokenEntry);
     sessions.push({
       id: first.facts.iss !== null || first.facts.sub !== null ? `${first.facts.iss ?? ''} ${first.facts.sub ?? ''}` : `token ${fingerprint(first.token)}`,

@@ -102,7 +102,7 @@ describe('one tab in the real DevTools window: a page signed in with the real oi
     const old = await waitForToken(panel, 'the old access token, gone from storage', `${place} → access_token (gone`);
     expect(old).toContain('no longer stored');
     const history = await panel.target.evaluate<string>(`document.querySelector('session-panel').shadowRoot.querySelector('[part~="discovered"]').textContent`);
-    expect(history.replace(/\s+/g, ' '), 'one session with its history').toMatch(/History: .*access token first seen .* from POST \/token/);
+    expect(history.replace(/\s+/g, ' '), 'one session with its history').toMatch(/History: .*access token issued .* from POST \/token/);
   });
 
   // The same tab and DevTools window go on to the fixture pages (one DevTools window per run keeps this file fast).

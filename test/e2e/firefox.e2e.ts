@@ -103,6 +103,25 @@ describe('Firefox: the Session panel page for a tab', () => {
     await until('the panel to show it', async () => ((await panelUuid(panel)) === after ? true : undefined));
   });
 
+  test('the event page stopped by Firefox: the panel reconnects and its commands still reach the page', async () => {
+    const connections = (): Promise<number> => panel.evaluate(() => (window as unknown as { __sessionPanelLink: { connections(): number } }).__sessionPanelLink.connections());
+    const before = await connections();
+    const stopped = await ff.chrome<string>(`(async () => {
+      const { ExtensionParent } = ChromeUtils.importESModule("resource://gre/modules/ExtensionParent.sys.mjs");
+      await ExtensionParent.DebugUtils.terminateBackgroundScript(${JSON.stringify(ADDON_ID)});
+      return 'stopped';
+    })()`);
+    expect(stopped).toBe('stopped');
+    const expected = await expectedSeeded(page, 'after-stop');
+    const input = await part(panel, 'seed-input');
+    await input.evaluate((el) => ((el as HTMLInputElement).value = ''));
+    await input.type('after-stop');
+    await until('the panel to open a new port to the restarted event page', async () => ((await connections()) > before ? true : undefined), 45_000);
+    await (await part(panel, 'regenerate-button')).click();
+    expect(await until('the page to take the command', async () => ((await pageUuid(page)) === expected ? expected : undefined), 45_000)).toBe(expected);
+    await until('the panel to follow', async () => ((await panelUuid(panel)) === expected ? true : undefined));
+  }, 90_000);
+
   test('a reload reattaches: the panel shows the reloaded page’s session and drives it', async () => {
     await page.reload();
     await page.waitForSelector('body[data-ready=yes]');

@@ -28,6 +28,7 @@ import type { PageReading, StorageDelta } from './page-reader.js';
  */
 export const POLL_MS = 1000;
 export const INDEXED_DB_EVERY = 5;
+export const NOTIFY_MS = 250;
 
 export interface DiscoveryBrowser {
   readonly network: DevtoolsNetworkLike | null;
@@ -229,14 +230,17 @@ export class PanelDiscovery implements DiscoveryFeed {
     this.#notify();
   }
 
-  /** One notification per task, however many requests finished in it. */
+  /**
+   * At most one notification per NOTIFY_MS, however many requests finished meanwhile: each one re-renders the list,
+   * and a page making hundreds of requests a second must not make the panel render hundreds of times.
+   */
   #notify(): void {
     if (this.#notifyQueued) return;
     this.#notifyQueued = true;
-    queueMicrotask(() => {
+    setTimeout(() => {
       this.#notifyQueued = false;
       for (const listener of this.#listeners) listener();
-    });
+    }, NOTIFY_MS);
   }
 }
 
