@@ -43,6 +43,9 @@ describe('environment', () => {
 
 describe('properties and binding', () => {
   it('shows the session given as .session: identity, token, backend and storage', async () => {
+    // A frozen clock on a whole second: on the real clock the countdown reads 59:59 whenever a second ticks (or the
+    // token's exp, rounded down to seconds, lands) between the token's arrival and the render.
+    fakeClock();
     const { session } = await realSession();
     const { h } = await panelFor(session);
     const snap = session.snapshot();
