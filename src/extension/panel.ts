@@ -8,13 +8,12 @@ import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
 import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
 import { tabHistoryStore } from './panel-history.js';
+import { themeForDevtools } from './devtools-theme.js';
 import { PanelDiscovery } from './discovery/panel-discovery.js';
 import { browserDiscovery } from './discovery/browser-discovery.js';
 
 defineSessionPanel();
 
-const themeFor = (name: string | undefined): 'light' | 'dark' | 'auto' =>
-  name === 'dark' ? 'dark' : name === 'default' ? 'light' : 'auto';
 
 const query = new URLSearchParams(location.search).get('tabId');
 const tabId = asTabId(inspectedTabId() ?? (query !== null && /^\d+$/.test(query) ? Number(query) : undefined));
@@ -27,7 +26,7 @@ if (tabId === null || !panel) {
   document.body.replaceChildren(p);
 } else {
   const applyTheme = (name: string | undefined): void => {
-    const theme = themeFor(name);
+    const theme = themeForDevtools(name);
     panel.theme = theme;
     document.body.dataset.theme = theme;
   };
