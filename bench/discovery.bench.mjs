@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { attachChild } from './cdp-child.mjs';
 import { SignJWT, generateKeyPair } from 'jose';
 
 const KEYS = 1000;
@@ -60,33 +61,6 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-/** A child target (the DevTools window, the panel iframe in it) over the browser CDP session, flatten:false. */
-async function attachChild(cdp, targetId) {
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
-  let next = 1;
-  const waiting = new Map();
-  cdp.on('Target.receivedMessageFromTarget', (e) => {
-    if (e.sessionId !== sessionId) return;
-    const m = JSON.parse(e.message);
-    const w = waiting.get(m.id);
-    if (!w) return;
-    waiting.delete(m.id);
-    if (m.error) w.reject(new Error(m.error.message));
-    else w.resolve(m.result);
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, { resolve, reject });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
-    });
-  const evaluate = async (expression) => {
-    const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
-    if (r.exceptionDetails) throw new Error(r.exceptionDetails.text);
-    return r.result.value;
-  };
-  return { send, evaluate };
-}
 
 const profile = mkdtempSync(path.join(tmpdir(), 'sp-bench-discovery-'));
 const context = await chromium.launchPersistentContext(profile, {
