@@ -81,7 +81,12 @@ describe(`${TABS} tabs of one app, Web Locks, rotation on`, () => {
     // Every tab converges on the stored token without another call, and the others say who refreshed.
     for (const p of pages) await p.waitForFunction((t) => window.session.snapshot().token?.tokenString === t, results[0]!.slice(3));
     const logged = await pages[1]!.evaluate(() => window.session.log().some((e) => e.message.includes('in another tab')));
-    const by = await Promise.all(pages.map((p) => p.evaluate(() => window.session.snapshot().crossTab?.lastTokenBy)));
+    // Who refreshed travels with the stored state: wait (on a condition) for every tab to have taken it in.
+    const lastBy = () => Promise.all(pages.map((p) => p.evaluate(() => window.session.snapshot().crossTab?.lastTokenBy)));
+    for (let deadline = Date.now() + 5_000; new Set(await lastBy()).size > 1 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const by = await lastBy();
     expect(new Set(by).size, 'one tab did it, and every tab knows which').toBe(1);
     expect(logged || by[1] === (await pages[1]!.evaluate(() => window.session.id))).toBe(true);
   });
