@@ -1,5 +1,5 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import { discoveredSessions, discoveredStatus, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
+import { discoveredSessions, discoveredStatus, fingerprint, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
 import { claimsView, decode } from './claims-view.js';
 import { countdown, dateTime, relativeTime } from './format.js';
 import type { PanelActions } from './panel-actions.js';
@@ -43,6 +43,8 @@ export class DiscoveredSection implements ReactiveController {
   /** Tokens whose decoded claims are open: only those are rendered (a page may hold hundreds of tokens). */
   readonly #opened = new Set<string>();
   #cache: { version: number; sessions: DiscoveredSession[] } | null = null;
+  /** The token a click on the timeline selected: marked, scrolled into view and focused. */
+  #selected: string | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -89,6 +91,19 @@ export class DiscoveredSection implements ReactiveController {
     this.#confirming = null;
     this.host.requestUpdate();
     return true;
+  }
+
+  /** Selects a found token's entry (from the timeline): marks it, then scrolls it into view and focuses it. */
+  select(token: string): void {
+    this.#selected = token;
+    this.host.requestUpdate();
+    void this.host.updateComplete.then(() => {
+      const root = (this.host as unknown as { renderRoot?: ParentNode }).renderRoot;
+      const el = root?.querySelector<HTMLElement>(`[part~="discovered-token"][data-token-id="${fingerprint(token)}"]`);
+      if (!el) return;
+      el.scrollIntoView?.({ block: 'nearest' });
+      el.focus({ preventScroll: true });
+    });
   }
 
   sessions(feed: DiscoveryFeed): DiscoveredSession[] {
@@ -181,7 +196,9 @@ export class DiscoveredSection implements ReactiveController {
     const revealed = this.#revealed === entry.token;
     const deletable = places.filter((r) => r.goneAt === null && isDeletable(r.place));
     const confirming = this.#confirming?.token === entry.token ? this.#confirming : null;
-    return html`<div class="discovered-token" part="discovered-token" data-status=${status}>
+    const selected = this.#selected === entry.token;
+    return html`<div class="discovered-token${selected ? ' selected' : ''}" part="discovered-token" data-status=${status} data-token-id=${fingerprint(entry.token)}
+      tabindex="-1" aria-current=${selected ? 'true' : nothing}>
       <p>
         <span class="badge ${status}">${status}</span>
         <strong>${facts.kind} token</strong>

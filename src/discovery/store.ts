@@ -15,6 +15,14 @@ export const MAX_PLACES = 32;
 export const MAX_CONTAINERS = 2000;
 export const MAX_LINKS = 16;
 export const MAX_OPAQUE = 64;
+/** Requests remembered per token for the timeline (the latest; older ones are only counted in their place). */
+export const MAX_TRAFFIC = 64;
+
+/** One request that carried a token: sent it (Authorization, Cookie) or brought it (a response body). */
+export interface TokenTraffic {
+  readonly request: RequestInfo;
+  readonly direction: 'sent' | 'received';
+}
 
 export interface PlaceRecord {
   readonly place: Place;
@@ -44,6 +52,8 @@ export interface TokenEntry {
   sentAfterExpiry: RequestInfo | null;
   /** Tokens found in the same value or the same response (an access token and its id token). */
   readonly links: Set<string>;
+  /** The latest requests that carried it, oldest first, at most about MAX_TRAFFIC (the timeline draws them). */
+  readonly traffic: TokenTraffic[];
 }
 
 function placeKey(place: Place): string {
@@ -103,6 +113,7 @@ export class DiscoveryStore {
       if (!entry) continue;
       now.add(entry.token);
       this.#place(entry, found.place, obs.at, obs.request);
+      if (obs.request && found.place.direction) this.#traffic(entry, obs.request, found.place.direction);
       if (obs.request && found.place.direction === 'received' && !entry.broughtBy) entry.broughtBy = obs.request;
       if (obs.request && found.place.direction === 'sent' && !entry.sentAfterExpiry && entry.facts.exp !== null && obs.request.startedAt >= entry.facts.exp) {
         entry.sentAfterExpiry = obs.request;
@@ -170,6 +181,7 @@ export class DiscoveryStore {
       broughtBy: null,
       sentAfterExpiry: null,
       links: new Set(),
+      traffic: [],
     };
     this.#tokens.set(found.token, entry);
     this.#version++;
@@ -199,6 +211,14 @@ export class DiscoveryStore {
     }
     entry.places.set(key, { place, firstSeen: at, lastSeen: at, count: 1, goneAt: null, ...(request ? { request } : {}) });
     this.#version++;
+  }
+
+  #traffic(entry: TokenEntry, request: RequestInfo, direction: 'sent' | 'received'): void {
+    const last = entry.traffic.at(-1);
+    if (last?.request === request) return; // one request naming the token twice (header and cookie) is one request
+    entry.traffic.push({ request, direction });
+    // Trimmed a quarter at a time, so 10,000 requests cost a splice every 16 of them, not one each.
+    if (entry.traffic.length > MAX_TRAFFIC * 1.25) entry.traffic.splice(0, entry.traffic.length - MAX_TRAFFIC);
   }
 
   #link(tokens: Set<string>): void {
