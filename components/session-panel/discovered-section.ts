@@ -1,5 +1,5 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import { discoveredSessions, discoveredStatus, fingerprint, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
+import { discoveredSessions, discoveredStatus, fingerprint, frameName, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
 import { claimsView, decode } from './claims-view.js';
 import { countdown, dateTime, relativeTime } from './format.js';
 import type { PanelActions } from './panel-actions.js';
@@ -32,7 +32,7 @@ export function placeText(record: PlaceRecord): string {
     return `network ${how} ${method} ${place.key}${inside}${times}`;
   }
   const flag = place.source === 'cookie' ? (place.httpOnly ? ' (HttpOnly)' : '') : '';
-  return `${SOURCE_WORD[place.source]} ${place.key}${flag}${inside}${record.goneAt !== null ? ` (gone ${dateTime(record.goneAt)})` : ''}`;
+  return `${SOURCE_WORD[place.source]} ${place.key}${flag}${inside}${inFrameText(place)}${record.goneAt !== null ? ` (gone ${dateTime(record.goneAt)})` : ''}`;
 }
 
 export class DiscoveredSection implements ReactiveController {
@@ -130,7 +130,7 @@ export class DiscoveredSection implements ReactiveController {
       ${opaque.length
         ? html`<p class="note">Also here, not JWTs (not listed): ${opaque
             .slice(0, 12)
-            .map((m) => `${m.name} in ${SOURCE_WORD[m.place.source]} ${m.place.key} (${m.length} characters)`)
+            .map((m) => `${m.name} in ${SOURCE_WORD[m.place.source]} ${m.place.key}${inFrameText(m.place)} (${m.length} characters)`)
             .join('; ')}${opaque.length > 12 ? '; …' : ''}.</p>`
         : nothing}
     </section>`;
@@ -289,5 +289,10 @@ export class DiscoveredSection implements ReactiveController {
 }
 
 function placeName(place: Place): string {
-  return place.source === 'cookie' ? `cookie ${place.key}` : `${place.source} entry ${place.key}`;
+  return `${place.source === 'cookie' ? `cookie ${place.key}` : `${place.source} entry ${place.key}`}${inFrameText(place)}`;
+}
+
+/** ` in frame https://b.example` for a child frame's place (its origin as the browser records it), else ''. */
+function inFrameText(place: Place): string {
+  return place.frame === undefined ? '' : ` in ${frameName(place.frame)}`;
 }

@@ -12,3 +12,4 @@ export { DiscoveryStore, isPresent, MAX_TRAFFIC, type TokenEntry, type PlaceReco
 export { discoveredSessions, fingerprint, type DiscoveredSession, type DiscoveredTokenView } from './sessions.js';
 export * from './warnings.js';
 export { isDeletable, type DiscoveryFeed, type CookieAccess } from './feed.js';
+export { MAX_FRAMES, frameName, framesToRead, inFrame, webOrigin, type FrameRef } from './frames.js';
