@@ -12,6 +12,7 @@ import {
   type TabId,
   type WorkerToPanel,
 } from '../protocol/messages.js';
+import { messageBytes } from '../protocol/byte-budget.js';
 import type { PortConnector, PortLike } from './port-like.js';
 import type {
   ConnectionState,
@@ -40,6 +41,8 @@ export interface PortTransportOptions {
   readonly frameGraceMs?: number;
   /** Random request ids. */
   readonly newId?: () => string;
+  /** Most bytes of one frame's snapshots kept (default FRAME_SNAPSHOT_BYTES). */
+  readonly frameSnapshotBytes?: number;
 }
 
 export interface PortTransport extends SessionTransport {
@@ -73,6 +76,12 @@ interface Frame {
   sessions: readonly SessionSummary[];
   /** Updates of this document dropped by the byte bounds so far, as the worker last reported. */
   drops: number;
+  /** Bytes (JSON) of the latest snapshot of each of its sessions, which the panel keeps: at most FRAME_SNAPSHOT_BYTES. */
+  readonly snapshotBytes: Map<string, number>;
+  /** Snapshots of this frame left out because its sessions together were over FRAME_SNAPSHOT_BYTES. */
+  snapshotsLeftOut: number;
+  /** When that was last said in the log (at most once a second, as the byte bounds' drops). */
+  snapshotsSaidAt: number;
   /** False after a worker restart until the frame's bridge shows up again. */
   confirmed: boolean;
 }
@@ -107,6 +116,20 @@ export function frameLabel(origin: string): string {
   }
 }
 
+/**
+ * Most bytes (JSON) of the latest snapshots of one frame's sessions the panel keeps. An ordinary snapshot is a few KB
+ * (64 sessions of them fit many times over); a frame whose sessions together go over it gets no further snapshot kept
+ * (the one it had stays), counted and said in the log.
+ */
+export const FRAME_SNAPSHOT_BYTES = 2 * 1024 * 1024;
+
+/** The line the panel shows when a frame's snapshots went over FRAME_SNAPSHOT_BYTES. */
+export function snapshotsLeftOutLine(count: number, frame: string, limit = FRAME_SNAPSHOT_BYTES): string {
+  return `Left out ${count} snapshot${count === 1 ? '' : 's'} from ${frame}: its sessions together are over the panel's ${formatLimit(limit)} per frame (the sessions shown may be out of date)`;
+}
+
+const formatLimit = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
 /** The one line the panel shows about updates the byte bounds dropped. */
 export function droppedLine(total: number): string {
   return `Dropped ${total} update${total === 1 ? '' : 's'} from this page: it sent more than the extension's byte limits allow (the latest state is still shown)`;
@@ -124,6 +147,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   const backoff = options.backoffMs && options.backoffMs.length > 0 ? options.backoffMs : DEFAULT_BACKOFF;
   const frameGraceMs = options.frameGraceMs ?? 3000;
   const newId = options.newId ?? randomId;
+  const frameSnapshotBytes = options.frameSnapshotBytes ?? FRAME_SNAPSHOT_BYTES;
   const dropped = new DropCounter();
 
   const listeners = new Set<TransportListener>();
@@ -283,6 +307,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         const u = msg.update;
         if (u.type === 'sessions') {
           frame.sessions = u.sessions;
+          for (const id of [...frame.snapshotBytes.keys()]) if (!u.sessions.some((x) => x.id === id)) frame.snapshotBytes.delete(id);
           emitSessions();
           return;
         }
@@ -293,7 +318,22 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
           return;
         }
         const sessionId = transportSessionId(msg.frameId, u.sessionId);
-        if (u.type === 'snapshot') snapshots.set(sessionId, u.snapshot);
+        if (u.type === 'snapshot') {
+          // What the panel keeps of a frame's sessions is bounded in bytes too (issue #9): the snapshots together.
+          const bytes = messageBytes(u.snapshot);
+          const others = [...frame.snapshotBytes].reduce((n, [id, b]) => (id === u.sessionId ? n : n + b), 0);
+          if (others + bytes > frameSnapshotBytes) {
+            frame.snapshotsLeftOut++;
+            dropped.drop('frame-snapshot-bytes');
+            const now = Date.now();
+            if (link !== 'connected' || now - frame.snapshotsSaidAt < 1000) return;
+            frame.snapshotsSaidAt = now;
+            setLink('connected', snapshotsLeftOutLine(frame.snapshotsLeftOut, msg.frameId === 0 ? 'the page' : frameLabel(frame.origin), frameSnapshotBytes));
+            return;
+          }
+          frame.snapshotBytes.set(u.sessionId, bytes);
+          snapshots.set(sessionId, u.snapshot);
+        }
         emit({ ...u, sessionId });
         if (u.type === 'log' && announcement !== null) announce();
         return;
@@ -333,7 +373,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
     }
     // A new document in that frame: nothing of the old one's carries over (its sessions are not this one's).
     if (existing) removeFrame(info.frameId);
-    const frame: Frame = { url: info.url, documentId: info.documentId, origin: info.origin, sessions: [], confirmed, drops: 0 };
+    const frame: Frame = { url: info.url, documentId: info.documentId, origin: info.origin, sessions: [], confirmed, drops: 0, snapshotBytes: new Map(), snapshotsLeftOut: 0, snapshotsSaidAt: -Infinity };
     frames.set(info.frameId, frame);
     return frame;
   };
