@@ -5,6 +5,6 @@
 import { createDevtoolsPanel } from './browser.js';
 
 export const PANEL_TITLE = 'Session';
-export const PANEL_PAGE = 'src/extension/panel.html';
+export const PANEL_PAGE = '/src/extension/panel.html';
 
 void createDevtoolsPanel(PANEL_TITLE, '', PANEL_PAGE);
