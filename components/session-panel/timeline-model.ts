@@ -89,6 +89,17 @@ export class TimelineModel {
     }
   }
 
+  /**
+   * Forgets what lies wholly before `at` (the log let those rows go): marks before it, and bars that ended before it,
+   * bar the current token's. One splice per list: the log calls it in steps, not per row.
+   */
+  dropBefore(at: number): void {
+    this.marks.splice(0, lowerBound(this.marks, at, (m) => m.at));
+    let n = 0;
+    while (n < this.bars.length && this.bars[n]!.end < at && !this.bars[n]!.current) n++;
+    this.bars.splice(0, n);
+  }
+
   clear(): void {
     this.bars.length = 0;
     this.marks.length = 0;
