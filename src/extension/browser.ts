@@ -204,6 +204,10 @@ export const backgroundDiscoveryApis = {
   async tabUrl(tabId: number): Promise<string | undefined> {
     return (await browser.tabs.get(tabId).catch(() => undefined))?.url;
   },
+  async frames(tabId: number): Promise<{ frameId: number; parentFrameId: number; url: string }[]> {
+    const all = (await browser.webNavigation.getAllFrames({ tabId })) ?? [];
+    return all.map((f) => ({ frameId: f.frameId, parentFrameId: f.parentFrameId, url: f.url }));
+  },
   cookiesGranted: (): Promise<boolean> => browser.permissions.contains({ permissions: ['cookies'] }),
   async cookiesGetAll(url: string): Promise<{ name: string; value: string; httpOnly: boolean }[]> {
     const api = cookiesApi();

@@ -52,8 +52,11 @@ export type RemovableSource = (typeof REMOVABLE_SOURCES)[number];
 
 /** What a panel may ask. Each names one job; the background adds nothing a panel did not ask for. */
 export type DiscoveryRequest =
-  | { readonly op: 'readPage'; readonly reset: boolean; readonly withIndexedDb: boolean }
-  | { readonly op: 'removeFromPage'; readonly source: RemovableSource; readonly key: string }
+  /** In the top frame, or in the child frame `frameId` of the same tab. */
+  | { readonly op: 'readPage'; readonly reset: boolean; readonly withIndexedDb: boolean; readonly frameId?: number }
+  | { readonly op: 'removeFromPage'; readonly source: RemovableSource; readonly key: string; readonly frameId?: number }
+  /** The tab's frames as the browser lists them (webNavigation.getAllFrames). */
+  | { readonly op: 'frames' }
   | { readonly op: 'syneriseGlobals' }
   | { readonly op: 'cookiesGranted' }
   /** The panel has no permissions API (Firefox's toolbox): the background offers a page where one click grants it. */
@@ -65,9 +68,11 @@ export type DiscoveryRequest =
 export type DiscoveryOp = DiscoveryRequest['op'];
 
 const url = str(DISCOVERY_LIMITS.url);
+const frameId = int(0, 2 ** 40);
 const parseRequest = tagged('op', {
-  readPage: obj({ reset: bool, withIndexedDb: bool }),
-  removeFromPage: obj({ source: lit(...REMOVABLE_SOURCES), key: str(DISCOVERY_LIMITS.key) }),
+  readPage: obj({ reset: bool, withIndexedDb: bool }, { frameId }),
+  removeFromPage: obj({ source: lit(...REMOVABLE_SOURCES), key: str(DISCOVERY_LIMITS.key) }, { frameId }),
+  frames: obj({}),
   syneriseGlobals: obj({}),
   cookiesGranted: obj({}),
   cookiesRequest: obj({}),
@@ -136,6 +141,7 @@ export interface WirePageReading {
   readonly full: boolean;
   readonly at: number;
   readonly url: string;
+  readonly origin?: string;
   readonly cookies: string | null;
   readonly localStorage: WireStorageDelta | null;
   readonly sessionStorage: WireStorageDelta | null;
@@ -163,16 +169,26 @@ const storageDelta: Parser<WireStorageDelta> = obj({
 });
 /** document.cookie: at most a few hundred cookies of 4 KB each in any browser. */
 const cookieString = str(DISCOVERY_LIMITS.value);
-export const parsePageReading: Parser<WirePageReading> = obj({
-  full: bool,
-  at: int(0),
-  url,
-  cookies: nullable(cookieString),
-  localStorage: nullable(storageDelta),
-  sessionStorage: nullable(storageDelta),
-  indexedDB: nullable(obj({ changed: pairs(DISCOVERY_LIMITS.records), removed: arr(key, DISCOVERY_LIMITS.records * 2) })),
-  problems: arr(str(DISCOVERY_LIMITS.problem), DISCOVERY_LIMITS.problems),
-});
+export const parsePageReading: Parser<WirePageReading> = obj(
+  {
+    full: bool,
+    at: int(0),
+    url,
+    cookies: nullable(cookieString),
+    localStorage: nullable(storageDelta),
+    sessionStorage: nullable(storageDelta),
+    indexedDB: nullable(obj({ changed: pairs(DISCOVERY_LIMITS.records), removed: arr(key, DISCOVERY_LIMITS.records * 2) })),
+    problems: arr(str(DISCOVERY_LIMITS.problem), DISCOVERY_LIMITS.problems),
+  },
+  { origin: str(512) },
+);
+export interface WireFrame {
+  readonly frameId: number;
+  readonly parentFrameId: number;
+  readonly url: string;
+}
+/** A tab's frames: browsers list every frame, a page of ads can have hundreds; the panel reads a few of them. */
+export const parseFrames: Parser<WireFrame[]> = arr(obj({ frameId, parentFrameId: int(-1, 2 ** 40), url }), 1024);
 export const parseCookies: Parser<WireCookie[]> = arr(obj({ name: str(4096), value: str(DISCOVERY_LIMITS.value), httpOnly: bool }), DISCOVERY_LIMITS.cookies);
 const parseGlobals = tuple(bool, bool) as Parser<[boolean, boolean]>;
 
@@ -180,6 +196,7 @@ const parseGlobals = tuple(bool, bool) as Parser<[boolean, boolean]>;
 export interface DiscoveryAnswers {
   readPage: WirePageReading;
   removeFromPage: boolean;
+  frames: WireFrame[];
   syneriseGlobals: [boolean, boolean];
   cookiesGranted: boolean;
   cookiesRequest: boolean;
@@ -190,6 +207,7 @@ export interface DiscoveryAnswers {
 const ANSWER_PARSERS: { readonly [K in DiscoveryOp]: Parser<DiscoveryAnswers[K]> } = {
   readPage: parsePageReading,
   removeFromPage: bool,
+  frames: parseFrames,
   syneriseGlobals: parseGlobals,
   cookiesGranted: bool,
   cookiesRequest: bool,

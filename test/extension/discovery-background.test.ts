@@ -58,6 +58,10 @@ function fakeApis(): Fake {
         return (func as (...a: unknown[]) => unknown)(...structuredClone([...args])) as never;
       },
       tabUrl: async () => f.tabUrl,
+      frames: async () => [
+        { frameId: 0, parentFrameId: -1, url: location.href },
+        { frameId: 3, parentFrameId: 0, url: 'https://widget.example/frame' },
+      ],
       cookiesGranted: async () => f.granted,
       cookiesGetAll: async () => {
         if (!f.granted) throw new Error('the cookies permission is not granted');
@@ -149,6 +153,7 @@ describe('discovery through the background', () => {
     setup();
     localStorage.setItem('auth.token', jwt({ sub: 'stored', exp: 4_000_000_000 }));
     document.cookie = `app_jwt=${jwt({ sub: 'cookie', exp: 4_000_000_000 })}`;
+    fake.apis.frames = async () => [{ frameId: 0, parentFrameId: -1, url: location.href }];
     const discovery = new PanelDiscovery(relay());
     discoveries.push(discovery);
     discovery.start();
@@ -170,6 +175,24 @@ describe('discovery through the background', () => {
     expect(await r.removeFromPage('localStorage', 'auth.token')).toBe(true);
     expect(localStorage.getItem('auth.token')).toBeNull();
     await expect(r.removeFromPage('indexedDB', 'x')).rejects.toThrow('indexedDB entries are not deleted from the panel');
+  });
+
+  it('child frames: listed by the background, read and deleted in by frame id (only that tab’s frames exist for it)', async () => {
+    setup();
+    localStorage.setItem('widget.token', 'w');
+    const r = relay();
+    expect(await r.frames!()).toEqual([
+      { frameId: 0, parentFrameId: -1, url: location.href },
+      { frameId: 3, parentFrameId: 0, url: 'https://widget.example/frame' },
+    ]);
+    const reading = await r.readFrame!(3, true, false);
+    expect(reading.localStorage?.changed).toEqual([['widget.token', 'w']]);
+    expect(reading.origin).toBe(self.origin);
+    expect(await r.removeFromPage('localStorage', 'widget.token', 3)).toBe(true);
+    expect(fake.runs).toEqual([`${TAB}/3/ISOLATED/readPage`, `${TAB}/3/ISOLATED/removeFromPage`]);
+    const port = await rawPort();
+    port.postMessage(makeAsk('neg', { op: 'readPage', reset: true, withIndexedDb: false, frameId: -1 }));
+    await until('dropped', () => service.dropped.byReason.get('schema') === 1);
   });
 
   it('a port that is not from one of our pages is refused; a port of another name is left to the router', async () => {

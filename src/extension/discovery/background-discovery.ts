@@ -18,7 +18,8 @@ import { readPage, removeFromPage, syneriseGlobals } from './page-reader.js';
  * so it runs under test with fake ports.
  *
  * For each discovery port (one per panel, named by its tab): every message is parsed; each ask runs page-reader.ts's
- * functions (called, never copied) in that tab's top frame, or asks the cookies API about that tab's own address, and
+ * functions (called, never copied) in that tab's top frame or one of its child frames (by frame id: executeScript
+ * reaches only frames of that tab), lists that tab's frames, or asks the cookies API about that tab's own address, and
  * the answer goes back on the same port only. Nothing is kept: no reading, cookie or token outlives its answer here.
  * The cookie-change listener exists only while a port asks to follow, so cookie changes never wake the background.
  */
@@ -26,6 +27,7 @@ import { readPage, removeFromPage, syneriseGlobals } from './page-reader.js';
 export interface DiscoveryApis {
   run<T>(tabId: number, frameId: number, world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: readonly unknown[]): Promise<T>;
   tabUrl(tabId: number): Promise<string | undefined>;
+  frames(tabId: number): Promise<{ frameId: number; parentFrameId: number; url: string }[]>;
   cookiesGranted(): Promise<boolean>;
   cookiesGetAll(url: string): Promise<{ name: string; value: string; httpOnly: boolean }[]>;
   cookiesRemove(url: string, name: string): Promise<boolean>;
@@ -124,9 +126,11 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
   async function answer(tabId: TabId, port: PortLike, id: string, request: DiscoveryRequest): Promise<unknown> {
     switch (request.op) {
       case 'readPage':
-        return apis.run(tabId, 0, 'ISOLATED', readPage, [request.reset, request.withIndexedDb]);
+        return apis.run(tabId, request.frameId ?? 0, 'ISOLATED', readPage, [request.reset, request.withIndexedDb]);
       case 'removeFromPage':
-        return apis.run(tabId, 0, 'ISOLATED', removeFromPage, [request.source, request.key]);
+        return apis.run(tabId, request.frameId ?? 0, 'ISOLATED', removeFromPage, [request.source, request.key]);
+      case 'frames':
+        return apis.frames(tabId);
       case 'syneriseGlobals':
         return apis.run(tabId, 0, 'MAIN', syneriseGlobals, []);
       case 'cookiesGranted':

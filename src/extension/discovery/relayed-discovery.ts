@@ -130,9 +130,11 @@ export function relayedDiscovery(options: RelayOptions): RelayedDiscovery {
     visible: () => options.base.visible(),
     onVisible: (listener) => options.base.onVisible(listener),
     readPage: async (reset, withIndexedDb) => asReading(await ask({ op: 'readPage', reset, withIndexedDb })),
-    removeFromPage: (source, key) =>
+    readFrame: async (frameId, reset, withIndexedDb) => asReading(await ask({ op: 'readPage', reset, withIndexedDb, frameId })),
+    frames: () => ask({ op: 'frames' }),
+    removeFromPage: (source, key, frameId) =>
       source === 'cookie' || source === 'localStorage' || source === 'sessionStorage'
-        ? ask({ op: 'removeFromPage', source, key })
+        ? ask({ op: 'removeFromPage', source, key, ...(frameId !== undefined ? { frameId } : {}) })
         : Promise.reject(new Error(`${source} entries are not deleted from the panel`)),
     syneriseGlobals: () => ask({ op: 'syneriseGlobals' }),
     cookies: {
