@@ -146,6 +146,9 @@ export class LogStore {
     this.#items[slot] = undefined;
     this.#start++;
     this.#bytes -= bytes;
+    const m = this.#matches;
+    // The filtered view must not count the row any more (it reads `length` before the next append).
+    if (m) while (this.#matchStart < m.length && m[this.#matchStart]! < this.#start) this.#matchStart++;
     this.#count(bytes);
     if (entry.facts?.token || markKindOf(entry)) {
       // The timeline drew this row: it holds it until it is trimmed, and that counts too.

@@ -54,9 +54,17 @@ describe('LogStore bounded in bytes', () => {
     fc.assert(
       fc.property(floodArb, fc.integer({ min: 4 * 1024, max: 200 * 1024 }), fc.integer({ min: 5, max: 1000 }), (rows, byteLimit, limit) => {
         const store = new LogStore(limit, byteLimit);
+        // Half the runs with a live filter: the filtered view must follow rows let go by the byte bound too.
+        const filtered = byteLimit % 2 === 0;
+        if (filtered) store.setFilter('', 'operation');
         let bytesIn = 0;
         rows.forEach((row, i) => {
           store.append(row);
+          if (filtered) {
+            const view = Array.from({ length: store.length }, (_, j) => store.at(j));
+            expect(view.every((e) => e?.kind === 'operation')).toBe(true);
+            expect(view.length).toBe([...store.all()].filter((e) => e.kind === 'operation').length);
+          }
           bytesIn += rowBytes(row);
           expect(store.retainedBytes).toBeLessThanOrEqual(byteLimit);
           expect(referencedBytes(store)).toBeLessThanOrEqual(store.retainedBytes);
