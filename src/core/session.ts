@@ -830,7 +830,9 @@ class CustomerSession implements Session {
 
   /** Tells other tabs the storage changed, once per synchronous burst of changes. */
   #announce(): void {
-    if (!this.#link || this.#announceQueued) return;
+    // A tab whose write failed keeps its state in memory only: announcing it would pull the tabs that share the
+    // storage off the stored state (they adopt a newer announced revision), with nothing stored to back it.
+    if (!this.#link || this.#announceQueued || !this.#store.info().persistent) return;
     this.#announceQueued = true;
     queueMicrotask(() => this.#flushAnnouncement());
   }
