@@ -1,7 +1,6 @@
 import { monotonicNow, requireString } from './checks.js';
 import { openCrossTabLink, type CrossTabLink, type StorageChanged, type WriteCause } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
-import { getSessionHook } from './hook.js';
 import { IssuerClock } from './issuer-clock.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
@@ -36,6 +35,11 @@ export interface SessionCoreOptions extends SessionOptions {
   backend: AuthBackend;
   /** A backend call that has not answered after this long fails as `timeout`. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Puts the session on the page hook when `devtools` is on, and gives back how to take it off. Passed in by the
+   * entries (index.ts at once, production.ts by a lazy import), so this module imports no hook code.
+   */
+  register?: (session: Session) => (() => void) | Promise<() => void>;
 }
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
@@ -177,15 +181,18 @@ class CustomerSession implements Session {
       // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
       storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
-    if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
-    this.ready = this.#start(loadProblem);
+    const off = options.devtools !== false ? options.register?.(this) : undefined;
+    if (typeof off === 'function') this.#unregister = off;
+    // Registered by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
+    const registered = off instanceof Promise ? off.then((undo) => (this.#disposed ? undo() : (this.#unregister = undo)), () => {}) : undefined;
+    this.ready = this.#start(loadProblem, registered);
   }
 
   // ---------------------------------------------------------------- start-up
 
-  async #start(loadProblem: string | null): Promise<void> {
+  async #start(loadProblem: string | null, registered?: Promise<unknown>): Promise<void> {
     // Let the creator subscribe before the first events (a load problem, the first token) are emitted.
-    await Promise.resolve();
+    await (registered ?? Promise.resolve());
     this.#started = true;
     if (loadProblem !== null) {
       const info = this.#store.info();
