@@ -5,6 +5,8 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
  * One config, three builds (scripts/build.mjs runs them in turn):
  *   --mode lib        the package's ES modules, for apps and their bundlers:
  *                       src/core/index.ts        → dist/core.js         ("session-panel/core")
+                       src/core/production.ts   → dist/production.js   ("session-panel/core/production": no dev
+                                                  backend, the page hook a lazy chunk of its own)
  *                       src/embed.ts             → dist/index.js        ("session-panel": registers <session-panel>)
  *                     The dev backend's signing code is a dynamic import of dist/dev-signing.js, built on its own
  *                     (--mode lib-signing: src/core/dev-signing.ts with its own copy of jose), so an app's bundler
@@ -22,8 +24,19 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
  */
 export const LIB_ENTRIES = {
   core: 'src/core/index.ts',
+  production: 'src/core/production.ts',
   index: 'src/embed.ts',
 } as const;
+
+/**
+ * The page hook in a chunk of its own: dist/production.js imports it lazily, and an app's bundler can leave a
+ * lazily imported file out of the page only when no statically imported file holds it (esbuild splits by file).
+ */
+const OWN_CHUNKS = [
+  // errors.ts first, so the hook's group does not take it along (a group takes its module's imports with it).
+  { name: 'errors', test: /src[\\/]core[\\/]errors\.ts$/, priority: 2 },
+  { name: 'hook', test: /src[\\/]core[\\/]hook\.ts$/, priority: 1 },
+];
 
 /** Lit and its parts: imports in the ES modules, bundled only into the drop-in. */
 export const LIT = /^(lit|lit-html|lit-element|@lit\/reactive-element)(\/|$)/;
@@ -45,7 +58,7 @@ const signingAsExternal: Plugin = {
 
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   // Library builds: vite's lib mode keeps whitespace in ES output unless the output is minified explicitly.
-  const build = (lib: NonNullable<UserConfig['build']>['lib'], external?: RegExp): UserConfig => ({
+  const build = (lib: NonNullable<UserConfig['build']>['lib'], external?: RegExp, groups?: typeof OWN_CHUNKS): UserConfig => ({
     build: {
       outDir: 'dist',
       emptyOutDir: false,
@@ -54,11 +67,11 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
       lib,
       rolldownOptions: {
         ...(external ? { external } : {}),
-        output: { minify: true, chunkFileNames: 'chunks/[name]-[hash].js' },
+        output: { minify: true, chunkFileNames: 'chunks/[name]-[hash].js', ...(groups ? { codeSplitting: { groups } } : {}) },
       },
     },
   });
-  if (mode === 'lib') return { ...build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT), plugins: [signingAsExternal] };
+  if (mode === 'lib') return { ...build({ entry: LIB_ENTRIES, formats: ['es'], fileName: (_format, name) => `${name}.js` }, LIT, OWN_CHUNKS), plugins: [signingAsExternal] };
   if (mode === 'lib-signing') return build({ entry: SIGNING_SOURCE, formats: ['es'], fileName: () => 'dev-signing.js' });
   if (mode === 'embed') return build({ entry: 'src/embed.ts', formats: ['es'], fileName: () => 'session-panel.js' });
   if (mode === 'extension' || mode === 'extension-firefox') {

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = process.cwd();
-for (const f of ['dist/core.js', 'dist/index.js', 'dist/session-panel.js']) {
+for (const f of ['dist/core.js', 'dist/production.js', 'dist/index.js', 'dist/session-panel.js']) {
   if (!existsSync(f)) {
     console.error(`${f} is missing: run npm run build first`);
     process.exit(1);
@@ -23,8 +23,8 @@ const gz = (text) => gzipSync(text, { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
 
 const APPS = {
-  'production app: core on createHttpBackend, devtools off': `
-    import { createSession, createHttpBackend } from '${root}/dist/core.js';
+  'production app: core/production on createHttpBackend, devtools off': `
+    import { createSession, createHttpBackend } from '${root}/dist/production.js';
     const session = createSession({ backend: createHttpBackend({ baseUrl: 'https://auth.example', apiKey: 'key' }), devtools: false });
     export const token = () => session.retrieveToken();`,
   'app with core + element (dev backend default)': `
@@ -110,7 +110,7 @@ console.log(`  production app vs goal 8 KB            ${(prod / 8192).toFixed(2)
 // Accounting: the same production app built from the sources, per module (minified bytes in the output; each
 // module's gzip share is its part of the minified bytes, gzip being roughly proportional over this code). The dev
 // backend's signing stays out, as the build makes it (dist/dev-signing.js, its own copy of jose).
-const fromSource = await measure('production app from the sources', APPS[PROD].replace(`${root}/dist/core.js`, `${root}/src/core/index.ts`), {
+const fromSource = await measure('production app from the sources', APPS[PROD].replace(`${root}/dist/production.js`, `${root}/src/core/production.ts`), {
   metafile: true,
   external: ['./dev-signing.js'],
 });

@@ -4,6 +4,7 @@ import type { ConnectionState, SessionSummary, SessionTransport, TransportUpdate
 import { describeEvent } from '../../src/core/log-format.js';
 import { LogStore, type LogKindFilter, type PanelLogEntry } from './log-store.js';
 import { MAX_PRESERVED_ROWS, readHistory, type PanelHistory, type PanelHistoryStore } from './log-history.js';
+import { CARRIED_LOG_BYTES, newestWithin, PANEL_LOG_BYTES, SESSION_LOG_BYTES } from './retention.js';
 
 /** The line a preserved log gets where one page's rows end and the next page's begin. */
 export const RELOAD_LINE = 'Page reloaded or navigated: the rows above are from before (Preserve log is on)';
@@ -12,6 +13,17 @@ const SAVE_DELAY_MS = 1000;
 
 /** A row's identity for merging the same history arriving twice (a replay of rows already shown live). */
 const rowKey = (e: PanelLogEntry): string => `${e.at}|${e.kind}|${e.message}`;
+
+/** Byte bounds of what the panel keeps (retention.ts); tests pass small ones. */
+export interface RetentionLimits {
+  /** Per session: its log with what its timeline still holds (and, separately, the rows held while paused). */
+  readonly session: number;
+  /** All logs and held rows of the panel together. */
+  readonly panel: number;
+}
+
+/** The carried rows of a page that went away: the newest MAX_PRESERVED_ROWS within CARRIED_LOG_BYTES. */
+const carried = (rows: readonly PanelLogEntry[]): PanelLogEntry[] => newestWithin(rows.slice(-MAX_PRESERVED_ROWS), CARRIED_LOG_BYTES);
 
 /** The session the panel shows: its latest snapshot (if one arrived yet) and the local time it arrived. */
 export interface SelectedSession {
@@ -33,8 +45,8 @@ export class BindingController implements ReactiveController {
   listed = false;
   readonly snapshots = new Map<string, { readonly snapshot: SessionSnapshot; readonly receivedAt: number }>();
   readonly logs = new Map<string, LogStore>();
-  /** Entries held back while the log is paused, per session (bounded by the log limit). */
-  readonly held = new Map<string, PanelLogEntry[]>();
+  /** Entries held back while the log is paused, per session (bounded like a log: rows and bytes). */
+  readonly held = new Map<string, LogStore>();
   paused = false;
   /**
    * Every connection line (a `connection` update with a detail), bounded by the log limit: each session's log gets
@@ -65,8 +77,35 @@ export class BindingController implements ReactiveController {
     private readonly logLimit: () => number,
     /** Clock for the panel's own rows (connection and reload lines): the shown session's clock, so rows sort right. */
     private readonly now: () => number = Date.now,
+    readonly limits: RetentionLimits = { session: SESSION_LOG_BYTES, panel: PANEL_LOG_BYTES },
   ) {
     host.addController(this);
+  }
+
+  /** Bytes every log and held row of this panel keep together (at most `limits.panel`). */
+  retainedBytes(): number {
+    let total = 0;
+    for (const store of this.logs.values()) total += store.retainedBytes;
+    for (const store of this.held.values()) total += store.retainedBytes;
+    return total;
+  }
+
+  /**
+   * Keeps the panel within `limits.panel`: the largest log (or held rows) lets its oldest row go, again until it
+   * fits. A quiet session's short log is the last to lose anything while a flooding one is larger.
+   */
+  #withinPanelBudget(): void {
+    let total = this.retainedBytes();
+    while (total > this.limits.panel) {
+      let largest: LogStore | null = null;
+      for (const store of [...this.logs.values(), ...this.held.values()]) {
+        if (store.size > 0 && (!largest || store.retainedBytes > largest.retainedBytes)) largest = store;
+      }
+      if (!largest) return;
+      const before = largest.retainedBytes;
+      largest.shed();
+      total -= before - largest.retainedBytes;
+    }
   }
 
   /** Where the log is kept between page loads (set before connecting; null: not kept). */
@@ -188,6 +227,7 @@ export class BindingController implements ReactiveController {
       store.append({ at: Math.max(carry.rows.at(-1)!.at, current[0]?.at ?? this.now()), kind: 'connection', message: RELOAD_LINE });
     }
     this.#merge(store, current);
+    this.#withinPanelBudget();
   }
 
   /** Writes the history after a burst of changes (or at once with 0). */
@@ -204,7 +244,7 @@ export class BindingController implements ReactiveController {
     if (!store || !this.#historyLoaded) return;
     const shown = this.#shownId;
     const log = shown !== null ? this.logs.get(shown) : undefined;
-    const rows = log ? [...log.all()].slice(-MAX_PRESERVED_ROWS) : (this.#carry?.rows ?? []);
+    const rows = log ? carried([...log.all()]) : (this.#carry?.rows ?? []);
     const history: PanelHistory = { preserve: this.preserve, sessionId: log ? shown : (this.#carry?.sessionId ?? null), rows };
     try {
       void Promise.resolve(store.save(history)).catch(() => undefined);
@@ -229,10 +269,10 @@ export class BindingController implements ReactiveController {
   append(sessionId: string, entry: PanelLogEntry): void {
     if (this.paused) {
       let held = this.held.get(sessionId);
-      if (!held) this.held.set(sessionId, (held = []));
-      held.push(entry);
-      if (held.length > this.logLimit()) held.shift();
+      if (!held) this.held.set(sessionId, (held = new LogStore(this.logLimit(), this.limits.session)));
+      held.append(entry);
     } else this.log(sessionId).append(entry);
+    this.#withinPanelBudget();
     if (sessionId === this.#shownId) this.#saveSoon();
     this.host.requestUpdate();
   }
@@ -240,8 +280,12 @@ export class BindingController implements ReactiveController {
   setPaused(paused: boolean): void {
     this.paused = paused;
     if (!paused) {
-      for (const [id, entries] of this.held) for (const e of entries) this.log(id).append(e);
+      for (const [id, held] of this.held) {
+        const store = this.log(id);
+        for (const e of held.all()) store.append(e);
+      }
       this.held.clear();
+      this.#withinPanelBudget();
     }
     this.host.requestUpdate();
   }
@@ -258,7 +302,7 @@ export class BindingController implements ReactiveController {
   }
 
   #newStore(): LogStore {
-    const store = new LogStore(this.logLimit());
+    const store = new LogStore(this.logLimit(), this.limits.session);
     if (this.#filter.text || this.#filter.kind) store.setFilter(this.#filter.text, this.#filter.kind);
     return store;
   }
@@ -302,11 +346,13 @@ export class BindingController implements ReactiveController {
         this.connection = 'connected';
         const ids = new Set(update.sessions.map((s) => s.id));
         for (const id of [...this.snapshots.keys()]) if (!ids.has(id)) this.snapshots.delete(id);
+        // What a session's document took with it is released with it: rows held while paused too.
+        for (const id of [...this.held.keys()]) if (!ids.has(id)) this.held.delete(id);
         for (const id of [...this.logs.keys()]) {
           if (ids.has(id)) continue;
           // The page went away with the session shown: its rows wait for the next page's session (Preserve log).
           if (id === this.#shownId) {
-            this.#carry = { sessionId: id, rows: [...this.logs.get(id)!.all()].slice(-MAX_PRESERVED_ROWS) };
+            this.#carry = { sessionId: id, rows: carried([...this.logs.get(id)!.all()]) };
             this.#shownId = null;
           }
           this.logs.delete(id);
@@ -321,6 +367,7 @@ export class BindingController implements ReactiveController {
         // connection lines and rows preserved from earlier pages, which only the panel has, stay), in time order.
         const store = this.log(update.sessionId);
         this.#merge(store, update.entries.map(({ seq: _seq, ...entry }) => entry));
+        this.#withinPanelBudget();
         if (update.sessionId === this.#shownId) this.#saveSoon();
         break;
       }

@@ -10,4 +10,15 @@ export const discoveredStyles = css`
   .discovered-token details > summary { font-size: 12px; color: var(--_muted); }
   ul.places { margin: 0; padding-left: 16px; font-family: var(--_mono); font-size: 12px; }
   ul.places li { overflow-wrap: anywhere; }
+  .discovered-token.selected { outline: 2px solid var(--_accent); outline-offset: 2px; border-radius: 2px; }
+  .discovered-token:focus { outline: 2px solid var(--_accent); }
+  /* The timeline's found-token rows (timeline-found-view.ts). */
+  .timeline .sw.found { background: var(--_found); }
+  .timeline .bar.found rect { fill: var(--_found); }
+  .timeline .bar.found.id rect { fill: var(--_found-id); }
+  .timeline .mark.found-new-value path { fill: var(--_found); stroke: var(--_bg); }
+  .timeline .mark.found-sent path { fill: var(--_fg); stroke: none; opacity: .75; }
+  .timeline .mark.found-received path { fill: var(--_accent); stroke: none; }
+  .timeline .row-label { fill: var(--_fg); font: 9px var(--_font); paint-order: stroke; stroke: var(--_bg); stroke-width: 3px; pointer-events: none; }
+  :host { --_found: light-dark(#00897b, #4db6ac); --_found-id: light-dark(#80cbc4, #26675f); }
 `;

@@ -1,5 +1,5 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import { discoveredSessions, discoveredStatus, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
+import { discoveredSessions, discoveredStatus, fingerprint, frameName, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
 import { claimsView, decode } from './claims-view.js';
 import { countdown, dateTime, relativeTime } from './format.js';
 import type { PanelActions } from './panel-actions.js';
@@ -32,7 +32,7 @@ export function placeText(record: PlaceRecord): string {
     return `network ${how} ${method} ${place.key}${inside}${times}`;
   }
   const flag = place.source === 'cookie' ? (place.httpOnly ? ' (HttpOnly)' : '') : '';
-  return `${SOURCE_WORD[place.source]} ${place.key}${flag}${inside}${record.goneAt !== null ? ` (gone ${dateTime(record.goneAt)})` : ''}`;
+  return `${SOURCE_WORD[place.source]} ${place.key}${flag}${inside}${inFrameText(place)}${record.goneAt !== null ? ` (gone ${dateTime(record.goneAt)})` : ''}`;
 }
 
 export class DiscoveredSection implements ReactiveController {
@@ -43,6 +43,8 @@ export class DiscoveredSection implements ReactiveController {
   /** Tokens whose decoded claims are open: only those are rendered (a page may hold hundreds of tokens). */
   readonly #opened = new Set<string>();
   #cache: { version: number; sessions: DiscoveredSession[] } | null = null;
+  /** The token a click on the timeline selected: marked, scrolled into view and focused. */
+  #selected: string | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -91,6 +93,19 @@ export class DiscoveredSection implements ReactiveController {
     return true;
   }
 
+  /** Selects a found token's entry (from the timeline): marks it, then scrolls it into view and focuses it. */
+  select(token: string): void {
+    this.#selected = token;
+    this.host.requestUpdate();
+    void this.host.updateComplete.then(() => {
+      const root = (this.host as unknown as { renderRoot?: ParentNode }).renderRoot;
+      const el = root?.querySelector<HTMLElement>(`[part~="discovered-token"][data-token-id="${fingerprint(token)}"]`);
+      if (!el) return;
+      el.scrollIntoView?.({ block: 'nearest' });
+      el.focus({ preventScroll: true });
+    });
+  }
+
   sessions(feed: DiscoveryFeed): DiscoveredSession[] {
     const version = feed.store.version;
     if (this.#cache?.version !== version) this.#cache = { version, sessions: discoveredSessions(feed.store, dateTime) };
@@ -115,7 +130,7 @@ export class DiscoveredSection implements ReactiveController {
       ${opaque.length
         ? html`<p class="note">Also here, not JWTs (not listed): ${opaque
             .slice(0, 12)
-            .map((m) => `${m.name} in ${SOURCE_WORD[m.place.source]} ${m.place.key} (${m.length} characters)`)
+            .map((m) => `${m.name} in ${SOURCE_WORD[m.place.source]} ${m.place.key}${inFrameText(m.place)} (${m.length} characters)`)
             .join('; ')}${opaque.length > 12 ? '; …' : ''}.</p>`
         : nothing}
     </section>`;
@@ -181,7 +196,9 @@ export class DiscoveredSection implements ReactiveController {
     const revealed = this.#revealed === entry.token;
     const deletable = places.filter((r) => r.goneAt === null && isDeletable(r.place));
     const confirming = this.#confirming?.token === entry.token ? this.#confirming : null;
-    return html`<div class="discovered-token" part="discovered-token" data-status=${status}>
+    const selected = this.#selected === entry.token;
+    return html`<div class="discovered-token${selected ? ' selected' : ''}" part="discovered-token" data-status=${status} data-token-id=${fingerprint(entry.token)}
+      tabindex="-1" aria-current=${selected ? 'true' : nothing}>
       <p>
         <span class="badge ${status}">${status}</span>
         <strong>${facts.kind} token</strong>
@@ -272,5 +289,10 @@ export class DiscoveredSection implements ReactiveController {
 }
 
 function placeName(place: Place): string {
-  return place.source === 'cookie' ? `cookie ${place.key}` : `${place.source} entry ${place.key}`;
+  return `${place.source === 'cookie' ? `cookie ${place.key}` : `${place.source} entry ${place.key}`}${inFrameText(place)}`;
+}
+
+/** ` in frame https://b.example` for a child frame's place (its origin as the browser records it), else ''. */
+function inFrameText(place: Place): string {
+  return place.frame === undefined ? '' : ` in ${frameName(place.frame)}`;
 }

@@ -1,11 +1,17 @@
 import type { BackendRequestInfo, ErrorInfo, LogEntry, LogFacts } from '../../src/core/types.js';
 import { pad2 } from './format.js';
-import { TimelineModel } from './timeline-model.js';
+import { markKindOf, TimelineModel } from './timeline-model.js';
+import { rowBytes, SESSION_LOG_BYTES } from './retention.js';
 
 /** How far back a late row is moved to its place in time; beyond that it is appended as it came. */
 const MAX_REORDER = 4096;
 /** How many of the newest backend requests a store keeps at hand (the details pane lists them). */
 export const RECENT_REQUESTS = 8;
+/**
+ * Bytes of let-go rows the timeline may still hold before it is trimmed to the log's oldest row: trimming is a splice,
+ * so it is done in steps, and what waits for it is counted in `retainedBytes` meanwhile.
+ */
+const TIMELINE_TRIM_BYTES = 64 * 1024;
 
 /** One row of the panel's log: the session's own log entries plus what the panel saw (events, connection). */
 export interface PanelLogEntry {
@@ -28,10 +34,19 @@ export type LogKindFilter = PanelLogEntry['kind'] | '';
 
 /**
  * A ring buffer of log rows with an optional live filter. Appending is O(1) whatever the size (the filtered view
- * grows by index, evicted indices are dropped lazily), and memory is bounded by `limit`.
+ * grows by index, evicted indices are dropped lazily), and memory is bounded by `limit` rows and by `byteLimit`
+ * bytes (retention.ts): the rows kept, plus the rows already let go that the timeline still draws, never exceed it.
+ * Rows let go are counted (`letGo`, `letGoBytes`) for the panel to say so.
  */
 export class LogStore {
   #items: (PanelLogEntry | undefined)[] = [];
+  /** Bytes of each kept row, in the same slots as #items. */
+  #sizes: number[] = [];
+  #bytes = 0;
+  /** Bytes of let-go rows the timeline still holds (bars and marks made from them), until it is next trimmed. */
+  #timelineBytes = 0;
+  #letGo = 0;
+  #letGoBytes = 0;
   /** Absolute index of the oldest kept row, and of the next row to be appended. */
   #start = 0;
   #end = 0;
@@ -46,8 +61,26 @@ export class LogStore {
   /** The newest requests among the rows (from their facts), oldest first: kept as rows come, so no scan. */
   #requests: BackendRequestInfo[] = [];
 
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    readonly byteLimit: number = SESSION_LOG_BYTES,
+  ) {
     this.timeline = new TimelineModel(limit);
+  }
+
+  /** Bytes this log holds: its rows, and rows it let go that its timeline still draws. At most `byteLimit`. */
+  get retainedBytes(): number {
+    return this.#bytes + this.#timelineBytes;
+  }
+
+  /** Rows let go (the oldest first) to stay within `limit` and `byteLimit`, since the log was made or cleared. */
+  get letGo(): number {
+    return this.#letGo;
+  }
+
+  /** Bytes of those rows. */
+  get letGoBytes(): number {
+    return this.#letGoBytes;
   }
 
   get size(): number {
@@ -72,25 +105,71 @@ export class LogStore {
    */
   append(entry: PanelLogEntry): void {
     if (this.limit <= 0) return;
+    const bytes = rowBytes(entry);
+    if (bytes > this.byteLimit) return this.#count(bytes); // one row over the whole budget: never kept
     this.origin = this.origin === null ? entry.at : Math.min(this.origin, entry.at);
+    const last = this.#end > this.#start ? this.#items[(this.#end - 1) % this.limit]! : null;
+    if (last && entry.at < last.at) {
+      if (!this.#insertLate(entry, bytes)) return;
+    } else {
+      if (this.size >= this.limit) this.shed();
+      const abs = this.#end++;
+      this.#items[abs % this.limit] = entry;
+      this.#sizes[abs % this.limit] = bytes;
+      this.#bytes += bytes;
+      const m = this.#matches;
+      if (m) {
+        if (this.#matches_(entry)) m.push(abs);
+        while (this.#matchStart < m.length && m[this.#matchStart]! < this.#start) this.#matchStart++;
+        // Compact now and then so the index array stays bounded too (amortised O(1)).
+        if (this.#matchStart > 1024 && this.#matchStart * 2 > m.length) {
+          this.#matches = m.slice(this.#matchStart);
+          this.#matchStart = 0;
+        }
+      }
+    }
     this.timeline.append(entry);
     const request = entry.facts?.request;
     if (request) this.#noteRequest(entry.at, request);
-    const last = this.#end > this.#start ? this.#items[(this.#end - 1) % this.limit]! : null;
-    if (last && entry.at < last.at) return this.#insertLate(entry);
-    const abs = this.#end++;
-    this.#items[abs % this.limit] = entry;
-    if (this.#end - this.#start > this.limit) this.#start++;
-    const m = this.#matches;
-    if (m) {
-      if (this.#matches_(entry)) m.push(abs);
-      while (this.#matchStart < m.length && m[this.#matchStart]! < this.#start) this.#matchStart++;
-      // Compact now and then so the index array stays bounded too (amortised O(1)).
-      if (this.#matchStart > 1024 && this.#matchStart * 2 > m.length) {
-        this.#matches = m.slice(this.#matchStart);
-        this.#matchStart = 0;
-      }
+    while (this.retainedBytes > this.byteLimit && this.size > 0) this.shed();
+  }
+
+  /**
+   * Lets the oldest row go (counted). The panel's overall budget calls it too, on its largest log. Returns the
+   * bytes it freed (0 when empty).
+   */
+  shed(): number {
+    if (this.size === 0) return 0;
+    const slot = this.#start % this.limit;
+    const entry = this.#items[slot]!;
+    const bytes = this.#sizes[slot]!;
+    this.#items[slot] = undefined;
+    this.#start++;
+    this.#bytes -= bytes;
+    this.#count(bytes);
+    if (entry.facts?.token || markKindOf(entry)) {
+      // The timeline drew this row: it holds it until it is trimmed, and that counts too.
+      this.#timelineBytes += bytes;
+      if (this.#timelineBytes >= TIMELINE_TRIM_BYTES || this.size === 0) this.#trimTimeline();
     }
+    return bytes;
+  }
+
+  #count(bytes: number): void {
+    this.#letGo++;
+    this.#letGoBytes += bytes;
+  }
+
+  /** Drops what the timeline holds from before the oldest kept row (bar the token bar still open at that time). */
+  #trimTimeline(): void {
+    const oldest = this.size ? this.#items[this.#start % this.limit]!.at : Number.POSITIVE_INFINITY;
+    this.timeline.dropBefore(oldest);
+    let held = 0;
+    for (const b of this.timeline.bars) {
+      if (b.start >= oldest) break; // a bar starts no later than the row that brought it
+      if (b.entry.at < oldest) held += rowBytes(b.entry);
+    }
+    this.#timelineBytes = held;
   }
 
   /** The newest backend requests, newest first (at most RECENT_REQUESTS). */
@@ -106,16 +185,28 @@ export class LogStore {
     if (list.length > RECENT_REQUESTS) list.shift();
   }
 
-  #insertLate(entry: PanelLogEntry): void {
+  /** Puts a late row at its place; false when it is older than every kept row of a full log (let go at once). */
+  #insertLate(entry: PanelLogEntry, bytes: number): boolean {
     let pos = this.#end;
     const floor = Math.max(this.#start, this.#end - MAX_REORDER);
     while (pos > floor && this.#items[(pos - 1) % this.limit]!.at > entry.at) pos--;
-    if (this.#end - this.#start >= this.limit && pos === this.#start) return; // older than all kept: it would be dropped at once
-    for (let abs = this.#end; abs > pos; abs--) this.#items[abs % this.limit] = this.#items[(abs - 1) % this.limit];
+    if (this.size >= this.limit) {
+      if (pos === this.#start) {
+        this.#count(bytes);
+        return false;
+      }
+      this.shed();
+    }
+    for (let abs = this.#end; abs > pos; abs--) {
+      this.#items[abs % this.limit] = this.#items[(abs - 1) % this.limit];
+      this.#sizes[abs % this.limit] = this.#sizes[(abs - 1) % this.limit]!;
+    }
     this.#items[pos % this.limit] = entry;
+    this.#sizes[pos % this.limit] = bytes;
+    this.#bytes += bytes;
     this.#end++;
-    if (this.#end - this.#start > this.limit) this.#start++;
     if (this.#matches) this.setFilter(this.#text, this.#kind); // indices moved: rebuilt (rare)
+    return true;
   }
 
   /** Every kept row, oldest first, whatever the filter. */
@@ -146,6 +237,8 @@ export class LogStore {
     this.timeline.clear();
     this.#requests = [];
     this.#items = [];
+    this.#sizes = [];
+    this.#bytes = this.#timelineBytes = this.#letGo = this.#letGoBytes = 0;
     this.#start = this.#end = 0;
     if (this.#matches) this.#matches = [];
     this.#matchStart = 0;

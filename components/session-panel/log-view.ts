@@ -18,6 +18,7 @@ import { downloadLogExport } from './log-export.js';
 import { relativeStamp, type LogKindFilter, type LogStore, type PanelLogEntry } from './log-store.js';
 import { stateAfter } from './log-state.js';
 import { SizeWatch } from './size-watch.js';
+import { formatBytes } from './retention.js';
 import type { SessionSnapshot } from '../../src/core/types.js';
 
 /** Height of one row in px: must equal `--_row` in session-panel.styles.ts, which lays the rows out. */
@@ -205,8 +206,11 @@ export class LogView implements ReactiveController {
     const rows: PanelLogEntry[] = [];
     for (let i = first; i < Math.min(total, first + visible); i++) rows.push(store.at(i)!);
     const open = this.#open?.sessionId === sessionId ? this.#open.entry : null;
-    return html`<section part="log" aria-labelledby="h-log" class="log">
-      <h3 id="h-log">Operation log <span class="count" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span></h3>
+    const retained = this.options.binding.retainedBytes();
+    return html`<section part="log" aria-labelledby="h-log" class="log" data-retained-bytes=${retained}>
+      <h3 id="h-log">Operation log <span class="count" data-field="log-count">${total}${total !== store.size ? ` of ${store.size}` : ''} entries</span>${store.letGo
+        ? html` <span class="count" data-field="log-let-go" title=${`${formatBytes(retained)} kept by this panel in all`}>· ${store.letGo} older ${store.letGo === 1 ? 'entry' : 'entries'} (${formatBytes(store.letGoBytes)}) let go to stay within the panel's bounds (${store.limit} rows or ${formatBytes(store.byteLimit)} per session, ${formatBytes(this.options.binding.limits.panel)} in all)</span>`
+        : nothing}</h3>
       <div class="log-view" tabindex="0" role="region" aria-label="Log entries" @scroll=${this.#onScroll}>
         ${total === 0
           ? html`<div class="log-empty">${store.size ? 'No entry matches the filter.' : 'No entries yet.'}</div>`

@@ -21,7 +21,8 @@ import { waitingView } from './waiting-view.js';
 import { FloatingController } from './floating.js';
 import { styles } from './session-panel.styles.js';
 import { toolbar } from './toolbar.js';
-import { TimelineView } from './timeline-view.js';
+import { TimelineView, type FoundTimeline } from './timeline-view.js';
+import { foundLane } from './found-lane-model.js';
 import { requestsSection } from './requests-section.js';
 import { StorageSection } from './storage-section.js';
 import { ClockSection } from './clock-section.js';
@@ -84,6 +85,9 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @csspart timeline - The timeline picture of the session's life.
  * @csspart timeline-token - One token bar of the timeline (its aria-label names it and its times).
  * @csspart timeline-mark - One mark of the timeline: refresh, regenerate, destroy, sign-in, sign-out or failure.
+ * @csspart timeline-found - One row of found tokens on the timeline (a found session's access or id tokens).
+ * @csspart timeline-found-token - One found token's lifetime on the timeline (iat → exp).
+ * @csspart timeline-found-mark - A found token's new value, or a request that sent or brought it.
  * @csspart details - The details pane: identity, token, clock, actions, requests, backend, storage, faults, claims.
  * @csspart fab - The corner button of a floating panel.
  * @csspart discovered - Tokens found on the page without our core (extension; spec §9).
@@ -298,13 +302,30 @@ export class SessionPanel extends LitElement {
       ${panelHeader({ snap, live, binding: this.#binding, selectedId: sel?.id, floating: this.floating ? this.#floating : null })}
       ${sel && snap && live
         ? this.#body(sel.id, snap, live)
-        : html`${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+        : html`${this.#foundOnly()} ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
           ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct', {
             others: this.#binding.sessions.filter((s) => s.frame !== undefined),
             pick: (id) => (this.sessionId = id),
           })}`}
       <div class="sr-only" role="status" aria-live="polite">${this._announcement}</div>
     </div>`;
+  }
+
+  /**
+   * The found tokens as the timeline draws them (none while an imported log is shown: that is another time).
+   * Found tokens are judged on the local clock, like the list.
+   */
+  #found(): FoundTimeline | undefined {
+    if (!this.discovery || this.#import.imported) return undefined;
+    const sessions = this.#discovered.sessions(this.discovery);
+    if (sessions.length === 0) return undefined;
+    return { lane: foundLane(sessions, this.#clock.now), select: (token) => this.#discovered.select(token) };
+  }
+
+  /** On a page without a core session, the timeline of what was found (nothing when nothing was). */
+  #foundOnly(): TemplateResult | typeof nothing {
+    const found = this.#found();
+    return found ? this.#timeline.render(null, this.#clock.now, found) : nothing;
   }
 
   /** The log shown: the live one of the session, or an imported export. */
@@ -339,7 +360,7 @@ export class SessionPanel extends LitElement {
         })}
         <div class="main">
           ${this.#import.error ? html`<p class="flag warn" role="alert" data-field="import-error">${this.#import.error}</p>` : nothing}
-          ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now)}
+          ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now, this.#found())}
           ${this.#log.render(shown.key, shown.store, shown.snapshot)}
         </div>
         ${this.#layout.splitter()}

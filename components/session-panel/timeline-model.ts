@@ -89,6 +89,17 @@ export class TimelineModel {
     }
   }
 
+  /**
+   * Forgets what lies wholly before `at` (the log let those rows go): marks before it, and bars that ended before it,
+   * bar the current token's. One splice per list: the log calls it in steps, not per row.
+   */
+  dropBefore(at: number): void {
+    this.marks.splice(0, lowerBound(this.marks, at, (m) => m.at));
+    let n = 0;
+    while (n < this.bars.length && this.bars[n]!.end < at && !this.bars[n]!.current) n++;
+    this.bars.splice(0, n);
+  }
+
   clear(): void {
     this.bars.length = 0;
     this.marks.length = 0;
@@ -189,7 +200,7 @@ export const ZOOMS = { '5 min': 5 * 60_000, '1 h': 3_600_000, all: Number.POSITI
 export type Zoom = keyof typeof ZOOMS;
 
 /** The range a zoom shows at session time `now`: up to now, with a little room after it to see what runs out next. */
-export function zoomRange(model: TimelineModel, zoom: Zoom, now: number): { start: number; end: number } {
+export function zoomRange(model: Pick<TimelineModel, 'first'>, zoom: Zoom, now: number): { start: number; end: number } {
   const windowMs = ZOOMS[zoom];
   const start = Number.isFinite(windowMs) ? now - windowMs : Math.min(model.first ?? now - 60_000, now - 60_000);
   const span = now - start;

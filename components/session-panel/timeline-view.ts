@@ -4,7 +4,8 @@
  * are marks in a lane of their own, and a line shows "now". Only what the zoom's range holds is drawn, downsampled by
  * the model to a few items per pixel column, so 100,000 log rows draw as fast as 100. Every bar and mark has a text
  * equivalent (aria-label and a <title> tooltip) in the spec's words; hovering names it in the caption too, and a
- * click selects its log row.
+ * click selects its log row. Tokens found on the page without our core get rows of their own under the marks
+ * (timeline-found-view.ts), also on a page with no core session at all (then only those rows are drawn).
  */
 import { html, svg, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
 import type { PanelLogEntry } from './log-store.js';
@@ -12,8 +13,9 @@ import type { LogStore } from './log-store.js';
 import { shortTime } from './format.js';
 import { SizeWatch } from './size-watch.js';
 import { ZOOMS, zoomRange, type MarkKind, type ViewBar, type ViewMark, type Zoom } from './timeline-model.js';
+import { viewFoundLane, type FoundLane } from './found-lane-model.js';
+import { FOUND_ROW_H, foundItems, foundRows } from './timeline-found-view.js';
 
-const HEIGHT = 84;
 /** Lanes: customer tokens, anonymous tokens, marks; then the time axis. */
 const LANE = { client: 8, anonymous_client: 28, marks: 52, axis: 78 } as const;
 const BAR_H = 14;
@@ -44,11 +46,19 @@ export function markLabel(m: ViewMark): string {
   return m.count > 1 ? `${m.kind} ×${m.count}, ${shortTime(m.at)} – ${shortTime(m.lastAt)}` : `${m.kind} at ${shortTime(m.at)}`;
 }
 
-/** One drawn item in time order, for keyboard moves. */
+/** One drawn item in time order, for keyboard moves: Enter opens it (its log row, or its found token's entry). */
 interface Item {
   readonly at: number;
   readonly label: string;
-  readonly entry: PanelLogEntry;
+  /** What the drawing compares to mark the focused item: the log row, or a found item's key. */
+  readonly key: unknown;
+  readonly open: () => void;
+}
+
+/** Found tokens to draw (found-lane-model.ts) and what a click on one does. */
+export interface FoundTimeline {
+  readonly lane: FoundLane;
+  readonly select: (token: string) => void;
 }
 
 export class TimelineView implements ReactiveController {
@@ -75,24 +85,34 @@ export class TimelineView implements ReactiveController {
     this.#size.stop();
   }
 
-  render(store: LogStore, now: number): TemplateResult {
+  /** `store` null: no core session (only found tokens are drawn). */
+  render(store: LogStore | null, now: number, found?: FoundTimeline): TemplateResult {
     // The width the picture was last laid out at (no forced layout here); drawn for it, re-drawn when it changes.
     const width = Math.max(120, this.#size.width || FALLBACK_WIDTH);
-    const { start, end } = zoomRange(store.timeline, this.zoom, now);
-    const view = store.timeline.view(start, end, width);
+    const firsts = [store?.timeline.first ?? null, found?.lane.first ?? null].filter((t): t is number => t !== null);
+    const { start, end } = zoomRange({ first: firsts.length ? Math.min(...firsts) : null }, this.zoom, now);
+    const view = store ? store.timeline.view(start, end, width) : { bars: [], marks: [] };
+    const lane = found && found.lane.rows.length ? viewFoundLane(found.lane, start, end, width) : null;
+    const foundTop = store ? LANE.marks + 14 : 8;
+    const axis = lane ? foundTop + lane.rows.length * FOUND_ROW_H + 10 : store ? LANE.axis : foundTop + 10;
+    const height = axis + 6;
     const x = (t: number): number => ((Math.min(Math.max(t, start), end) - start) / (end - start)) * width;
     const nowX = x(now);
     const ticks = [0, 0.25, 0.5, 0.75].map((f) => start + (now - start) * f);
+    const select = this.options.select;
     this.#items = [
-      ...view.bars.map((b) => ({ at: b.start, label: barLabel(b), entry: b.entry })),
-      ...view.marks.map((m) => ({ at: m.at, label: markLabel(m), entry: m.entry })),
+      ...view.bars.map((b): Item => ({ at: b.start, label: barLabel(b), key: b.entry, open: () => select(b.entry) })),
+      ...view.marks.map((m): Item => ({ at: m.at, label: markLabel(m), key: m.entry, open: () => select(m.entry) })),
+      ...(lane && found ? foundItems(lane).map((i): Item => ({ at: i.at, label: i.label, key: i.key, open: () => found.select(i.token) })) : []),
     ].sort((a, b) => a.at - b.at);
     if (this.#focus >= this.#items.length) this.#focus = this.#items.length - 1;
-    const focused = this.#items[this.#focus]?.entry;
+    const focused = this.#items[this.#focus]?.key;
     return html`<section class="timeline" part="timeline" aria-labelledby="h-timeline">
       <div class="timeline-head">
         <h3 id="h-timeline">Timeline</h3>
-        <span class="legend"><i class="sw client"></i>customer token <i class="sw anonymous_client"></i>anonymous token</span>
+        <span class="legend">${store ? html`<i class="sw client"></i>customer token <i class="sw anonymous_client"></i>anonymous token` : nothing}${lane
+            ? html` <i class="sw found"></i>found token`
+            : nothing}</span>
         <span class="muted hover" id="timeline-hover" data-field="timeline-hover">${this.#hover}</span>
         <span class="zoom" role="group" aria-label="Zoom">
           ${(Object.keys(ZOOMS) as Zoom[]).map(
@@ -100,17 +120,21 @@ export class TimelineView implements ReactiveController {
           )}
         </span>
       </div>
-      <svg viewBox="0 0 ${width} ${HEIGHT}" preserveAspectRatio="none" height=${HEIGHT} role="group" tabindex="0"
-        aria-label="Session timeline, ${shortTime(start)} to ${shortTime(end)}. Arrow keys move between its items, Enter opens an item's log row."
+      <svg viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" height=${height} style="height: ${height}px" role="group" tabindex="0"
+        aria-label="Session timeline, ${shortTime(start)} to ${shortTime(end)}. Arrow keys move between its items, Enter opens an item's log row${lane ? ' or found token' : ''}."
         aria-describedby="timeline-hover" @mouseleave=${() => this.#setHover('')} @keydown=${this.#onKey}>
-        <line class="lane" x1="0" x2=${width} y1=${LANE.marks} y2=${LANE.marks}></line>
-        ${ticks.map((t) => svg`<line class="tick" x1=${x(t)} x2=${x(t)} y1="0" y2=${LANE.axis - 8}></line><text class="axis" x=${x(t) + 3} y=${LANE.axis}>${shortTime(t)}</text>`)}
+        ${store ? svg`<line class="lane" x1="0" x2=${width} y1=${LANE.marks} y2=${LANE.marks}></line>` : nothing}
+        ${ticks.map((t) => svg`<line class="tick" x1=${x(t)} x2=${x(t)} y1="0" y2=${axis - 8}></line><text class="axis" x=${x(t) + 3} y=${axis}>${shortTime(t)}</text>`)}
         ${view.bars.map((b) => this.#bar(b, x, nowX, b.entry === focused))}
         ${view.marks.map((m) => this.#mark(m, x, m.entry === focused))}
-        <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${LANE.axis - 8}></line>
-        <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${LANE.axis}>now</text>
+        ${lane && found
+          ? foundRows(lane, { x, nowX, width, top: foundTop, focused: typeof focused === 'string' ? focused : undefined, hover: (label) => this.#setHover(label), select: found.select })
+          : nothing}
+        <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${axis - 8}></line>
+        <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${axis}>now</text>
       </svg>
-      ${view.bars.length === 0 && view.marks.length === 0 ? html`<p class="note">Nothing in this range yet.</p>` : nothing}
+      ${lane && lane.hidden > 0 ? html`<p class="note">And ${lane.hidden} more found ${lane.hidden === 1 ? 'row' : 'rows'}: every token is in the list below.</p>` : nothing}
+      ${view.bars.length === 0 && view.marks.length === 0 && !(lane?.rows.some((r) => r.bars.length || r.marks.length)) ? html`<p class="note">Nothing in this range yet.</p>` : nothing}
     </section>`;
   }
 
@@ -149,7 +173,7 @@ export class TimelineView implements ReactiveController {
       this.#setHover(this.#items[this.#focus]!.label);
       this.host.requestUpdate();
     } else if ((e.key === 'Enter' || e.key === ' ') && this.#focus >= 0) {
-      this.options.select(this.#items[this.#focus]!.entry);
+      this.#items[this.#focus]!.open();
     } else return;
     e.preventDefault();
   };

@@ -1,5 +1,5 @@
 // Screenshot of the Session tab in the real DevTools window on a page that does not use our library: an app signed
-// in with oidc-client-ts against a local oidc-provider, after one refresh. Run after `npm run build`:
+// in with oidc-client-ts against a local oidc-provider, after one refresh (the timeline zoomed to All: the last minute). Run after `npm run build`:
 //   npx tsx docs/screenshots/take-discovered.ts
 import { writeFileSync } from 'node:fs';
 import { launchWithExtension } from '../../test/e2e/extension-support/browser.js';
@@ -28,6 +28,8 @@ try {
   await page.evaluate(() => (window as unknown as { __oidc: { signinSilent(): Promise<unknown> } }).__oidc.signinSilent());
   await until('the refreshed tokens in the panel', async () =>
     (await panel.target.evaluate<number>(`document.querySelector('session-panel').shadowRoot.querySelectorAll('[part~="discovered-token"]').length`)) >= 4 ? true : undefined, 20_000);
+  // All (the last minute here): the sign-in and the refresh a moment ago, on the timeline's found-token rows.
+  await panel.target.evaluate(`document.querySelector('session-panel').shadowRoot.querySelectorAll('.timeline .zoom button')[2].click()`);
   await devtools.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const left = await devtools.evaluate<number>(`(() => {

@@ -1,3 +1,4 @@
+import type { IssuerClock, OffsetInterval } from './issuer-clock.js';
 import { parseStoredState, type StoredState } from './storage.js';
 import { SIGN_OUT_REASONS, type SignOutReason } from './types.js';
 
@@ -12,7 +13,9 @@ import { SIGN_OUT_REASONS, type SignOutReason } from './types.js';
  *
  * The same channel carries presence: a tab says `hello` when it opens (every tab answers `here`) and `bye` when it
  * closes, so each knows how many tabs share the session; a `hello` also makes running tabs look at the storage (and
- * repair an unreadable value there). BroadcastChannel is a platform global in browsers and Node, so the core stays
+ * repair an unreadable value there). A `here` also carries the answering tab's clock and its estimate of the token
+ * issuer's clock, so a tab that has not asked the backend itself learns how its clock stands against the issuer's
+ * over the round trip, without trusting the other tab's clock (issuer-clock.ts). BroadcastChannel is a platform global in browsers and Node, so the core stays
  * free of DOM-only APIs.
  */
 export interface StorageChanged {
@@ -27,6 +30,15 @@ export interface StorageChanged {
 }
 
 export type WriteCause = 'refresh' | 'anonymous';
+
+/** What the link needs to share estimates of the issuer's clock between tabs. */
+export interface ClockLink {
+  readonly issuer: IssuerClock;
+  /** The estimate this tab offers others, or null (none, or its clock was shifted by hand: it teaches nobody). */
+  offered(): OffsetInterval | null;
+  /** Called after a peer's answer changed this tab's estimate. */
+  changed(): void;
+}
 const CAUSES: readonly WriteCause[] = ['refresh', 'anonymous'];
 
 export interface CrossTabLink {
@@ -54,6 +66,10 @@ interface Wire {
   signedOut?: string;
   cause?: string;
   presence?: Presence;
+  /** On `here`: the answering tab's clock, and its estimate of the issuer's clock against it (lo, hi). */
+  at?: number;
+  lo?: number;
+  hi?: number;
 }
 
 type ChannelLike = {
@@ -69,6 +85,7 @@ export function openCrossTabLink(
   now: () => number,
   onChange: (change: StorageChanged) => void,
   onPeers?: (peers: number) => void,
+  clock?: ClockLink,
 ): CrossTabLink | null {
   const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelLike }).BroadcastChannel;
   if (typeof Channel !== 'function') return null;
@@ -81,6 +98,8 @@ export function openCrossTabLink(
   channel.unref?.(); // Node: an open channel must not keep the process alive
   let dropped = 0;
   const peers = new Set<string>();
+  /** When this tab last said hello (its clock): a `here` heard since answers it, within that round trip. */
+  let askedAt = Number.NaN;
   const post = (message: Wire): void => {
     try {
       channel.postMessage(message);
@@ -107,15 +126,16 @@ export function openCrossTabLink(
         return;
       }
       seen(from, message.presence !== 'bye');
-      if (message.presence === 'hello') post({ v: VERSION, writer, presence: 'here' });
+      if (message.presence === 'hello') post(here());
       if (message.presence === 'hello') safely(() => onChange({ writer: from }));
+      if (message.presence === 'here') heardClock(message);
       return;
     }
     if (typeof message.state !== 'string' || message.state.length > MAX_MESSAGE) {
       dropped++;
       return;
     }
-    const announced = parseStoredState(message.state, now());
+    const announced = parseStoredState(message.state, clock?.issuer);
     if (typeof announced === 'string') {
       dropped++;
       return;
@@ -128,7 +148,21 @@ export function openCrossTabLink(
     if (cause) change.cause = cause;
     safely(() => onChange(change));
   };
-  post({ v: VERSION, writer, presence: 'hello' });
+  const here = (): Wire => {
+    const offered = clock?.offered() ?? null;
+    return offered ? { v: VERSION, writer, presence: 'here', at: now(), lo: offered.lo, hi: offered.hi } : { v: VERSION, writer, presence: 'here' };
+  };
+  const heardClock = (message: Partial<Wire>): void => {
+    if (!clock || typeof message.at !== 'number' || typeof message.lo !== 'number' || typeof message.hi !== 'number') return;
+    const before = clock.issuer.version;
+    clock.issuer.fromPeer({ lo: message.lo, hi: message.hi }, message.at, askedAt, now());
+    if (clock.issuer.version !== before) safely(() => clock.changed());
+  };
+  const hello = (): void => {
+    askedAt = now();
+    post({ v: VERSION, writer, presence: 'hello' });
+  };
+  hello();
   return {
     announce(state, signedOut, cause) {
       const message: Wire = { v: VERSION, writer, state };
@@ -136,9 +170,7 @@ export function openCrossTabLink(
       if (cause) message.cause = cause;
       post(message);
     },
-    hello() {
-      post({ v: VERSION, writer, presence: 'hello' });
-    },
+    hello,
     close() {
       post({ v: VERSION, writer, presence: 'bye' });
       channel.onmessage = null;

@@ -4,17 +4,22 @@
  */
 import { createDevBackend } from './dev-backend.js';
 import { SessionError } from './errors.js';
+import { getSessionHook } from './hook.js';
 import { createSessionCore } from './session.js';
 import type { Session, SessionOptions } from './types.js';
 
-/** A customer session; without a `backend` option it uses the embedded dev backend. */
+/**
+ * A customer session; without a `backend` option it uses the embedded dev backend, and with `devtools` on (the
+ * default) it is on the page hook at once. For an app's production bundle, `session-panel/core/production`
+ * (production.ts) has the same API without the dev backend and with the page hook loaded lazily.
+ */
 export function createSession(options: SessionOptions & { requestTimeoutMs?: number } = {}): Session {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new SessionError('invalid-argument', 'createSession: options must be an object');
   }
   // Only a missing backend means "the dev backend"; `backend: null` is a mistake and is reported as one.
   const backend = options.backend === undefined ? createDevBackend(typeof options.now === 'function' ? { now: options.now } : {}) : options.backend;
-  return createSessionCore({ ...options, backend });
+  return createSessionCore({ ...options, backend, register: (session) => getSessionHook().register(session) });
 }
 
 export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';

@@ -1,7 +1,7 @@
 import { monotonicNow, requireString } from './checks.js';
 import { openCrossTabLink, type CrossTabLink, type StorageChanged, type WriteCause } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
-import { getSessionHook } from './hook.js';
+import { IssuerClock } from './issuer-clock.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
 import { describeEvent } from './log-format.js';
@@ -35,6 +35,11 @@ export interface SessionCoreOptions extends SessionOptions {
   backend: AuthBackend;
   /** A backend call that has not answered after this long fails as `timeout`. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Puts the session on the page hook when `devtools` is on, and gives back how to take it off. Passed in by the
+   * entries (index.ts at once, production.ts by a lazy import), so this module imports no hook code.
+   */
+  register?: (session: Session) => (() => void) | Promise<() => void>;
 }
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
@@ -80,6 +85,9 @@ class CustomerSession implements Session {
   #clockOffset = 0;
   /** The session's clock: every expiry rule, event time and backend call reads this one. */
   readonly #now = (): number => this.#baseNow() + this.#clockOffset;
+  /** How the token issuer's clock stands against the session's: stored tokens are converted with it (tabs' clocks differ). */
+  readonly #issuer = new IssuerClock();
+  #issuerVersion = 0;
   readonly #namespace: string;
   readonly #deviceId: string;
   readonly #windowMs: number;
@@ -132,7 +140,7 @@ class CustomerSession implements Session {
     this.#autoRefresh = options.autoRefresh ?? true;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#log = new RingLog(options.logLimit ?? 500);
-    this.#store = new SessionStore(options.storage, this.#namespace);
+    this.#store = new SessionStore(options.storage, this.#namespace, this.#issuer);
 
     const storedDevice = options.deviceId === undefined ? this.#store.deviceId(this.#now()) : null;
     this.#deviceId = options.deviceId ?? storedDevice ?? randomUuid();
@@ -149,7 +157,12 @@ class CustomerSession implements Session {
     const storage = this.#store.info();
     const crossTab = options.crossTab ?? (storage.kind === 'local' && storage.persistent);
     this.#link = crossTab
-      ? openCrossTabLink(this.#namespace, this.id, this.#now, (change) => this.#heard(change), (peers) => this.#peersChanged(peers))
+      ? openCrossTabLink(this.#namespace, this.id, this.#now, (change) => this.#heard(change), (peers) => this.#peersChanged(peers), {
+          issuer: this.#issuer,
+          // A clock shifted by hand (debug.shiftClock) is time travel in this tab only: it teaches other tabs nothing.
+          offered: () => (this.#clockOffset === 0 ? this.#issuer.interval : null),
+          changed: () => this.#syncFromStorage(),
+        })
       : null;
     this.#lock = this.#link
       ? createFlightLock({ name: `session-panel:${this.#namespace}:flight`, holder: `${this.id}-${randomUuid().slice(0, 8)}`, storage: this.#store.shared, now: this.#now })
@@ -168,15 +181,18 @@ class CustomerSession implements Session {
       // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
       storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
-    if (options.devtools !== false) this.#unregister = getSessionHook().register(this);
-    this.ready = this.#start(loadProblem);
+    const off = options.devtools !== false ? options.register?.(this) : undefined;
+    if (typeof off === 'function') this.#unregister = off;
+    // Registered by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
+    const registered = off instanceof Promise ? off.then((undo) => (this.#disposed ? undo() : (this.#unregister = undo)), () => {}) : undefined;
+    this.ready = this.#start(loadProblem, registered);
   }
 
   // ---------------------------------------------------------------- start-up
 
-  async #start(loadProblem: string | null): Promise<void> {
+  async #start(loadProblem: string | null, registered?: Promise<unknown>): Promise<void> {
     // Let the creator subscribe before the first events (a load problem, the first token) are emitted.
-    await Promise.resolve();
+    await (registered ?? Promise.resolve());
     this.#started = true;
     if (loadProblem !== null) {
       const info = this.#store.info();
@@ -619,6 +635,8 @@ class CustomerSession implements Session {
     }
     this.#syncFromStorage();
     this.#guard(epoch);
+    // Measured after the guard: the record's end on the issuer's clock is fixed when it is stored, with this estimate.
+    if (record.iat !== undefined) this.#issuer.measure(sentAt, record.receivedAt, record.iat);
     return record;
   }
 
@@ -804,7 +822,7 @@ class CustomerSession implements Session {
    * the storage holds now, so a write is always newer than every write before it.
    */
   #persist(): void {
-    const stored = this.#link ? this.#store.peek(this.#now()) : null;
+    const stored = this.#link ? this.#store.peek() : null;
     this.#rev = Math.max(this.#rev, stored?.rev ?? 0) + 1;
     this.#announceJson = this.#store.save(this.#state, this.#rev);
     this.#drainStorageProblems();
@@ -882,7 +900,8 @@ class CustomerSession implements Session {
    */
   #syncFromStorage(signedOut?: SignOutReason, announced?: StoredState): void {
     if (!this.#link || this.#disposed) return;
-    const stored = this.#store.peek(this.#now());
+    this.#followIssuerClock();
+    const stored = this.#store.peek();
     if (stored === null && this.#store.unreadable !== null && !this.#provisional) this.#repair();
     // The newest of what the storage shows and what was announced; an announcement wins only when strictly newer.
     const best = announced && (!stored || announced.rev > stored.rev) ? announced : stored;
@@ -893,7 +912,24 @@ class CustomerSession implements Session {
       return;
     }
     this.#rev = best.rev;
+    const before = this.#state.token;
     this.#adopt(best.state, signedOut);
+    // Another tab's token, and this tab has not measured the issuer's clock itself: ask the tabs for their estimate.
+    if (this.#state.token && this.#state.token.tokenString !== before?.tokenString && this.#issuer.source !== 'measured') this.#link.hello();
+  }
+
+  /**
+   * After this tab's estimate of the issuer's clock changed, the token it holds reads differently on its clock (its
+   * end on the issuer's clock stays): say so once, as a token change.
+   */
+  #followIssuerClock(): void {
+    if (this.#issuerVersion === this.#issuer.version) return;
+    this.#issuerVersion = this.#issuer.version;
+    const token = this.#state.token;
+    const next = token ? this.#issuer.relocalize(token) : null;
+    if (!token || next === token) return;
+    this.#state = { ...this.#state, token: next };
+    this.#emit({ type: 'token-changed', token: next });
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { IssuerClock } from './issuer-clock.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { isUuid } from './uuid.js';
 import type { StorageInfo, StorageLike, TokenRecord } from './types.js';
@@ -61,9 +62,14 @@ export class SessionStore {
   #unreadableRaw: string | null = null;
   /** The last stored value this store wrote or parsed, and what it holds. */
   #seen: { readonly raw: string; readonly parsed: StoredState } | null = null;
+  /** The estimate #seen was converted with (a newer one converts the same stored value anew). */
+  #seenVersion = -1;
   readonly #deviceKey: string;
+  /** Converts stored tokens to this session's clock and back (tabs' clocks may differ: issuer-clock.ts). */
+  readonly #clock: IssuerClock | undefined;
 
-  constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string) {
+  constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string, clock?: IssuerClock) {
+    this.#clock = clock;
     this.#stateKey = `${namespace}:state`;
     this.#deviceKey = `${namespace}:device-id`;
     if (option === 'memory') {
@@ -103,7 +109,7 @@ export class SessionStore {
       this.#note = `stored state was not a string (${typeof raw}); started fresh`;
       return { kind: 'unreadable', reason: `stored value is a ${typeof raw}, not a string`, backupKey: null };
     }
-    const parsed = parseStoredState(raw, now);
+    const parsed = parseStoredState(raw, this.#clock);
     return typeof parsed === 'string' ? this.#setAside(raw, now, parsed) : { kind: 'ok', state: parsed.state, rev: parsed.rev };
   }
 
@@ -117,14 +123,15 @@ export class SessionStore {
 
   /** Writes the state under this revision; returns the JSON written (other tabs are sent exactly this). */
   save(state: PersistedState, rev: number): string {
-    const json = serialiseState(state, rev);
+    const json = serialiseState(state, rev, this.#clock);
     this.#write(this.#stateKey, json);
     this.#seen = { raw: json, parsed: { state, rev } };
+    this.#seenVersion = this.#clock?.version ?? 0;
     return json;
   }
 
   /** What the storage holds now (another tab may have written it), or null when there is nothing readable. */
-  peek(now: number): StoredState | null {
+  peek(): StoredState | null {
     let raw: unknown;
     try {
       raw = this.#backing.getItem(this.#stateKey);
@@ -138,15 +145,18 @@ export class SessionStore {
       this.unreadable = `the stored value is a ${typeof raw}, not a string`;
       return null;
     }
-    // Sessions peek before every operation: an unchanged value is not parsed (and its JWT decoded) again.
-    if (this.#seen?.raw === raw) return this.#seen.parsed;
-    const parsed = parseStoredState(raw, now);
+    // Sessions peek before every operation: an unchanged value is not parsed (and its JWT decoded) again, unless this
+    // session's estimate of the issuer's clock changed since (the value then reads differently on this clock).
+    const version = this.#clock?.version ?? 0;
+    if (this.#seen?.raw === raw && this.#seenVersion === version) return this.#seen.parsed;
+    const parsed = parseStoredState(raw, this.#clock);
     if (typeof parsed === 'string') {
       this.unreadable = parsed;
       this.#unreadableRaw = raw;
       return null;
     }
     this.#seen = { raw, parsed };
+    this.#seenVersion = version;
     return parsed;
   }
 
@@ -234,8 +244,15 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function serialiseState(state: PersistedState, rev: number): string {
-  return JSON.stringify({ v: SCHEMA_VERSION, rev, ...state });
+/**
+ * The stored JSON. A token carries, besides the writer's own receipt and expiry times (on the writer's clock, kept
+ * for its lifetime and for tabs with no estimate of their own), `endsAt`: when it stops being usable on the issuer's
+ * clock, which every tab converts to its own (issuer-clock.ts).
+ */
+export function serialiseState(state: PersistedState, rev: number, clock?: IssuerClock): string {
+  const endsAt = state.token && clock ? clock.endOf(state.token) : undefined;
+  const token = state.token && endsAt !== undefined ? { ...state.token, endsAt } : state.token;
+  return JSON.stringify({ v: SCHEMA_VERSION, rev, ...state, token });
 }
 
 /** Whether two states say the same thing (field by field, as stored). */
@@ -247,8 +264,8 @@ export function sameState(a: PersistedState, b: PersistedState): boolean {
  * The state in a stored (or announced) JSON value, or a sentence saying why it cannot be used. Everything from
  * outside this session goes through here: local storage, and other tabs' announcements.
  */
-export function parseStoredState(raw: string, now: number): StoredState | string {
-  const parsed = describeProblem(raw, now);
+export function parseStoredState(raw: string, clock?: IssuerClock): StoredState | string {
+  const parsed = describeProblem(raw, clock);
   if (typeof parsed === 'string') return parsed;
   if (parsed.state.token?.sub !== undefined && parsed.state.token.sub !== parsed.state.uuid) {
     return "the token's subject is not the stored UUID";
@@ -256,7 +273,7 @@ export function parseStoredState(raw: string, now: number): StoredState | string
   return parsed;
 }
 
-function describeProblem(raw: string, now: number): StoredState | string {
+function describeProblem(raw: string, clock: IssuerClock | undefined): StoredState | string {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -272,9 +289,9 @@ function describeProblem(raw: string, now: number): StoredState | string {
   }
   let token: TokenRecord | null = null;
   if (v.token !== null) {
-    const problem = checkToken(v.token, now);
+    const problem = checkToken(v.token);
     if (typeof problem === 'string') return problem;
-    token = problem;
+    token = clock ? clock.localize(problem.record, problem.endsAt) : problem.record;
   }
   // Values written before revisions existed count as revision 0.
   const rev = v.rev === undefined ? 0 : v.rev;
@@ -294,12 +311,16 @@ function describeProblem(raw: string, now: number): StoredState | string {
   };
 }
 
-/** A stored token must decode to the same claims it was stored with: anything else was tampered with. */
-function checkToken(value: unknown, now: number): TokenRecord | string {
+/**
+ * A stored token must decode to the same claims it was stored with: anything else was tampered with. Nothing here
+ * reads this tab's clock: the writer's may differ (a tab an hour ahead writes valid values too).
+ */
+function checkToken(value: unknown): { record: TokenRecord; endsAt: number | undefined } | string {
   if (typeof value !== 'object' || value === null) return 'the token is not an object';
   const t = value as Record<string, unknown>;
   if (typeof t.receivedAt !== 'number' || !Number.isFinite(t.receivedAt)) return 'the token has no receipt time';
-  if (t.receivedAt > now + 24 * 3600_000) return 'the token was received in the future';
+  // Receipt and expiry are on one clock (the writer's): a receipt far after the expiry was made up.
+  if (typeof t.expiresAt === 'number' && t.receivedAt > t.expiresAt + 24 * 3600_000) return 'the token was received in the future of its expiry';
   let decoded: TokenRecord;
   try {
     decoded = tokenRecordFromJwt(t.tokenString, t.receivedAt);
@@ -316,5 +337,9 @@ function checkToken(value: unknown, now: number): TokenRecord | string {
   if (typeof t.expiresAt !== 'number' || !(t.expiresAt <= upTo)) {
     return `the token's "expiresAt" does not match its claims`;
   }
-  return { ...decoded, expiresAt: t.expiresAt };
+  // The end on the issuer's clock: never after exp (absent in values written before tabs' clocks were told apart).
+  if (t.endsAt !== undefined && (typeof t.endsAt !== 'number' || !(t.endsAt <= decoded.exp) || !Number.isFinite(t.endsAt))) {
+    return `the token's "endsAt" does not match its claims`;
+  }
+  return { record: { ...decoded, expiresAt: t.expiresAt }, endsAt: t.endsAt as number | undefined };
 }

@@ -8,7 +8,8 @@ export { findInText, findInStructured, MAX_DEPTH, MAX_NODES, MAX_JSON_CHARS } fr
 export * from './recognisers.js';
 export { syneriseFromCookies, profilePairs } from './synerise.js';
 export { tokenFacts, lifetimeMs, discoveredStatus, CORE_DEFAULT_REFRESH_WINDOW_MS, type TokenFacts } from './token-facts.js';
-export { DiscoveryStore, isPresent, type TokenEntry, type PlaceRecord } from './store.js';
+export { DiscoveryStore, isPresent, MAX_TRAFFIC, type TokenEntry, type PlaceRecord, type TokenTraffic } from './store.js';
 export { discoveredSessions, fingerprint, type DiscoveredSession, type DiscoveredTokenView } from './sessions.js';
 export * from './warnings.js';
 export { isDeletable, type DiscoveryFeed, type CookieAccess } from './feed.js';
+export { MAX_FRAMES, frameName, framesToRead, inFrame, webOrigin, type FrameRef } from './frames.js';

@@ -15,6 +15,14 @@ export const MAX_PLACES = 32;
 export const MAX_CONTAINERS = 2000;
 export const MAX_LINKS = 16;
 export const MAX_OPAQUE = 64;
+/** Requests remembered per token for the timeline (the latest; older ones are only counted in their place). */
+export const MAX_TRAFFIC = 64;
+
+/** One request that carried a token: sent it (Authorization, Cookie) or brought it (a response body). */
+export interface TokenTraffic {
+  readonly request: RequestInfo;
+  readonly direction: 'sent' | 'received';
+}
 
 export interface PlaceRecord {
   readonly place: Place;
@@ -44,20 +52,30 @@ export interface TokenEntry {
   sentAfterExpiry: RequestInfo | null;
   /** Tokens found in the same value or the same response (an access token and its id token). */
   readonly links: Set<string>;
+  /** The latest requests that carried it, oldest first, at most about MAX_TRAFFIC (the timeline draws them). */
+  readonly traffic: TokenTraffic[];
 }
 
 function placeKey(place: Place): string {
-  return `${place.source}\u0000${place.key}\u0000${place.path}\u0000${place.direction ?? ''}`;
+  return `${place.source}\u0000${place.key}\u0000${place.path}\u0000${place.direction ?? ''}\u0000${place.frame ?? ''}`;
 }
 
-function containerKey(source: DiscoverySource, key: string): string {
-  return `${source}\u0000${key}`;
+function containerKey(source: DiscoverySource, key: string, frame: string | undefined): string {
+  return `${source}\u0000${key}\u0000${frame ?? ''}`;
+}
+
+/** What one followed container holds now, and which container it is (a frame's, or the top page's). */
+interface Container {
+  readonly source: DiscoverySource;
+  readonly key: string;
+  readonly frame: string | undefined;
+  readonly tokens: Set<string>;
 }
 
 export class DiscoveryStore {
   readonly #tokens = new Map<string, TokenEntry>();
   /** What each followed cookie / entry / record holds now (only containers that hold a token are kept). */
-  readonly #containers = new Map<string, Set<string>>();
+  readonly #containers = new Map<string, Container>();
   /** Containers seen at least once, so a token appearing in one later counts as arriving live. */
   readonly #seenContainers = new Set<string>();
   readonly #opaque = new Map<string, OpaqueMention>();
@@ -94,7 +112,7 @@ export class DiscoveryStore {
     const before = this.#version;
     if (obs.request) this.#requests++;
     const isNetwork = obs.source === 'network';
-    const ckey = containerKey(obs.source, obs.key);
+    const ckey = containerKey(obs.source, obs.key, obs.frame);
     const followedBefore = this.#seenContainers.has(ckey);
     if (!isNetwork) this.#follow(ckey);
     const now = new Set<string>();
@@ -103,6 +121,7 @@ export class DiscoveryStore {
       if (!entry) continue;
       now.add(entry.token);
       this.#place(entry, found.place, obs.at, obs.request);
+      if (obs.request && found.place.direction) this.#traffic(entry, obs.request, found.place.direction);
       if (obs.request && found.place.direction === 'received' && !entry.broughtBy) entry.broughtBy = obs.request;
       if (obs.request && found.place.direction === 'sent' && !entry.sentAfterExpiry && entry.facts.exp !== null && obs.request.startedAt >= entry.facts.exp) {
         entry.sentAfterExpiry = obs.request;
@@ -110,28 +129,36 @@ export class DiscoveryStore {
       }
     }
     this.#link(now);
-    if (!isNetwork) this.#replaceContainer(ckey, obs.source, obs.key, now, obs.at);
+    if (!isNetwork) this.#replaceContainer(ckey, { source: obs.source, key: obs.key, frame: obs.frame, tokens: now }, obs.at);
     for (const mention of obs.opaque) this.#mention(mention);
     this.#evict();
     return this.#version !== before;
   }
 
   /**
-   * A full scan of one source (every cookie, every entry of a storage, every record read): each observation as
-   * above, and every followed container of that source the scan did not list is now empty (removed).
+   * A full scan of one source (every cookie, every entry of a storage, every record read) of the top page, or of
+   * the child frame whose origin `frame` names: each observation as above, and every followed container of that
+   * source and frame the scan did not list is now empty (removed). Other frames' containers are left as they are.
    */
-  scan(source: Exclude<DiscoverySource, 'network'>, observations: readonly Observation[], at: number): boolean {
+  scan(source: Exclude<DiscoverySource, 'network'>, observations: readonly Observation[], at: number, frame?: string): boolean {
     const before = this.#version;
     const listed = new Set<string>();
     for (const obs of observations) {
-      listed.add(containerKey(obs.source, obs.key));
+      listed.add(containerKey(obs.source, obs.key, obs.frame));
       this.observe(obs);
     }
-    for (const ckey of [...this.#containers.keys()]) {
-      if (!ckey.startsWith(`${source}\u0000`) || listed.has(ckey)) continue;
-      this.#replaceContainer(ckey, source, ckey.slice(source.length + 1), new Set(), at);
+    for (const [ckey, c] of [...this.#containers]) {
+      if (c.source !== source || c.frame !== frame || listed.has(ckey)) continue;
+      this.#replaceContainer(ckey, { ...c, tokens: new Set() }, at);
     }
     return this.#version !== before;
+  }
+
+  /** The frame origins whose containers hold a token now (a frame that went away is scanned empty with them). */
+  frames(): Set<string> {
+    const out = new Set<string>();
+    for (const c of this.#containers.values()) if (c.frame !== undefined) out.add(c.frame);
+    return out;
   }
 
   /** Forgets everything (the inspected page navigated to another site, or the user asked). */
@@ -170,6 +197,7 @@ export class DiscoveryStore {
       broughtBy: null,
       sentAfterExpiry: null,
       links: new Set(),
+      traffic: [],
     };
     this.#tokens.set(found.token, entry);
     this.#version++;
@@ -201,6 +229,14 @@ export class DiscoveryStore {
     this.#version++;
   }
 
+  #traffic(entry: TokenEntry, request: RequestInfo, direction: 'sent' | 'received'): void {
+    const last = entry.traffic.at(-1);
+    if (last?.request === request) return; // one request naming the token twice (header and cookie) is one request
+    entry.traffic.push({ request, direction });
+    // Trimmed a quarter at a time, so 10,000 requests cost a splice every 16 of them, not one each.
+    if (entry.traffic.length > MAX_TRAFFIC * 1.25) entry.traffic.splice(0, entry.traffic.length - MAX_TRAFFIC);
+  }
+
   #link(tokens: Set<string>): void {
     if (tokens.size < 2) return;
     for (const a of tokens) {
@@ -213,15 +249,16 @@ export class DiscoveryStore {
     }
   }
 
-  #replaceContainer(ckey: string, source: DiscoverySource, key: string, now: Set<string>, at: number): void {
-    const before = this.#containers.get(ckey);
+  #replaceContainer(ckey: string, container: Container, at: number): void {
+    const { source, key, frame, tokens: now } = container;
+    const before = this.#containers.get(ckey)?.tokens;
     if (before) {
       for (const token of before) {
         if (now.has(token)) continue;
         const entry = this.#tokens.get(token);
         if (!entry) continue;
         for (const record of entry.places.values()) {
-          if (record.place.source === source && record.place.key === key && record.goneAt === null) {
+          if (record.place.source === source && record.place.key === key && record.place.frame === frame && record.goneAt === null) {
             record.goneAt = at;
             this.#version++;
           }
@@ -231,7 +268,7 @@ export class DiscoveryStore {
     if (now.size === 0) this.#containers.delete(ckey);
     else {
       if (!before && this.#containers.size >= MAX_CONTAINERS) return; // followed no further; the token itself is kept
-      this.#containers.set(ckey, now);
+      this.#containers.set(ckey, container);
     }
   }
 

@@ -35,6 +35,11 @@ export interface Place {
   readonly direction?: 'sent' | 'received';
   /** cookie only: true when read through the cookies API with the HttpOnly flag, false when scripts can read it. */
   readonly httpOnly?: boolean;
+  /**
+   * Set when the place is in a child frame's storage or cookies: that frame's origin as the browser records it
+   * (`null` for an opaque origin). Absent for the top page and for requests.
+   */
+  readonly frame?: string;
 }
 
 /** A JWT a recogniser found, with where. */
@@ -67,6 +72,8 @@ export interface Observation {
   readonly opaque: readonly OpaqueMention[];
   /** network only. */
   readonly request?: RequestInfo;
+  /** A child frame's container: its origin (see Place.frame). */
+  readonly frame?: string;
 }
 
 /** The Synerise Web SDK on the page: its profile UUID and whether the SDK itself is loaded. */

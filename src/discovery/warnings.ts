@@ -1,3 +1,4 @@
+import { frameName } from './frames.js';
 import { lifetimeMs } from './token-facts.js';
 import type { TokenEntry } from './store.js';
 
@@ -41,7 +42,7 @@ export function tokenWarnings(entry: TokenEntry, timeOf: (ms: number) => string)
     out.push({
       code: 'readable-by-scripts',
       level: 'warn',
-      text: `Any script on this page can read it (${SCRIPT_READABLE[readable.place.source] ?? readable.place.source} "${readable.place.key}"): an injected script could steal it, which an HttpOnly cookie would prevent.`,
+      text: `Any script ${readable.place.frame === undefined ? 'on this page' : `in ${frameName(readable.place.frame)}`} can read it (${SCRIPT_READABLE[readable.place.source] ?? readable.place.source} "${readable.place.key}"): an injected script could steal it, which an HttpOnly cookie would prevent.`,
     });
   }
   const life = lifetimeMs(entry.facts);

@@ -14,6 +14,8 @@ import {
   type WireResult,
 } from '../protocol/messages.js';
 import { INVALID, safeParse } from '../protocol/schema.js';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../protocol/byte-budget.js';
+import type { LogEntry } from '../core/types.js';
 import type { SessionSummary } from '../transport/types.js';
 
 /**
@@ -56,6 +58,29 @@ interface Watched {
 
 /** After a count: the note heading a batch that a burst overflowed. */
 export const SKIPPED_NOTE = 'earlier events left out by the DevTools extension (burst); the snapshot is current';
+/** After a count: the note heading a log replay cut to the message byte limit. */
+export const LOG_CUT_NOTE = 'earlier log entries left out by the DevTools extension: the history is larger than its 1 MiB message limit (the newest entries are shown)';
+/** Room kept under MAX_MESSAGE_BYTES for the message's envelope and the note. */
+const LOG_ENVELOPE_BYTES = 1024;
+
+/**
+ * The newest entries of a log replay whose message fits MAX_MESSAGE_BYTES, headed by a note saying how many older
+ * ones were left out (a message over the limit is dropped whole by the bridge and the worker). `entries` as given
+ * when it fits.
+ */
+export function fitLogReplay(entries: readonly LogEntry[]): readonly LogEntry[] {
+  const sizes = entries.map((e) => messageBytes(e) + 1); // + the comma between items
+  const total = sizes.reduce((n, b) => n + b, 0);
+  if (total + LOG_ENVELOPE_BYTES <= MAX_MESSAGE_BYTES) return entries;
+  let bytes = 0;
+  let first = entries.length;
+  while (first > 0 && bytes + sizes[first - 1]! + LOG_ENVELOPE_BYTES <= MAX_MESSAGE_BYTES) bytes += sizes[--first]!;
+  const kept = entries.slice(first);
+  const head = kept[0] ?? entries[entries.length - 1]!;
+  const note: LogEntry = { seq: head.seq - 1, at: head.at, kind: 'event', message: `${first} ${LOG_CUT_NOTE}` };
+  return [note, ...kept];
+}
+
 /** After a count: the note heading a batch from which events outside the wire protocol were left out. */
 export const DROPPED_NOTE = 'events left out by the DevTools extension (outside the wire protocol); the snapshot is current';
 
@@ -103,6 +128,13 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       fitted = { ...fitted, events: [{ type: 'state', at, what: `${left} ${DROPPED_NOTE}` }, ...fitted.events] };
     }
     if (fitted === INVALID) return dropped.drop('outgoing-schema');
+    if (fitted.type === 'log') {
+      const entries = fitLogReplay(fitted.entries);
+      if (entries !== fitted.entries) {
+        dropped.drop('log-cut', fitted.entries.length - (entries.length - 1));
+        fitted = { ...fitted, entries: [...entries] };
+      }
+    }
     post(makePageMessage('update', { update: fitted }));
   };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/core/dev-backend.js';
 import { findSessionHook, getSessionHook, HOOK_KEY, isSessionHook } from '../../src/core/hook.js';
+import { createSession } from '../../src/core/index.js';
 import { createSessionCore } from '../../src/core/session.js';
 import type { Session } from '../../src/core/types.js';
 
@@ -11,7 +12,7 @@ describe('page hook', () => {
     const seen: number[] = [];
     const stop = hook.subscribe((list) => seen.push(list.length));
     const base = hook.list().length;
-    const session = createSessionCore({ backend: createDevBackend(), storage: 'memory' });
+    const session = createSession({ backend: createDevBackend(), storage: 'memory' });
     expect(scope[HOOK_KEY]).toBe(hook);
     expect(hook.get(session.id)).toBe(session);
     session.dispose();

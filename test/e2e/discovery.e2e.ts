@@ -103,6 +103,14 @@ describe('one tab in the real DevTools window: a page signed in with the real oi
     expect(old).toContain('no longer stored');
     const history = await panel.target.evaluate<string>(`document.querySelector('session-panel').shadowRoot.querySelector('[part~="discovered"]').textContent`);
     expect(history.replace(/\s+/g, ' '), 'one session with its history').toMatch(/History: .*access token issued .* from POST \/token/);
+    // Drawn on the timeline: the old access token's bar ends where the refreshed one replaced it, and the new value is a mark.
+    const drawn = await until('the refresh on the timeline', async () => {
+      const labels = await panel.target.evaluate<string[]>(
+        `[...document.querySelector('session-panel').shadowRoot.querySelectorAll('[part~="timeline-found-token"], [part~="timeline-found-mark"]')].map((e) => e.getAttribute('aria-label'))`,
+      );
+      return labels.some((l) => /^sub alice · access tokens: found access token, .*, replaced /.test(l)) ? labels : undefined;
+    });
+    expect(drawn).toEqual(expect.arrayContaining([expect.stringMatching(/^sub alice · access tokens: new access token value at /), expect.stringMatching(/^sub alice · access tokens: brought by POST \/token /)]));
   });
 
   // The same tab and DevTools window go on to the fixture pages (one DevTools window per run keeps this file fast).
@@ -140,6 +148,14 @@ describe('one tab in the real DevTools window: a page signed in with the real oi
     }, 20_000);
     expect(text).toContain(`Profile UUID ${SNRS_UUID}`);
     expect(text).toContain('loaded (SR, SyneriseTC)');
+  });
+
+  test('a cross-origin iframe: the JWT in its own localStorage is found, labelled with the iframe\'s origin', async () => {
+    await page.goto(`${site.origin}/shape/frames`);
+    const text = await waitForToken(panel, 'the iframe token', `localStorage frame-auth → access_token in frame ${site.frameOrigin}`);
+    expect(text).toContain('sub frame-user-1');
+    expect(text).toContain(`Any script in frame ${site.frameOrigin} can read it (localStorage "frame-auth")`);
+    expect(site.frameOrigin).not.toBe(site.origin);
   });
 
   test('Delete a cookie from the panel asks first, then removes it from the page', async () => {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { getSessionHook } from '../../src/core/hook.js';
 import { createSession } from '../../src/core/index.js';
 import type { LogEntry, Session, SessionEvent, SessionSnapshot } from '../../src/core/types.js';
-import { DROPPED_NOTE, SKIPPED_NOTE, createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
+import { DROPPED_NOTE, LOG_CUT_NOTE, SKIPPED_NOTE, createPageAgent, type PageAgent } from '../../src/extension/page-agent.js';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../../src/protocol/byte-budget.js';
 import { LIMITS, makeBridgeMessage, parsePageMessage, type PageMessage } from '../../src/protocol/messages.js';
 import { MAX_STRING } from '../../src/protocol/schema.js';
 import { eventually } from './harness.js';
@@ -195,6 +196,33 @@ describe('page strings are fitted to the wire, never a whole message dropped for
     const log = updates(posted).find((u) => u.type === 'log');
     expect(log).toEqual({ type: 'log', sessionId: 'odd-1', entries: [line(1, 'one'), line(2, `${'m'.repeat(MAX_STRING - 1)}…`), line(4, 'four')] });
     expect(agent.dropped.snapshot()).toEqual({ 'array-item': 1, 'string-cut': 1 });
+  });
+
+  test('a log replay larger than the 1 MiB message limit: the newest entries that fit, headed by a note saying how many were left out', async () => {
+    const { agent, posted, setLog } = await withPageSession();
+    // 2,000 entries of about 1.1 KB: some 2.2 MB of JSON, which the bridge and the worker would drop whole.
+    const history = Array.from({ length: 2000 }, (_, i): LogEntry => ({ seq: 100 + i, at: 5000 + i, kind: 'operation', message: `#${i} ${'h'.repeat(1100)}` }));
+    setLog(history);
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    const message = posted.find((m) => m.kind === 'update' && m.update.type === 'log')!;
+    expect(messageBytes(message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    const log = updates(posted).find((u) => u.type === 'log')!;
+    if (log.type !== 'log') throw new Error('not a log');
+    const [note, ...kept] = log.entries;
+    const left = 2000 - kept.length;
+    expect(kept.length).toBeGreaterThan(800);
+    expect(kept).toEqual(history.slice(left));
+    expect(note).toEqual({ seq: kept[0]!.seq - 1, at: kept[0]!.at, kind: 'event', message: `${left} ${LOG_CUT_NOTE}` });
+    expect(agent.dropped.snapshot()).toEqual({ 'log-cut': left });
+  });
+
+  test('a log replay within the limit goes out whole, with no note', async () => {
+    const { agent, posted, setLog } = await withPageSession();
+    const history = Array.from({ length: 500 }, (_, i): LogEntry => ({ seq: i, at: i, kind: 'event', message: 'k'.repeat(1000) }));
+    setLog(history);
+    agent.onMessage(makeBridgeMessage('attach', {}));
+    expect(updates(posted).find((u) => u.type === 'log')).toEqual({ type: 'log', sessionId: 'odd-1', entries: history });
+    expect(agent.dropped.total).toBe(0);
   });
 
   test('a snapshot with a login over the wire limit is sent with the login cut, still signed in', async () => {

@@ -159,6 +159,13 @@ describe('the packed package in a Vite + strict TypeScript app', () => {
     const production = staticClosure(chunks, entry('production'));
     expect(production).not.toContain(signing[0]);
     expect(production.flatMap((c) => c.moduleIds).filter((id) => /\/lit|components\/session-panel/.test(id))).toEqual([]);
+    // session-panel/core/production with devtools off: neither the dev backend (its description, its module) nor
+    // the page hook (its global's name) is in what the page loads; the hook stays a lazy chunk nobody loads.
+    const productionCode = production.map((c) => c.code).join('\n');
+    for (const marker of ['in-page dev backend', '__SESSION_PANEL__', 'session-panel-dev-backend']) expect(productionCode, marker).not.toContain(marker);
+    expect(production.flatMap((c) => c.moduleIds).filter((id) => /dist\/(core|dev-signing)\.js$/.test(id))).toEqual([]);
+    const lazy = production.flatMap((c) => c.dynamicImports).map((name) => chunks.find((c) => c.fileName === name)!);
+    expect(lazy.filter((c) => c.code.includes('__SESSION_PANEL__'))).toHaveLength(1);
   }, 120_000);
 
   it('shows the app session in the built app, in Chromium', async () => {
@@ -177,6 +184,20 @@ describe('the packed package in a Vite + strict TypeScript app', () => {
     await expect.poll(() => page.locator('#bound').textContent()).toBe(await page.evaluate(() => window.fixture.session.id));
     expect(await page.locator('app-shell h1').textContent()).toBe('Shop');
     expect(await page.evaluate(() => (globalThis as { litHtmlVersions?: string[] }).litHtmlVersions?.length)).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('runs the production page with no page hook, in Chromium', async () => {
+    const server = await serveStatic(path.join(work, 'vite-app/dist'));
+    servers.push(server);
+    const page = await chrome.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${server.url}/production.html`);
+    await page.waitForFunction(() => document.body.dataset.uuid !== undefined);
+    expect(await page.evaluate(() => document.body.dataset.uuid)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await page.evaluate(() => '__SESSION_PANEL__' in globalThis)).toBe(false);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

@@ -1,5 +1,5 @@
 import { ext } from '../browser.js';
-import type { Cookie } from '../../discovery/index.js';
+import type { Cookie, FrameRef } from '../../discovery/index.js';
 import type { DiscoveryBrowser } from './panel-discovery.js';
 import type { DevtoolsNetworkLike, FinishedRequest } from './network-observer.js';
 import { readPage, removeFromPage, syneriseGlobals, type PageReading } from './page-reader.js';
@@ -13,9 +13,9 @@ import { readPage, removeFromPage, syneriseGlobals, type PageReading } from './p
  */
 export function browserDiscovery(tabId: number): DiscoveryBrowser {
   const scripting = ext.scripting as typeof ext.scripting | undefined;
-  const target = { tabId, frameIds: [0] };
-  async function run<T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[]): Promise<T> {
+  async function run<T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[], frameId = 0): Promise<T> {
     if (!scripting) throw new Error('this browser does not let the panel read the page');
+    const target = { tabId, frameIds: [frameId] };
     const [first] = await scripting.executeScript({ target, world, func: func as () => unknown, args } as Parameters<typeof scripting.executeScript>[0]);
     if (!first) throw new Error('the page did not answer');
     const failure = (first as { error?: unknown }).error;
@@ -28,7 +28,16 @@ export function browserDiscovery(tabId: number): DiscoveryBrowser {
   return {
     network,
     readPage: (reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb]),
-    removeFromPage: (source, key) => run<boolean>('ISOLATED', removeFromPage, [source, key]),
+    removeFromPage: (source, key, frameId = 0) => run<boolean>('ISOLATED', removeFromPage, [source, key], frameId),
+    // Child frames: the tab's frames as the browser lists them, each read on its own by frame id (a frame that went
+    // away meanwhile fails alone, not the whole reading).
+    async frames(): Promise<FrameRef[]> {
+      const nav = ext.webNavigation as typeof ext.webNavigation | undefined;
+      if (!nav) return [];
+      const all = (await nav.getAllFrames({ tabId })) ?? [];
+      return all.map((f) => ({ frameId: f.frameId, parentFrameId: f.parentFrameId, url: f.url }));
+    },
+    readFrame: (frameId, reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb], frameId),
     syneriseGlobals: () => run<[boolean, boolean]>('MAIN', syneriseGlobals, []),
     cookies: permissions
       ? {

@@ -24,6 +24,11 @@ export interface PageReading {
   readonly full: boolean;
   readonly at: number;
   readonly url: string;
+  /**
+   * The document's origin as the browser computes it (`self.origin` read in the isolated world, where the page's
+   * scripts cannot redefine it): `null` for an opaque origin (a sandboxed frame), unlike the URL's. Labels a frame.
+   */
+  readonly origin?: string;
   /** document.cookie when it changed, else null. */
   readonly cookies: string | null;
   readonly localStorage: StorageDelta | null;
@@ -152,7 +157,7 @@ export async function readPage(reset: boolean, withIndexedDb: boolean): Promise<
     seen.idb = after;
     indexedDB = changed.length || removed.length || full ? { changed, removed } : null;
   }
-  return { full, at: Date.now(), url: location.href, cookies, localStorage: local, sessionStorage: session, indexedDB, problems };
+  return { full, at: Date.now(), url: location.href, origin: self.origin, cookies, localStorage: local, sessionStorage: session, indexedDB, problems };
 }
 
 /** Runs in the page (isolated world): deletes one cookie (every path and domain it may be set on) or storage entry. */

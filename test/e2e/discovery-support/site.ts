@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,13 +15,19 @@ import { SignJWT, generateKeyPair } from 'jose';
  *   /shape/firebase       Firebase Auth's IndexedDB `firebaseLocalStorageDb` / `firebaseLocalStorage` record
  *   /shape/synerise       the Synerise Web SDK's `_snrs_uuid` / `_snrs_p` cookies and its `SR` / `SyneriseTC` globals
  *   /shape/httponly       a JWT in an HttpOnly cookie `sid` (Set-Cookie), which page scripts cannot read
+ *   /shape/frames         a cross-origin iframe (the same pages on a second port: frameOrigin) whose page keeps a
+ *                         JWT in its own localStorage (`frame-auth`), as silent-renew and widget frames do. Same
+ *                         site, other origin, like auth.example.com in app.example.com: Chromium denies a cross-site
+ *                         frame its storage altogether (third-party storage blocking), so there is nothing to find
  *   /many?keys=N          N localStorage keys (one in ten holding a JWT in JSON) for the bench
  * Tokens are real ES256 JWTs (jose), issued when the site starts, valid for an hour.
  */
 export interface DiscoverySite {
   readonly origin: string;
+  /** The same pages under another origin (a second port on 127.0.0.1): a cross-origin frame of the pages above. */
+  readonly frameOrigin: string;
   setAuthority(authority: string, clientId: string): void;
-  readonly tokens: Readonly<Record<'supabase' | 'auth0Access' | 'auth0Id' | 'clerk' | 'firebase' | 'httpOnly', string>>;
+  readonly tokens: Readonly<Record<'supabase' | 'auth0Access' | 'auth0Id' | 'clerk' | 'firebase' | 'httpOnly' | 'frame', string>>;
   close(): Promise<void>;
 }
 
@@ -59,10 +65,12 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
     auth0Id: await sign({ iss: 'https://tenant.auth0.test/', sub: 'auth0|6512f0', aud: 'a0client', nonce: 'n0', name: 'Ada' }, 'a0'),
     clerk: await sign({ iss: 'https://clerk.example.test', sub: 'user_2abcClerk', sid: 'sess_2x', azp: 'http://localhost' }, 'ck'),
     httpOnly: await sign({ iss: 'https://sessions.example.test', sub: 'cookie-user-1' }, 'ho'),
+    frame: await sign({ iss: 'https://widget-auth.example.test', sub: 'frame-user-1' }, 'fr'),
     firebase: await sign({ iss: 'https://securetoken.google.com/demo-project', sub: 'fbUid123', aud: 'demo-project', firebase: { sign_in_provider: 'anonymous' }, user_id: 'fbUid123' }, 'fb'),
   };
   let authority = '';
   let clientId = '';
+  let framePort = 0;
   const pages: Record<string, () => string> = {
     '/shape/supabase': () =>
       html('Supabase-shaped storage', `<script>
@@ -99,6 +107,13 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
         window.SyneriseTC = { uuid: '${SNRS_UUID}' };
         ${ready}
       </script>`),
+    '/shape/frames': () =>
+      html('A page with a cross-origin iframe', `<iframe title="auth widget" src="http://127.0.0.1:${framePort}/shape/frame-child"></iframe><script>${ready}</script>`),
+    '/shape/frame-child': () =>
+      html('Cross-origin iframe', `<script>
+        localStorage.setItem('frame-auth', ${JSON.stringify(JSON.stringify({ access_token: tokens.frame, expires_at: now + 3600 }))});
+        ${ready}
+      </script>`),
     '/many': () =>
       html('Many storage keys', `<script>
         const n = Number(new URLSearchParams(location.search).get('keys') ?? '1000');
@@ -109,7 +124,7 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
   };
   const oidcPage = (): string =>
     html('oidc-client-ts app', `<p id="who">…</p><script>window.__oidcConfig = ${JSON.stringify({ authority, clientId })};</script><script type="module" src="/app.js"></script>`);
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (type: string, body: string | Buffer): void => {
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
@@ -125,19 +140,26 @@ export async function startDiscoverySite(): Promise<DiscoverySite> {
     const page = pages[url.pathname];
     if (page) return send('text/html', page());
     res.writeHead(404).end();
-  });
+  };
+  const server: Server = createServer(handler);
+  const frameServer: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => frameServer.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  framePort = (frameServer.address() as AddressInfo).port;
   return {
     origin: `http://127.0.0.1:${port}`,
+    frameOrigin: `http://127.0.0.1:${framePort}`,
     tokens,
     setAuthority(a, c) {
       authority = a;
       clientId = c;
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, frameServer]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       rmSync(app.dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { createDevBackend } from '../../src/core/dev-backend.js';
+import { findSessionHook, getSessionHook } from '../../src/core/hook.js';
+import * as full from '../../src/core/index.js';
+import * as production from '../../src/core/production.js';
+import type { SessionError } from '../../src/core/errors.js';
+
+// session-panel/core/production (src/core/production.ts): the core an app ships, without the dev backend and with the
+// page hook loaded lazily, only for sessions with devtools on (issue #12, item 3).
+
+const caught = (run: () => unknown): SessionError => {
+  try {
+    run();
+  } catch (error) {
+    return error as SessionError;
+  }
+  throw new Error('did not throw');
+};
+
+describe('the production entry', () => {
+  it('has no dev backend: a session without a backend is a typed error naming the way out', () => {
+    const error = caught(() => production.createSession({} as never));
+    expect(error).toBeInstanceOf(full.SessionError);
+    expect(error.kind).toBe('invalid-argument');
+    expect(error.code).toBe(full.ERROR_CODES['invalid-argument']);
+    expect(error.message).toContain('createHttpBackend');
+    expect(caught(() => production.createSession(null as never)).kind).toBe('invalid-argument');
+    expect(caught(() => production.createSession({ backend: null } as never)).kind).toBe('invalid-argument');
+    expect('createDevBackend' in production).toBe(false);
+    expect('getSessionHook' in production).toBe(false);
+  });
+
+  it('exports what the full entry does, minus the dev backend and the page hook, with the same SessionError', () => {
+    const devOnly = ['createDevBackend', 'getSessionHook', 'findSessionHook', 'HOOK_KEY'];
+    expect(Object.keys(production).sort()).toEqual(Object.keys(full).filter((name) => !devOnly.includes(name)).sort());
+    expect(production.SessionError).toBe(full.SessionError);
+  });
+
+  it('with devtools on (the default) puts the session on the page hook by ready, and takes it off on dispose', async () => {
+    const hook = getSessionHook();
+    const session = production.createSession({ backend: createDevBackend(), storage: 'memory' });
+    await session.ready;
+    expect(hook.get(session.id)).toBe(session);
+    session.dispose();
+    expect(hook.get(session.id)).toBeUndefined();
+  });
+
+  it('a session disposed before the lazy hook arrived never shows up on it', async () => {
+    const hook = getSessionHook();
+    const session = production.createSession({ backend: createDevBackend(), storage: 'memory' });
+    session.dispose();
+    await session.ready;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(hook.get(session.id)).toBeUndefined();
+  });
+
+  it('with devtools off stays off the page hook and works as the full entry does', async () => {
+    const before = findSessionHook()?.list().length ?? 0;
+    const session = production.createSession({ backend: createDevBackend(), storage: 'memory', devtools: false });
+    await session.ready;
+    expect(findSessionHook()?.list().length ?? 0).toBe(before);
+    const token = await session.retrieveToken();
+    expect(token.rlm).toBe('anonymous_client');
+    expect(await session.regenerateUUIDWithClientIdentifier('abc')).toBe(true);
+    expect(session.log().map((e) => e.message)).toContain('regenerateUUIDWithClientIdentifier started');
+    session.dispose();
+  });
+
+  it('statically reaches neither the dev backend, its signing, nor the page hook (a bundler keeps them out)', async () => {
+    const entry = path.resolve('src/core/production.ts');
+    const result = await build({
+      stdin: { contents: `import { createSession, createHttpBackend } from ${JSON.stringify(entry)};\ncreateSession({ backend: createHttpBackend({ baseUrl: 'https://a.example', apiKey: 'k' }), devtools: false });`, resolveDir: process.cwd(), loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      splitting: true,
+      outdir: 'out',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const outputs = result.metafile.outputs;
+    const main = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
+    const initial = new Set<string>();
+    const visit = (o: string): void => {
+      if (initial.has(o)) return;
+      initial.add(o);
+      for (const i of outputs[o]!.imports) if (i.kind === 'import-statement') visit(i.path);
+    };
+    visit(main);
+    const loaded = [...initial].flatMap((o) => Object.keys(outputs[o]!.inputs)).map((file) => path.basename(file));
+    expect(loaded).toContain('session.ts');
+    expect(loaded).toContain('http-backend.ts');
+    for (const devOnly of ['dev-backend.ts', 'dev-signing.ts', 'hook.ts']) expect(loaded, devOnly).not.toContain(devOnly);
+    // The hook is there for a session with devtools on, as a chunk loaded on demand.
+    const lazy = Object.keys(outputs).filter((o) => !initial.has(o) && o.endsWith('.js')).flatMap((o) => Object.keys(outputs[o]!.inputs));
+    expect(lazy.map((file) => path.basename(file))).toContain('hook.ts');
+  });
+});
