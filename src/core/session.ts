@@ -867,7 +867,8 @@ class CustomerSession implements Session {
     if (!this.#announceQueued) return;
     this.#announceQueued = false;
     if (this.#disposed) return;
-    this.#link?.announce(this.#announceJson, this.#announceSignOut, this.#announceCause);
+    // A tab whose write failed (quota) keeps its state in memory only, and says so: see #heard.
+    this.#link?.announce(this.#announceJson, this.#announceSignOut, this.#announceCause, !this.#store.info().persistent);
     this.#announceSignOut = undefined;
     this.#announceCause = undefined;
   }
@@ -875,9 +876,12 @@ class CustomerSession implements Session {
   /** A message from another tab: its state (or a hello, which makes this tab look at the storage). */
   #heard(change: StorageChanged): void {
     const before = this.#state.token;
-    this.#syncFromStorage(change.signedOut, change.announced);
+    // A state only in the writer's memory (its write failed) is followed by tabs in memory too, never by tabs that
+    // share the storage: that tab is out of step and says so; the stored state stays theirs.
+    const announced = change.inMemory && this.#store.info().persistent ? undefined : change.announced;
+    this.#syncFromStorage(change.signedOut, announced);
     const after = this.#state.token;
-    if (change.cause && change.announced && after && after !== before && after.tokenString === change.announced.state.token?.tokenString) {
+    if (change.cause && announced && after && after !== before && after.tokenString === announced.state.token?.tokenString) {
       this.#lastTokenWrite = { by: change.writer, cause: change.cause, at: this.#now() };
       this.#emit({ type: 'state', what: change.cause === 'refresh' ? `token refreshed in another tab (${change.writer})` : `anonymous token obtained in another tab (${change.writer})` });
     }

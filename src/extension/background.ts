@@ -6,8 +6,9 @@
  * See router.ts for how every side rebuilds the routes after a restart. Listeners are registered synchronously so
  * Chrome can wake the worker.
  */
-import { adaptPort, ext, followCommits, forgetStaleCommitListener, runScript } from './browser.js';
+import { adaptPort, backgroundDiscoveryApis, ext, followCommits, forgetStaleCommitListener, runScript } from './browser.js';
 import { devLog } from './debug.js';
+import { createDiscoveryService } from './discovery/background-discovery.js';
 import { createRouter } from './router.js';
 // crxjs builds each as a self-contained IIFE and gives its path in the build (no web_accessible_resources: see
 // vite.extension.ts), for scripting.executeScript.
@@ -28,4 +29,16 @@ const router = createRouter({
   debug: devLog('background'),
 });
 
-ext.runtime.onConnect.addListener((port) => router.onConnect(adaptPort(port)));
+// Discovery for panels that cannot read the page themselves (Firefox's): their own port, answered and forgotten.
+const discovery = createDiscoveryService({
+  extensionId: ext.runtime.id,
+  extensionOrigin: ext.runtime.getURL(''),
+  apis: backgroundDiscoveryApis,
+  // The panel page (devtools.ts names it too) in a tab, where one click can grant the cookies permission.
+  grantPagePath: (tabId) => `src/extension/panel.html?tabId=${tabId}`,
+});
+
+ext.runtime.onConnect.addListener((raw) => {
+  const port = adaptPort(raw);
+  if (!discovery.onConnect(port)) router.onConnect(port);
+});

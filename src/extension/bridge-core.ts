@@ -46,7 +46,7 @@ export interface BridgeDeps {
   readonly connect: PortConnector;
   /** Names this bridge's document where the browser gives the worker no documentId (one bridge per document). */
   readonly instance: string;
-  /** This isolated world's `location.origin` (the worker prefers the sender's origin). */
+  /** This document's origin, `self.origin` (the worker prefers the sender's origin). */
   readonly origin: string;
   readonly backoffMs?: readonly number[];
   /** Give up reconnecting after this many failed attempts in a row (extension reloaded or removed). */

@@ -145,3 +145,100 @@ export function forgetStaleCommitListener(): void {
   event.addListener(noop);
   event.removeListener(noop);
 }
+
+// ---- discovery through the background (Firefox) ----------------------------------------------------------------
+
+/**
+ * Whether the panel reads the inspected page through the background (discovery-port.ts) rather than itself. Firefox
+ * gives a DevTools panel only devtools.*, runtime and extension (no scripting, cookies or permissions; checked in
+ * test/e2e/firefox.e2e.ts), so its build always goes through the background, also when the panel page is opened as
+ * a tab, where those APIs would exist: one path, the one the toolbox takes, is the one tested. Anywhere else the
+ * panel reads directly when it can (Chrome).
+ */
+export function readsPageThroughBackground(): boolean {
+  const manifest = browser.runtime.getManifest() as { browser_specific_settings?: { gecko?: unknown } };
+  if (manifest.browser_specific_settings?.gecko !== undefined) return true;
+  return (browser as { scripting?: unknown }).scripting === undefined;
+}
+
+/**
+ * Asks for the optional cookies permission from this context, where it has a permissions API (not Firefox's DevTools
+ * pages); null where it has none. Call it from the click itself: browsers grant only within a user gesture.
+ */
+export function cookiePermissionAskerHere(): (() => Promise<boolean>) | null {
+  const permissions = (browser as { permissions?: typeof browser.permissions }).permissions;
+  return permissions ? () => permissions.request({ permissions: ['cookies'] }) : null;
+}
+
+/**
+ * Runs a self-contained function (page-reader.ts) in one frame of a tab and returns its result: the background's
+ * side of discovery. Rejects with the browser's reason when the page cannot be scripted.
+ */
+export async function runFunctionInFrame<T>(
+  tabId: number,
+  frameId: number,
+  world: 'ISOLATED' | 'MAIN',
+  func: (...args: never[]) => T | Promise<T>,
+  args: readonly unknown[],
+): Promise<T> {
+  const [first] = await browser.scripting.executeScript({
+    target: { tabId, frameIds: [frameId] },
+    world,
+    func: func as () => unknown,
+    args: [...args],
+  } as Parameters<typeof browser.scripting.executeScript>[0]);
+  if (!first) throw new Error('the page did not answer');
+  const failure = (first as { error?: unknown }).error;
+  if (failure) throw new Error(failure instanceof Error ? failure.message : String(failure));
+  return first.result as T;
+}
+
+/** The cookies API where the optional permission is granted (the namespace is absent before, in some browsers). */
+function cookiesApi(): typeof browser.cookies | undefined {
+  return (browser as { cookies?: typeof browser.cookies }).cookies;
+}
+
+/** What the background's discovery service needs from the browser (background-discovery.ts). */
+export const backgroundDiscoveryApis = {
+  run: runFunctionInFrame,
+  async tabUrl(tabId: number): Promise<string | undefined> {
+    return (await browser.tabs.get(tabId).catch(() => undefined))?.url;
+  },
+  async frames(tabId: number): Promise<{ frameId: number; parentFrameId: number; url: string }[]> {
+    const all = (await browser.webNavigation.getAllFrames({ tabId })) ?? [];
+    return all.map((f) => ({ frameId: f.frameId, parentFrameId: f.parentFrameId, url: f.url }));
+  },
+  cookiesGranted: (): Promise<boolean> => browser.permissions.contains({ permissions: ['cookies'] }),
+  async cookiesGetAll(url: string): Promise<{ name: string; value: string; httpOnly: boolean }[]> {
+    const api = cookiesApi();
+    if (!api) throw new Error('the cookies permission is not granted');
+    return (await api.getAll({ url })).map((c) => ({ name: c.name, value: c.value, httpOnly: c.httpOnly }));
+  },
+  async cookiesRemove(url: string, name: string): Promise<boolean> {
+    const api = cookiesApi();
+    if (!api) return false;
+    return (await api.remove({ url, name })) !== null;
+  },
+  onCookieChanged(listener: () => void): () => void {
+    const api = cookiesApi();
+    if (!api) return () => {};
+    const l = (): void => listener();
+    api.onChanged.addListener(l);
+    return () => api.onChanged.removeListener(l);
+  },
+  onPermissionsAdded(listener: (permissions: readonly string[]) => void): () => void {
+    const l = (p: { permissions?: string[] }): void => listener(p.permissions ?? []);
+    browser.permissions.onAdded.addListener(l);
+    return () => browser.permissions.onAdded.removeListener(l);
+  },
+  /** Opens one of our pages in a tab beside the inspected one; its tab id. */
+  async openTab(path: string): Promise<number | undefined> {
+    return (await browser.tabs.create({ url: browser.runtime.getURL(path), active: true })).id;
+  },
+  onTabRemoved(listener: (tabId: number) => void): () => void {
+    const l = (tabId: number): void => listener(tabId);
+    browser.tabs.onRemoved.addListener(l);
+    return () => browser.tabs.onRemoved.removeListener(l);
+  },
+};
+export type BackgroundDiscoveryApis = typeof backgroundDiscoveryApis;

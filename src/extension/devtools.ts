@@ -5,6 +5,10 @@
 import { createDevtoolsPanel } from './browser.js';
 
 export const PANEL_TITLE = 'Session';
-export const PANEL_PAGE = 'src/extension/panel.html';
+/**
+ * From the extension's root, with the leading slash: Firefox resolves a relative path against the DevTools page's own
+ * address (src/extension/src/extension/panel.html, a blank panel), Chrome against the root either way.
+ */
+export const PANEL_PAGE = '/src/extension/panel.html';
 
 void createDevtoolsPanel(PANEL_TITLE, '', PANEL_PAGE);

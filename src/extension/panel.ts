@@ -6,11 +6,12 @@
 import { defineSessionPanel } from '../../components/session-panel/define.js';
 import { asTabId } from '../protocol/messages.js';
 import { createPortTransport } from '../transport/port.js';
-import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, runtimeConnector } from './browser.js';
+import { devtoolsThemeName, inspectedTabId, onDevtoolsThemeChanged, cookiePermissionAskerHere, readsPageThroughBackground, runtimeConnector } from './browser.js';
 import { tabHistoryStore } from './panel-history.js';
 import { themeForDevtools } from './devtools-theme.js';
 import { PanelDiscovery } from './discovery/panel-discovery.js';
 import { browserDiscovery } from './discovery/browser-discovery.js';
+import { relayedDiscovery } from './discovery/relayed-discovery.js';
 
 defineSessionPanel();
 
@@ -37,7 +38,11 @@ if (tabId === null || !panel) {
   panel.historyStore = tabHistoryStore(tabId);
   panel.transport = transport;
   // Tokens on the page without our core (spec §9): read only while this panel page lives, kept only here.
-  const discovery = new PanelDiscovery(browserDiscovery(tabId));
+  // Firefox's DevTools pages cannot script the page or use cookies: there the background reads for this panel.
+  const direct = browserDiscovery(tabId);
+  const discovery = new PanelDiscovery(
+    readsPageThroughBackground() ? relayedDiscovery({ tabId, connect: runtimeConnector, base: direct, askCookiePermission: cookiePermissionAskerHere() }) : direct,
+  );
   panel.discovery = discovery;
   discovery.start();
   addEventListener('pagehide', () => discovery.stop());

@@ -47,6 +47,8 @@ describe('manifest.json', () => {
     expect(manifest.devtools_page).toBe('src/extension/devtools.html');
     expect(PANEL_TITLE).toBe('Session');
     expect(created).toEqual([['Session', '', PANEL_PAGE]]);
-    expect(readFileSync(PANEL_PAGE, 'utf8')).toContain('<session-panel>');
+    // From the extension's root: Firefox resolves a relative path against the DevTools page (a 404 in the toolbox).
+    expect(PANEL_PAGE).toBe('/src/extension/panel.html');
+    expect(readFileSync(PANEL_PAGE.slice(1), 'utf8')).toContain('<session-panel>');
   });
 });

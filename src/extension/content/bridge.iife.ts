@@ -10,6 +10,7 @@
  */
 import { createBridge, type Bridge } from '../bridge-core.js';
 import { pageMessageData, runtimeConnector } from '../browser.js';
+import { documentOrigin } from '../document-origin.js';
 
 (() => {
   const KEY = '__sessionPanelBridge';
@@ -19,7 +20,7 @@ import { pageMessageData, runtimeConnector } from '../browser.js';
   const bridge = createBridge({
     connect: runtimeConnector,
     instance: crypto.randomUUID().replace(/-/g, ''),
-    origin: location.origin,
+    origin: documentOrigin(), // the document's origin ('null' in a sandboxed frame), as the page agent names it
     readPageData: pageMessageData,
   });
   world[KEY] = bridge;

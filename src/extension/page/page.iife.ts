@@ -5,17 +5,20 @@
  * it creates the hook if the page has none yet, so sessions made later register on it.
  *
  * It talks to the bridge over a MessageChannel: one window message hands the bridge the other end (checked there
- * with event.source === window); everything after that stays off window messages. targetOrigin is our own origin,
- * or '*' in an opaque-origin (sandboxed) frame, where no origin can be named; the receiver is this window either way.
+ * with event.source === window); everything after that stays off window messages. targetOrigin is the document's
+ * own origin (`self.origin`), or '*' in an opaque-origin (sandboxed) frame, where no origin can be named; the receiver
+ * is this window either way. Not `location.origin`: that is the URL's origin, which a sandboxed document does not
+ * have, so a message aimed at it was never delivered there (sessions in sandboxed frames were not found).
  */
 import { getSessionHook } from '../../core/hook.js';
 import { makePageHandover } from '../../protocol/messages.js';
 import { createPageAgent } from '../page-agent.js';
+import { documentOrigin } from '../document-origin.js';
 
 (() => {
   const channel = new MessageChannel();
   const agent = createPageAgent({ hook: () => getSessionHook(window), post: (message) => channel.port1.postMessage(message) });
   channel.port1.onmessage = (event) => agent.onMessage(event.data);
-  const targetOrigin = location.origin === 'null' ? '*' : location.origin;
+  const targetOrigin = documentOrigin() === 'null' ? '*' : documentOrigin();
   window.postMessage(makePageHandover(), targetOrigin, [channel.port2]);
 })();

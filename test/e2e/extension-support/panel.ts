@@ -118,9 +118,13 @@ export async function openRealDevtoolsPanel(b: ExtensionBrowser, page: Page, cdp
   const pageCdp = await b.context.newCDPSession(page);
   const { targetInfo } = (await pageCdp.send('Target.getTargetInfo')) as { targetInfo: TargetInfo };
   await pageCdp.detach();
+  // Another page's DevTools window may be open already: this page's is the one that was not there before.
+  const isDevtools = (t: TargetInfo): boolean => t.type === 'page' && t.url.startsWith('devtools://');
+  const before = new Set((await targets(cdp)).filter(isDevtools).map((t) => t.targetId));
   await cdp.send('Target.openDevTools' as never, { targetId: targetInfo.targetId } as never);
   const devtoolsTarget = await until('the DevTools window', async () =>
-    (await targets(cdp)).find((t) => t.type === 'page' && t.url.startsWith('devtools://')),
+    (await targets(cdp)).find((t) => isDevtools(t) && !before.has(t.targetId)),
+  20_000, // seconds on a loaded machine
   );
   const devtools = await ChildTarget.attach(cdp, devtoolsTarget.targetId);
   const panelUrl = `chrome-extension://${b.extensionId}/${PANEL_PATH}`;

@@ -16,6 +16,10 @@ import { build } from 'vite';
  *   /late?frame=<origin>   no session until the test calls window.__makeSession(); an iframe from <origin> (another
  *                          host name of this server: cross-origin) has a look-alike session from the start
  *   /plain                 no session library; records every window message and its globals from the first script
+ *   /flood?sessions=N      a hostile page: N look-alike sessions on the page hook (schema-valid, long strings, a 2 MB
+ *                          log history), then the real core's session; window.__flood() makes every look-alike emit
+ *                          events as fast as the page can (30 s at most) until window.__stopFlood(), which returns
+ *                          how many it emitted
  */
 export interface TestSite {
   readonly origin: string;
@@ -50,6 +54,49 @@ const sessionsScript = `<script type="module">
   for (let i = 0; i < n; i++) window.__sessions.push(createSession({ storage: 'memory', namespace: i ? ns + '-' + i : ns }));
   window.__session = window.__sessions[0];
   await Promise.all(window.__sessions.map((s) => s.ready));
+  document.body.dataset.ready = 'yes';
+</script>`;
+
+const floodScript = `<script type="module">
+  import { createSession, getSessionHook } from '/core.js';
+  const n = Number(new URLSearchParams(location.search).get('sessions') ?? '1');
+  const real = createSession({ storage: 'memory', namespace: 'real', devtools: false });
+  await real.ready;
+  const hook = getSessionHook();
+  const emitters = [];
+  for (let i = 0; i < n; i++) {
+    const listeners = new Set();
+    const history = Array.from({ length: 2000 }, (_, j) => ({ seq: j, at: Date.now() - 2000 + j, kind: 'event', message: 'history ' + j + ' ' + 'h'.repeat(1000) }));
+    hook.register({
+      id: 'flood-' + i,
+      snapshot: () => ({ ...real.snapshot(), namespace: 'flood-' + i, customIdentifier: 'c'.repeat(1000) }),
+      subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
+      log: () => history,
+    });
+    emitters.push(listeners);
+  }
+  hook.register(real);
+  window.__session = real;
+  window.__sessions = [real];
+  let running = false;
+  let emitted = 0;
+  window.__flood = () => {
+    running = true;
+    const stopAt = performance.now() + 30_000; // bounded even if a test forgets to stop it
+    const tick = () => {
+      if (!running || performance.now() > stopAt) return;
+      for (const listeners of emitters)
+        for (let j = 0; j < 300; j++) {
+          const event = { type: 'state', at: Date.now(), what: 'flood ' + emitted + ' ' + 'f'.repeat(240) };
+          for (const l of listeners) l(event);
+          emitted++;
+        }
+      setTimeout(tick, 0);
+    };
+    tick();
+  };
+  window.__stopFlood = () => ((running = false), emitted);
+  window.__flooding = () => running;
   document.body.dataset.ready = 'yes';
 </script>`;
 
@@ -103,6 +150,7 @@ export async function startTestSite(): Promise<TestSite> {
   addEventListener('message', () => window.__seen.messages++, true);
 </script></head><body><h1>plain page</h1><script>document.body.dataset.ready = 'yes';</script></body></html>`,
       );
+    if (url.pathname === '/flood') return send('text/html', page(`<h1>flood page</h1>${floodScript}`));
     if (url.pathname === '/embedded')
       return send('text/html', page(`${sessionsScript}<script type="module" src="/session-panel.js"></script><session-panel></session-panel>`));
     if (url.pathname === '/') return send('text/html', page(`<h1>test page</h1>${sessionsScript}`));

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
+import { until } from './extension-support/cdp.js';
+import { PANEL_PATH, browserCdp, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
+import { startTestSite, type TestSite } from './extension-support/server.js';
+
+/**
+ * Issue #9 in Debian's Chromium with the built extension: a hostile page floods its Session panel (look-alike
+ * sessions on the page hook emitting schema-valid events with long strings as fast as the page can) while a normal
+ * page in another tab has its own panel: the normal panel's Regenerate shows while the flood runs, the flooding panel
+ * keeps within its byte bounds and says what it let go, and releases it when the page goes. A sandboxed iframe's
+ * session is reached and labelled by its opaque origin. No timing assertions: conditions with generous waits.
+ */
+
+let site: TestSite;
+let b: ExtensionBrowser;
+let cdp: CDPSession;
+
+beforeAll(async () => {
+  site = await startTestSite();
+  b = await launchWithExtension();
+  cdp = await browserCdp(b);
+});
+afterAll(async () => {
+  await b?.close();
+  await site?.close();
+});
+
+/** The panel's figures: bytes it keeps in all (the log part's data-retained-bytes) and what its bounds let go. */
+const figures = (panel: Page) =>
+  panel.evaluate<{ retained: number; letGo: string | null; rows: number } | null>(`(() => {
+    const root = document.querySelector('session-panel')?.shadowRoot;
+    const log = root?.querySelector('[part~="log"]');
+    if (!log) return null;
+    return {
+      retained: Number(log.getAttribute('data-retained-bytes')),
+      letGo: root.querySelector('[data-field="log-let-go"]')?.textContent?.replace(/\\s+/g, ' ').trim() ?? null,
+      rows: Number(root.querySelector('[data-field="log-count"]')?.textContent?.match(/\\d+/)?.[0] ?? 0),
+    };
+  })()`);
+
+describe('a flooding tab and a normal tab, each with its real DevTools Session panel', () => {
+  test('the normal panel stays live; the flooding panel stays within its byte bounds, says what it let go, and frees it when the page goes', async () => {
+    const normal = await openTestTab(b, `${site.origin}/?ns=normal`);
+    const flood = await openTestTab(b, `${site.origin}/flood?sessions=1`);
+    const t0 = Date.now();
+    const step = (what: string) => console.log(`[flood e2e] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+    await normal.page.bringToFront();
+    const { panel: normalPanel, devtools: normalDevtools } = await openRealDevtoolsPanel(b, normal.page, cdp);
+    // The flooding tab's panel is the panel page in a tab of its own (the same page DevTools shows; one DevTools
+    // window is enough to prove the real one stays live, and each costs seconds on a loaded machine).
+    const floodPanel = await b.context.newPage();
+    await floodPanel.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${flood.tabId}`);
+    step('panels open');
+    expect(await until('the normal panel shows its UUID', () => normalPanel.uuid(), 20_000)).toBe(await pageUuid(normal.page));
+    // The look-alike's 2 MB history is over the 1 MiB message limit: its newest part is shown, with a note.
+    const note = await until('the flooding panel shows its history', () =>
+      floodPanel.evaluate<string | undefined>(
+        `JSON.parse(document.querySelector('session-panel').exportLog()).entries.map((e) => e.message).find((m) => /^\\d+ earlier log entries left out/.test(m))`,
+      ),
+      20_000,
+    );
+    step('history note');
+    expect(note).toMatch(/^\d+ earlier log entries left out by the DevTools extension/);
+
+    await flood.page.evaluate(() => (window as unknown as { __flood(): void }).__flood());
+    try {
+      // The flood reaches the panel (its rows grow) before the normal tab acts.
+      const start = (await figures(floodPanel))?.rows ?? 0;
+      await until('flood rows in the flooding panel', async () => (((await figures(floodPanel))?.rows ?? 0) > start + 500 ? true : undefined), 20_000);
+      step('flood reaches the panel');
+      const before = await pageUuid(normal.page);
+      // The normal tab's DevTools window in front (a hidden one runs no animation frames, which a real click waits for).
+      await normal.page.bringToFront();
+      await normalDevtools.send('Page.bringToFront');
+      await normalPanel.click('regenerate-button');
+      step('regenerate clicked');
+      const after = await until('the Regenerate shows in the normal panel during the flood', async () => {
+        const shown = await normalPanel.uuid();
+        return shown && shown !== before ? shown : undefined;
+      }, 20_000);
+      step('regenerate shown');
+      expect(after).toBe(await pageUuid(normal.page));
+      expect(await flood.page.evaluate(() => (window as unknown as { __flooding(): boolean }).__flooding()), 'the flood was still running').toBe(true);
+      // The flood goes on until the panel's bounds have let rows go.
+      const letGo = await until('the flooding panel lets old rows go', async () => (await figures(floodPanel))?.letGo ?? undefined, 30_000);
+      expect(letGo).toMatch(/^· \d+ older entries \(\d+(\.\d)? (KiB|MiB)\) let go to stay within the panel's bounds \(100000 rows or 8\.0 MiB per session, 32 MiB in all\)$/);
+    } finally {
+      const emitted = await flood.page.evaluate(() => (window as unknown as { __stopFlood(): number }).__stopFlood());
+      expect(emitted).toBeGreaterThan(10_000);
+    }
+    step('let go shown, flood stopped');
+    const shown = (await figures(floodPanel))!;
+    console.log('[flood e2e] figures', shown);
+    expect(shown.retained).toBeGreaterThan(4 * 1024 * 1024);
+    expect(shown.retained).toBeLessThanOrEqual(32 * 1024 * 1024);
+    const panelCdp = await b.context.newCDPSession(floodPanel);
+    await panelCdp.send('HeapProfiler.collectGarbage');
+    const heap = (await panelCdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    await panelCdp.detach();
+    expect(heap.usedSize, 'the flooding panel’s heap after the flood').toBeLessThan(256 * 1024 * 1024);
+
+    console.log('[flood e2e] heap MB', (heap.usedSize / 1048576).toFixed(1));
+    // The page goes: the look-alike's rows go with it.
+    await flood.page.goto(`${site.origin}/?ns=after`);
+    await until('the flooding panel releases the gone page’s rows', async () => {
+      const f = await figures(floodPanel);
+      return f && f.retained < 64 * 1024 ? true : undefined;
+    }, 20_000);
+    step('released');
+  }, 180_000);
+});
+
+describe('a sandboxed iframe (opaque origin) running our core', () => {
+  test('its session is listed as "sandboxed frame (opaque origin)" and, picked, shows its UUID', async () => {
+    const { page, tabId } = await openTestTab(b, `${site.origin}/sandboxed`);
+    const frame = await until('the sandboxed frame', async () => page.frames().find((f) => f !== page.mainFrame()));
+    await frame.waitForSelector('body[data-ready=yes]');
+    const boxedUuid = await frame.evaluate(() => (window as unknown as { __session: { getUUID(): string } }).__session.getUUID());
+    const panel: Page = await b.context.newPage();
+    await panel.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+    const picker = panel.locator('session-panel [part~="toolbar"] select').first();
+    const option = panel.locator('session-panel option', { hasText: 'sandboxed frame (opaque origin)' });
+    await expect.poll(() => option.count(), { timeout: 20_000 }).toBe(1);
+    expect(await option.textContent()).toBe(`boxed · ${boxedUuid.slice(0, 8)} — sandboxed frame (opaque origin)`);
+    await picker.selectOption((await option.getAttribute('value'))!);
+    await expect
+      .poll(async () => (await panel.locator('session-panel [part~="uuid"]').textContent())?.includes(boxedUuid), { timeout: 20_000 })
+      .toBe(true);
+    await panel.close();
+  });
+});
