@@ -140,7 +140,7 @@ export class DiscoveredSection implements ReactiveController {
     const access = feed.cookieAccess();
     if (access !== 'not-granted') return nothing;
     return html`<p class="note">
-      HttpOnly cookies are hidden from scripts. To list them too, allow the extension to read cookies (asked once, revocable in chrome://extensions):
+      HttpOnly cookies are hidden from scripts. To list them too, allow the extension to read cookies (asked once, revocable in the browser’s extension settings):
       <button class="small" part="cookies-permission" @click=${() => void this.#requestCookies(feed)}>Read HttpOnly cookies</button>
     </p>`;
   }

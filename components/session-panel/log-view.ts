@@ -68,6 +68,14 @@ export class LogView implements ReactiveController {
   /** The row opened in full below the list (rows are cut to one line), and the session it belongs to. */
   #open: { readonly sessionId: string; readonly entry: PanelLogEntry } | null = null;
 
+  /** Rows in the list at the last render, and the follow scroll last asked for (skipped when nothing moved). */
+  #rendered = 0;
+  #followed: { readonly view: HTMLElement; readonly key: string } | null = null;
+  #scrollTarget: { readonly view: HTMLElement; readonly top: number } | null = null;
+  #frame: number | undefined;
+  /** Where the last follow scroll put the list: its scroll event is ours, not the user scrolling up. */
+  #ownTop = -1;
+
   /** The list's laid-out height, kept by a ResizeObserver (a render must not force a layout to read it). */
   readonly #size: SizeWatch;
 
@@ -81,26 +89,61 @@ export class LogView implements ReactiveController {
 
   hostDisconnected(): void {
     this.#size.stop();
+    if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    this.#frame = undefined;
+    this.#followed = null;
   }
 
+  /** As last laid out; before the first layout (or without ResizeObserver) the default height, never a layout read. */
   #height(): number {
-    return this.#size.height || this.#view()?.clientHeight || FALLBACK_HEIGHT;
+    return this.#size.height || FALLBACK_HEIGHT;
   }
 
-  /** After each render: keep the newest row in view while following. */
+  /**
+   * After each render: keep the newest row in view while following. Reading scrollHeight or writing scrollTop here
+   * would lay the whole panel out on the spot, once per render (a page change brings several updates in one
+   * frame): that forced layout was most of the panel's time per update (docs/benchmarks.md, "Page change → DOM").
+   * So the list's height is known from its row count, the scroll is written only when that target moved, and in
+   * the next animation frame, where the browser lays out for painting anyway.
+   */
   hostUpdated(): void {
     const view = this.#view();
     this.#size.watch(view);
     if (view && this.#reveal) {
       this.#reveal = false;
+      this.#followed = null;
       const top = this.#firstRow * ROW_HEIGHT;
       if (Math.abs(view.scrollTop - top) > 1) view.scrollTop = top;
       return;
     }
-    if (view && this.#follow) {
-      const bottom = view.scrollHeight - view.clientHeight;
-      if (bottom > 0 && Math.abs(view.scrollTop - bottom) > 1) view.scrollTop = bottom;
+    if (!view || !this.#follow) {
+      this.#followed = null;
+      return;
     }
+    // Past the end on purpose: the browser clamps it to the bottom, whatever the list's laid-out height.
+    const bottom = this.#rendered * ROW_HEIGHT;
+    const key = `${bottom}:${this.#size.height}`;
+    if (this.#followed?.view === view && this.#followed.key === key) return;
+    this.#followed = { view, key };
+    this.#scrollSoon(view, bottom);
+  }
+
+  /** The list's scroll to `top`, in the next frame (at once where there are no frames, as in some test DOMs). */
+  #scrollSoon(view: HTMLElement, top: number): void {
+    if (typeof requestAnimationFrame !== 'function') {
+      view.scrollTop = top;
+      return;
+    }
+    this.#scrollTarget = { view, top };
+    if (this.#frame !== undefined) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = undefined;
+      const target = this.#scrollTarget;
+      this.#scrollTarget = null;
+      if (!target || !this.#follow || !target.view.isConnected) return;
+      target.view.scrollTop = target.top;
+      this.#ownTop = target.view.scrollTop; // where the browser clamped it (laid out by the write just made)
+    });
   }
 
   get filterText(): string {
@@ -155,6 +198,7 @@ export class LogView implements ReactiveController {
   /** The list (windowed) and the selected row in full, with the session's state after it. */
   render(sessionId: string, store: LogStore, snapshot: SessionSnapshot | undefined): TemplateResult {
     const total = store.length;
+    this.#rendered = total;
     // The rows that fit in the list as last laid out, plus two for rows cut at its edges.
     const visible = Math.ceil(this.#height() / ROW_HEIGHT) + 2;
     const first = this.#follow ? Math.max(0, total - visible) : Math.min(this.#firstRow, Math.max(0, total - visible));
@@ -268,6 +312,8 @@ export class LogView implements ReactiveController {
 
   #onScroll = (event: Event): void => {
     const view = event.currentTarget as HTMLElement;
+    // Our own follow scroll, dispatched a frame later: rows added meanwhile must not read as the user scrolling up.
+    if (this.#follow && view.scrollTop === this.#ownTop) return;
     this.#follow = view.scrollTop + view.clientHeight >= view.scrollHeight - ROW_HEIGHT;
     const first = Math.floor(view.scrollTop / ROW_HEIGHT);
     if (first !== this.#firstRow) {

@@ -27,6 +27,8 @@ export interface StorageChanged {
   readonly writer: string;
   /** What the writer did, when it said (`refresh`, `anonymous`): the panel says "refreshed in another tab". */
   readonly cause?: WriteCause;
+  /** Set when the writer could not store the state (its storage failed): it lives in that tab's memory only. */
+  readonly inMemory?: true;
 }
 
 export type WriteCause = 'refresh' | 'anonymous';
@@ -42,7 +44,7 @@ export interface ClockLink {
 const CAUSES: readonly WriteCause[] = ['refresh', 'anonymous'];
 
 export interface CrossTabLink {
-  announce(stateJson: string, signedOut: SignOutReason | undefined, cause: WriteCause | undefined): void;
+  announce(stateJson: string, signedOut: SignOutReason | undefined, cause: WriteCause | undefined, inMemory?: boolean): void;
   /** Asks the other tabs to say they are here (and to look at the storage). */
   hello(): void;
   close(): void;
@@ -65,6 +67,8 @@ interface Wire {
   state?: string;
   signedOut?: string;
   cause?: string;
+  /** The state could not be stored: it is in the writer's memory only. */
+  memory?: boolean;
   presence?: Presence;
   /** On `here`: the answering tab's clock, and its estimate of the issuer's clock against it (lo, hi). */
   at?: number;
@@ -146,6 +150,7 @@ export function openCrossTabLink(
     const change: { -readonly [K in keyof StorageChanged]: StorageChanged[K] } = { announced, writer: from };
     if (reason) change.signedOut = reason;
     if (cause) change.cause = cause;
+    if (message.memory === true) change.inMemory = true;
     safely(() => onChange(change));
   };
   const here = (): Wire => {
@@ -164,10 +169,11 @@ export function openCrossTabLink(
   };
   hello();
   return {
-    announce(state, signedOut, cause) {
+    announce(state, signedOut, cause, inMemory) {
       const message: Wire = { v: VERSION, writer, state };
       if (signedOut) message.signedOut = signedOut;
       if (cause) message.cause = cause;
+      if (inMemory) message.memory = true;
       post(message);
     },
     hello,

@@ -118,6 +118,34 @@ describe('discovered tokens (part="discovered")', () => {
     expect(textOf(h.root.querySelector('[role="alert"]'))).toBe('Could not delete cookie __session: the page is gone');
   });
 
+  it('a pending Delete survives the once-a-second re-reads that re-sort the list, and deletes what it named', async () => {
+    // The discovery e2e flake (the confirmation not found after a Delete click) was suspected to be this: it is not;
+    // the confirmation is keyed by the token and survives re-renders and re-sorts (the e2e's click was the cause).
+    const feed = testFeed();
+    const now = Date.now();
+    feed.store.observe(observeCookieString(`__session=${jwt({ iss: 'https://clerk.example', sub: 'c', exp: now / 1000 + 60 })}`, now)[0]!);
+    feed.store.observe(observeStorageEntry('localStorage', 'sb-auth', jwt({ iss: 'https://supabase.example', sub: 's', exp: now / 1000 + 60 }), now - 1000));
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    const labels = (): string[] => [...h.root.querySelectorAll('[part~="discovered-delete"]')].map((b) => b.getAttribute('aria-label') ?? '');
+    expect(labels(), 'the cookie seen last comes first').toEqual(['Delete cookie __session', 'Delete localStorage entry sb-auth']);
+    h.button('Delete cookie __session').click();
+    await settle(el);
+    // Re-reads: the storage entry is seen again later with a new token, so its session now sorts first.
+    for (let i = 1; i <= 3; i++) {
+      feed.store.observe(observeStorageEntry('localStorage', 'sb-auth', jwt({ iss: 'https://supabase.example', sub: 's', n: i, exp: now / 1000 + 60 }), now + i * 1000));
+      feed.emit();
+      await settle(el);
+    }
+    expect(labels()[0], 'the list re-sorted').toBe('Delete localStorage entry sb-auth');
+    const dialog = h.root.querySelector('[role="alertdialog"]');
+    expect(textOf(dialog)).toContain('Delete cookie __session from the page?');
+    expect(textOf(dialog?.closest('[part~="discovered-token"]')), 'inside the cookie token').toContain('cookie __session');
+    h.part('discovered-delete-confirm').click();
+    await settle(el);
+    expect(feed.removed.map((p) => [p.source, p.key])).toEqual([['cookie', '__session']]);
+  });
+
   it('shows the Synerise Web SDK profile UUID in part="synerise-web"', async () => {
     const feed = testFeed();
     feed.cookies = '_snrs_uuid=2f1c0b7e-0000-4000-8000-000000000001; _snrs_p=host%3Ashop.example%26uuid%3A2f1c0b7e-0000-4000-8000-000000000001';

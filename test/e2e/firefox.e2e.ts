@@ -182,6 +182,20 @@ describe('Firefox: tokens on a page without our core (discovery through the back
     await panel.close();
   });
 
+  test('a cross-origin iframe’s localStorage JWT is listed with its frame, and deleted there, through the background', async () => {
+    const framed = await openTab(`${tokenSite.origin}/framed-tokens`);
+    const panel = await openExtensionPage(ff.browser, `${PANEL_PATH}?tabId=${framed.tabId}`);
+    const widget = await waitForToken('the iframe’s token', () => foundTokens(panel), 'widget.jwt', 'sub widget-user');
+    expect(widget).toMatch(/localStorage widget\.jwt in frame http:\/\/localhost:\d+/);
+    // Delete, confirmed: it goes to that frame (by frame id, through the background), and the entry is gone there.
+    await (await part(panel, 'discovered-delete')).click();
+    await (await part(panel, 'discovered-delete-confirm')).click();
+    const frame = framed.page.frames().find((f) => f.url().includes('/widget'))!;
+    await until('the entry gone from the iframe', async () => ((await frame.evaluate(() => localStorage.getItem('widget.jwt'))) === null ? true : undefined));
+    await panel.close();
+    await framed.page.close();
+  });
+
   describe('in the real toolbox (the DevTools-only API set)', () => {
     let tool: ToolboxPanel;
     const toolTokens = (): Promise<string[]> =>

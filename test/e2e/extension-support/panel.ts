@@ -58,12 +58,17 @@ export class RemotePanel {
    * A real click: mouse events dispatched through CDP at the control's centre, in the panel iframe's own viewport
    * (the iframe target accepts Input events), so the browser does hit-testing, focus and the trusted click.
    */
-  async click(part: string): Promise<void> {
-    // Wait until the control is enabled, its position is stable across two frames (no re-render moving it) and it
-    // is what is hit at its centre; only then send the mouse events there.
-    const at = await until(`${part} clickable`, () =>
-      this.target.evaluate<{ x: number; y: number } | undefined>(`(async () => {
-        const b = ${this.part(part)};
+  async click(part: string, label?: string): Promise<void> {
+    // The control (by part, and by aria-label where several share the part), once enabled, at a position stable
+    // across two frames and hit at its centre. A re-render can still move it between that check and the mouse
+    // events (the discovery list re-sorts as the page is re-read, once a second): so a guard on the panel's window,
+    // in the capture phase, lets the press and click through only when they reach this control, swallows them
+    // otherwise (no other control acts on a stray click), and the click is tried again.
+    const find = label === undefined ? this.part(part) : `[...(document.querySelector('session-panel')?.shadowRoot?.querySelectorAll('[part~="${part}"]') ?? [])].find((e) => e.getAttribute('aria-label') === ${JSON.stringify(label)})`;
+    const what = label === undefined ? part : `${part} "${label}"`;
+    await until(`${what} clicked`, async () => {
+      const at = await this.target.evaluate<{ x: number; y: number } | undefined>(`(async () => {
+        const b = ${find};
         if (!b || b.disabled) return undefined;
         b.scrollIntoView({ block: 'center' });
         const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
@@ -74,11 +79,29 @@ export class RemotePanel {
         if (r1.width === 0 || r1.x !== r2.x || r1.y !== r2.y) return undefined;
         const x = r2.x + r2.width / 2, y = r2.y + r2.height / 2;
         const hit = document.querySelector('session-panel').shadowRoot.elementFromPoint(x, y);
-        return hit && (hit === b || b.contains(hit)) ? { x, y } : undefined;
-      })()`),
-    );
-    for (const type of ['mouseMoved', 'mousePressed', 'mouseReleased'])
-      await this.target.send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: type === 'mouseMoved' ? 0 : 1 });
+        if (!hit || (hit !== b && !b.contains(hit))) return undefined;
+        const guard = { hit: false, missed: false };
+        const check = (e) => {
+          if (e.composedPath().includes(b)) return void (guard.hit = true);
+          guard.missed = true;
+          e.preventDefault();
+          e.stopImmediatePropagation();
+        };
+        const types = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click'];
+        for (const t of types) addEventListener(t, check, true);
+        window.__clickGuard = { guard, off: () => { for (const t of types) removeEventListener(t, check, true); } };
+        return { x, y };
+      })()`);
+      if (!at) return undefined;
+      let guard = { hit: false, missed: true };
+      try {
+        for (const type of ['mouseMoved', 'mousePressed', 'mouseReleased'])
+          await this.target.send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: type === 'mouseMoved' ? 0 : 1 });
+      } finally {
+        guard = await this.target.evaluate<{ hit: boolean; missed: boolean }>(`(() => { const g = window.__clickGuard; g.off(); return g.guard; })()`);
+      }
+      return guard.hit && !guard.missed ? true : undefined;
+    });
   }
 
   /** Types into a field for real: click it, select what is there, then insert the text (or delete the selection). */

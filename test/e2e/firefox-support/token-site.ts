@@ -7,6 +7,9 @@ import { SignJWT } from 'jose';
  *   /tokens                a JWT in localStorage (`auth.token`), one in a cookie readable by scripts (`ff_jwt`) and
  *                          one in an HttpOnly cookie (`ff_sid`, Set-Cookie); `window.__callApi()` sends the storage
  *                          token as a bearer to /oauth/token, whose JSON response carries a fresh access token
+ *   /framed-tokens         no token of its own; an iframe from `localhost` (another origin of this server) whose page
+ *                          keeps a JWT in its localStorage (`widget.jwt`)
+ *   /widget                that iframe's page
  *   /oauth/token           that token endpoint: `response-user-1`'s token on the first call, `response-user-2`'s after
  *   /hostile?core=<origin> a page with a real core session (core.js from the extension test site) that, once our page
  *                          agent is injected, adds to each message the agent sends: a malformed one (a session list
@@ -17,7 +20,7 @@ import { SignJWT } from 'jose';
  */
 export interface TokenSite {
   readonly origin: string;
-  readonly tokens: Readonly<Record<'storage' | 'cookie' | 'httpOnly' | 'response1' | 'response2', string>>;
+  readonly tokens: Readonly<Record<'storage' | 'cookie' | 'httpOnly' | 'response1' | 'response2' | 'widget', string>>;
   /** Requests /oauth/token has answered. */
   tokenCalls(): number;
   close(): Promise<void>;
@@ -30,7 +33,7 @@ export async function startTokenSite(): Promise<TokenSite> {
   const key = new TextEncoder().encode('firefox-e2e-secret-firefox-e2e-secret');
   const sign = (sub: string): Promise<string> =>
     new SignJWT({ sub, aud: 'ff-e2e' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('https://issuer.ff.test').setIssuedAt().setExpirationTime('1h').sign(key);
-  const tokens = { storage: await sign('storage-user'), cookie: await sign('cookie-user'), httpOnly: await sign('httponly-user'), response1: await sign('response-user-1'), response2: await sign('response-user-2') };
+  const tokens = { storage: await sign('storage-user'), cookie: await sign('cookie-user'), httpOnly: await sign('httponly-user'), response1: await sign('response-user-1'), response2: await sign('response-user-2'), widget: await sign('widget-user') };
   let calls = 0;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -48,6 +51,12 @@ export async function startTokenSite(): Promise<TokenSite> {
 </script>`,
         { 'set-cookie': `ff_sid=${tokens.httpOnly}; Path=/; HttpOnly` },
       );
+    if (url.pathname === '/framed-tokens') {
+      const other = `http://localhost:${(server.address() as AddressInfo).port}`;
+      return html(`<h1>framed</h1><iframe src="${other}/widget"></iframe><script>document.body.dataset.ready = 'yes';</script>`);
+    }
+    if (url.pathname === '/widget')
+      return html(`<p>widget</p><script>localStorage.setItem('widget.jwt', ${JSON.stringify(tokens.widget)}); document.body.dataset.ready = 'yes';</script>`);
     if (url.pathname === '/oauth/token') {
       calls++;
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
