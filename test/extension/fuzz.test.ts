@@ -140,7 +140,11 @@ describe(`${RUNS} malformed messages through every boundary`, () => {
     for (const m of sample(valid, parsePageMessage)) expect(() => page.onmessage!({ data: m })).not.toThrow();
     await new Promise((r) => setTimeout(r, 0));
     expect(bridge.dropped.total).toBe(RUNS);
-    expect(fromBridge, 'nothing forwarded to the worker').toEqual([]);
+    // Past 1,000 messages a second the rate limit drops them too, and the bridge reports its count once a second: on a
+    // loaded machine the loop outlasts that second. The report is the only thing that may reach the worker.
+    const reports = fromBridge.filter((m) => (m as { kind?: string }).kind === 'drops');
+    expect(fromBridge.filter((m) => !reports.includes(m)), 'nothing of the page forwarded to the worker').toEqual([]);
+    for (const r of reports) expect((r as { count: number }).count).toBeLessThanOrEqual(bridge.floodDrops());
   });
 
   test('bridge, worker side (worker → bridge)', async () => {
