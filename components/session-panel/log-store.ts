@@ -167,10 +167,22 @@ export class LogStore {
   #trimTimeline(): void {
     const oldest = this.size ? this.#items[this.#start % this.limit]!.at : Number.POSITIVE_INFINITY;
     this.timeline.dropBefore(oldest);
+    // What the timeline still holds of rows let go: the token bar open at `oldest`, and rows of that very time
+    // (equal timestamps) that went while others of the same time stayed.
+    const keptAtOldest = new Set<PanelLogEntry>();
+    for (let abs = this.#start; abs < this.#end && this.#items[abs % this.limit]!.at === oldest; abs++) keptAtOldest.add(this.#items[abs % this.limit]!);
+    const letGo = (e: PanelLogEntry): boolean => e.at < oldest || (e.at === oldest && !keptAtOldest.has(e));
     let held = 0;
-    for (const b of this.timeline.bars) {
-      if (b.start >= oldest) break; // a bar starts no later than the row that brought it
-      if (b.entry.at < oldest) held += rowBytes(b.entry);
+    // Every bar: a late row's bar starts at its token's arrival, which may be after the row (bars are few: one per token).
+    for (const b of this.timeline.bars) if (letGo(b.entry)) held += rowBytes(b.entry);
+    for (const m of this.timeline.marks) {
+      if (m.at > oldest) break;
+      if (letGo(m.entry)) held += rowBytes(m.entry);
+    }
+    if (this.#bytes + held > this.byteLimit) {
+      // Still over (a small budget, or several late token bars): the timeline lets go of what the log let go.
+      this.timeline.removeWhere(letGo);
+      held = 0;
     }
     this.#timelineBytes = held;
   }

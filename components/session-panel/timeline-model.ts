@@ -100,6 +100,15 @@ export class TimelineModel {
     this.bars.splice(0, n);
   }
 
+  /** Forgets every bar and mark whose row `gone` picks (rare: the log's byte bound, see LogStore). */
+  removeWhere(gone: (entry: PanelLogEntry) => boolean): void {
+    for (const items of [this.bars, this.marks] as { entry: PanelLogEntry }[][]) {
+      const kept = items.filter((item) => !gone(item.entry));
+      items.length = 0;
+      items.push(...kept);
+    }
+  }
+
   clear(): void {
     this.bars.length = 0;
     this.marks.length = 0;
