@@ -31,9 +31,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // One retry for real-browser tests only: two (discovery's cookie delete, a cross-tab count) failed once in
-          // several clean runs on a loaded machine. A retried pass is printed as such; the flakes are open work.
-          retry: 1,
           fileParallelism: false,
         },
       },
