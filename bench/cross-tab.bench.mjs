@@ -12,7 +12,10 @@
 // - anonymous logins per destroySession() across TABS tabs that keep asking for their token, with a 1.5 s
 //   anonymous login;
 // - the latency the cross-tab lock adds to a refresh: refreshToken() in a tab whose session shares the storage
-//   (Web Lock taken) beside the same call on a session of the same page with crossTab off, interleaved.
+//   (Web Lock taken) beside the same call on a session of the same page with crossTab off, interleaved;
+// - tabs whose clocks differ: SKEW_TABS tabs on one storage, one with Date.now an hour ahead (an init script); after
+//   that tab wrote the token, the others ask for theirs 40 times in all over 1.5 token lifetimes: how many of the
+//   tokens handed out were already dead on the real clock (the issue measured 35 of 40 before the fix).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -30,6 +33,8 @@ const TICK_MS = Number(process.env.BENCH_TICK_MS ?? 200);
 const LIFETIMES = Number(process.env.BENCH_LIFETIMES ?? 3);
 const DESTROYS = Number(process.env.BENCH_DESTROYS ?? 4);
 const LOCK_SAMPLES = Number(process.env.BENCH_LOCK_SAMPLES ?? 60);
+const SKEW_TABS = 5;
+const SKEW_CALLS = 40;
 const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 if (!existsSync('dist/core.js')) {
@@ -66,9 +71,11 @@ const stats = async () => (await (await fetch(`${authUrl}/__stats`)).json()).rou
 const APP = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <script type="module">
   import { createSession, createHttpBackend } from '/dist/core.js';
-  const auth = new URLSearchParams(location.search).get('auth');
+  const params = new URLSearchParams(location.search);
+  const auth = params.get('auth');
   const backend = () => createHttpBackend({ baseUrl: auth, apiKey: 'bench', retries: 0 });
-  window.session = createSession({ namespace: 'bench', backend: backend(), requestTimeoutMs: 10000 });
+  window.session = createSession({ namespace: params.get('ns') ?? 'bench', backend: backend(), requestTimeoutMs: 10000 });
+  window.realNow = () => performance.timeOrigin + performance.now();
   window.alone = createSession({ namespace: 'bench-alone', backend: backend(), storage: 'memory', crossTab: false, devtools: false });
   window.failures = [];
   window.ticking = false;
@@ -178,6 +185,39 @@ try {
   rows.push([`refreshToken() in one tab, no cross-tab lock, p50 / p95`, `${p(samples.alone, 50)} / ${p(samples.alone, 95)} ms`]);
   rows.push([`refreshToken() with the Web Lock (${TABS} tabs open), p50 / p95`, `${p(samples.locked, 50)} / ${p(samples.locked, 95)} ms`]);
   rows.push(['lock latency added, p50 / p95', `${(percentile(samples.locked, 50) - percentile(samples.alone, 50)).toFixed(2)} / ${(percentile(samples.locked, 95) - percentile(samples.alone, 95)).toFixed(2)} ms`]);
+
+  // --- tabs whose clocks differ -----------------------------------------------------------------------------------------
+  for (const p of pages) await p.close();
+  const skewed = [];
+  for (let i = 0; i < SKEW_TABS; i++) {
+    const page = await context.newPage();
+    // The second tab's device clock runs an hour ahead; the others are right.
+    if (i === 1) await page.addInitScript(() => { const real = Date.now.bind(Date); Date.now = () => real() + 3_600_000; });
+    await page.goto(`${siteUrl}/app.html?ns=bench-skew&auth=${encodeURIComponent(authUrl)}`);
+    await page.waitForSelector('body[data-ready="yes"]', { state: 'attached' });
+    skewed.push(page);
+  }
+  // The tab an hour ahead writes the token (a fresh one first, so it is its own write on its own clock).
+  await skewed[1].evaluate(() => window.session.retrieveToken().then(() => window.session.refreshToken()).then(() => undefined));
+  const others = skewed.filter((_, i) => i !== 1);
+  const perTab = SKEW_CALLS / others.length;
+  const gapMs = (1.5 * TTL_S * 1000) / perTab;
+  const handed = (await Promise.all(others.map((page) => page.evaluate(async ({ n, gap }) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      await new Promise((resolve) => setTimeout(resolve, gap));
+      try {
+        const token = await window.session.retrieveToken();
+        out.push(window.realNow() >= token.expirationDate.getTime() ? 'dead' : 'live');
+      } catch (e) {
+        out.push(`${e.kind}`);
+      }
+    }
+    return out;
+  }, { n: perTab, gap: gapMs })))).flat();
+  const dead = handed.filter((h) => h === 'dead').length;
+  const failed = handed.filter((h) => h !== 'dead' && h !== 'live');
+  rows.push([`dead tokens handed out, ${SKEW_TABS} tabs, one 1 h ahead wrote the token`, `${dead} of ${handed.length} calls (${failed.length} failed${failed.length ? `: ${[...new Set(failed)].join(', ')}` : ''}; the issue measured 35 of 40 before the fix)`]);
 
   table(`cross-tab (${TABS} Chromium tabs, ${TTL_S} s tokens asked for every ${TICK_MS} ms, rotation on)`, rows);
 } finally {
