@@ -31,6 +31,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // No retry: a real-browser test that fails once in a few runs has a cause to find, not to hide (the
+          // discovery delete flake was the test's own click landing elsewhere). Waits are on conditions, not sleeps.
           fileParallelism: false,
         },
       },
