@@ -918,8 +918,8 @@ class CustomerSession implements Session {
     this.#rev = best.rev;
     const before = this.#state.token;
     this.#adopt(best.state, signedOut);
-    // Another tab's token, and this tab has not measured the issuer's clock itself: ask the tabs for their estimate.
-    if (this.#state.token && this.#state.token.tokenString !== before?.tokenString && this.#issuer.source !== 'measured') this.#link.hello();
+    // Another tab's token, and this tab has no estimate of the issuer's clock yet: ask the tabs for theirs.
+    if (this.#state.token && this.#state.token.tokenString !== before?.tokenString && this.#issuer.source === 'none') this.#link.hello();
   }
 
   /**
