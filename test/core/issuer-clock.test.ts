@@ -24,6 +24,16 @@ describe('IssuerClock: how far the issuer runs ahead of this clock', () => {
     expect(ahead.offset()).toBe(3_601_000);
   });
 
+  it('narrows with each request; a measurement that does not overlap (a clock jump) starts over', () => {
+    const clock = new IssuerClock();
+    clock.measure(T - 3_600_000 + 100, T - 3_600_000 + 400, T); // issuer an hour ahead: [3_599_600, 3_600_900]
+    clock.measure(T - 3_598_900, T - 3_598_700, T + 2000); // [3_600_700, 3_601_900]
+    expect(clock.interval).toEqual({ lo: 3_600_700, hi: 3_600_900 });
+    clock.measure(T + 100, T + 200, T); // the clock was set right meanwhile
+    expect(clock.interval).toEqual({ lo: -200, hi: 900 });
+    expect(clock.offset()).toBe(0);
+  });
+
   it('converts a stored end to this clock and back; a later estimate moves the record, not its end', () => {
     const clock = new IssuerClock();
     const stored = record({ receivedAt: T + 3_600_300, expiresAt: T + 3_660_000 }); // written by a tab an hour ahead
