@@ -313,18 +313,18 @@ export class SessionPanel extends LitElement {
 
   /**
    * The found tokens as the timeline draws them (none while an imported log is shown: that is another time).
-   * Found tokens are judged on the local clock, like the list.
+   * Found tokens are judged on the local clock, like the list; `shift` puts them on the session's clock.
    */
-  #found(): FoundTimeline | undefined {
+  #found(shift: number): FoundTimeline | undefined {
     if (!this.discovery || this.#import.imported) return undefined;
     const sessions = this.#discovered.sessions(this.discovery);
     if (sessions.length === 0) return undefined;
-    return { lane: foundLane(sessions, this.#clock.now), select: (token) => this.#discovered.select(token) };
+    return { lane: foundLane(sessions, this.#clock.now), select: (token) => this.#discovered.select(token), shift };
   }
 
   /** On a page without a core session, the timeline of what was found (nothing when nothing was). */
   #foundOnly(): TemplateResult | typeof nothing {
-    const found = this.#found();
+    const found = this.#found(0);
     return found ? this.#timeline.render(null, this.#clock.now, found) : nothing;
   }
 
@@ -360,7 +360,7 @@ export class SessionPanel extends LitElement {
         })}
         <div class="main">
           ${this.#import.error ? html`<p class="flag warn" role="alert" data-field="import-error">${this.#import.error}</p>` : nothing}
-          ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now, this.#found())}
+          ${this.#timeline.render(shown.store, imported ? (shown.store.at(shown.store.size - 1)?.at ?? now) : now, this.#found(now - this.#clock.now))}
           ${this.#log.render(shown.key, shown.store, shown.snapshot)}
         </div>
         ${this.#layout.splitter()}

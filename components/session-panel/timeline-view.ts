@@ -59,6 +59,11 @@ interface Item {
 export interface FoundTimeline {
   readonly lane: FoundLane;
   readonly select: (token: string) => void;
+  /**
+   * What to add to a found token's times (the local clock's) to draw them on this timeline's clock: the core
+   * session's clock may be shifted (session.debug), and its lanes and "now" are drawn on it. 0 without a session.
+   */
+  readonly shift: number;
 }
 
 export class TimelineView implements ReactiveController {
@@ -89,10 +94,11 @@ export class TimelineView implements ReactiveController {
   render(store: LogStore | null, now: number, found?: FoundTimeline): TemplateResult {
     // The width the picture was last laid out at (no forced layout here); drawn for it, re-drawn when it changes.
     const width = Math.max(120, this.#size.width || FALLBACK_WIDTH);
-    const firsts = [store?.timeline.first ?? null, found?.lane.first ?? null].filter((t): t is number => t !== null);
+    const shift = found?.shift ?? 0;
+    const firsts = [store?.timeline.first ?? null, found?.lane.first != null ? found.lane.first + shift : null].filter((t): t is number => t !== null);
     const { start, end } = zoomRange({ first: firsts.length ? Math.min(...firsts) : null }, this.zoom, now);
     const view = store ? store.timeline.view(start, end, width) : { bars: [], marks: [] };
-    const lane = found && found.lane.rows.length ? viewFoundLane(found.lane, start, end, width) : null;
+    const lane = found && found.lane.rows.length ? viewFoundLane(found.lane, start - shift, end - shift, width) : null;
     const foundTop = store ? LANE.marks + 14 : 8;
     const axis = lane ? foundTop + lane.rows.length * FOUND_ROW_H + 10 : store ? LANE.axis : foundTop + 10;
     const height = axis + 6;
@@ -103,7 +109,7 @@ export class TimelineView implements ReactiveController {
     this.#items = [
       ...view.bars.map((b): Item => ({ at: b.start, label: barLabel(b), key: b.entry, open: () => select(b.entry) })),
       ...view.marks.map((m): Item => ({ at: m.at, label: markLabel(m), key: m.entry, open: () => select(m.entry) })),
-      ...(lane && found ? foundItems(lane).map((i): Item => ({ at: i.at, label: i.label, key: i.key, open: () => found.select(i.token) })) : []),
+      ...(lane && found ? foundItems(lane).map((i): Item => ({ at: i.at + shift, label: i.label, key: i.key, open: () => found.select(i.token) })) : []),
     ].sort((a, b) => a.at - b.at);
     if (this.#focus >= this.#items.length) this.#focus = this.#items.length - 1;
     const focused = this.#items[this.#focus]?.key;
@@ -128,7 +134,7 @@ export class TimelineView implements ReactiveController {
         ${view.bars.map((b) => this.#bar(b, x, nowX, b.entry === focused))}
         ${view.marks.map((m) => this.#mark(m, x, m.entry === focused))}
         ${lane && found
-          ? foundRows(lane, { x, nowX, width, top: foundTop, focused: typeof focused === 'string' ? focused : undefined, hover: (label) => this.#setHover(label), select: found.select })
+          ? foundRows(lane, { x: (t) => x(t + shift), nowX, width, top: foundTop, focused: typeof focused === 'string' ? focused : undefined, hover: (label) => this.#setHover(label), select: found.select })
           : nothing}
         <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${axis - 8}></line>
         <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${axis}>now</text>

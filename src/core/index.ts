@@ -5,6 +5,7 @@
 import { createDevBackend } from './dev-backend.js';
 import { SessionError } from './errors.js';
 import { getSessionHook } from './hook.js';
+import { describeEvent } from './log-format.js';
 import { createSessionCore } from './session.js';
 import type { Session, SessionOptions } from './types.js';
 
@@ -19,7 +20,7 @@ export function createSession(options: SessionOptions & { requestTimeoutMs?: num
   }
   // Only a missing backend means "the dev backend"; `backend: null` is a mistake and is reported as one.
   const backend = options.backend === undefined ? createDevBackend(typeof options.now === 'function' ? { now: options.now } : {}) : options.backend;
-  return createSessionCore({ ...options, backend, register: (session) => getSessionHook().register(session) });
+  return createSessionCore({ ...options, backend, describe: describeEvent, register: (session) => getSessionHook().register(session) });
 }
 
 export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';

@@ -3,11 +3,13 @@
  * The same `createSession` and `Session` as `session-panel/core` (spec §3), without what only development needs:
  *   - no dev backend: `backend` is required (createHttpBackend, or the app's own AuthBackend), so neither the dev
  *     backend nor its signing code is in the app;
- *   - the page hook (spec §4) is loaded by a dynamic import, only for a session with `devtools` on (the default, as
- *     in `session-panel/core`): a production build sets `devtools: false` and ships no hook code, and a development
- *     build of the same app keeps the panel and the DevTools tab working.
- * Nothing here imports dev-backend.ts or hook.ts statically (a bundler cannot drop a module another entry re-exports
- * and this one imports lazily: esbuild splits by file), and test/core/production-entry.test.ts checks it.
+ *   - the page hook (spec §4) and the operation log's wording (devtools.ts) are loaded by a dynamic import, only for
+ *     a session with `devtools` on (the default, as in `session-panel/core`): a production build sets
+ *     `devtools: false` and ships neither, and its session keeps no operation log (`log()` is empty: the log is
+ *     what the panel shows); a development build of the same app keeps the panel and the DevTools tab working.
+ * Nothing here imports dev-backend.ts, hook.ts or log-format.ts statically (a bundler cannot drop a module another
+ * entry re-exports and this one imports lazily: esbuild splits by file), and test/core/production-entry.test.ts
+ * checks it.
  */
 import { SessionError } from './errors.js';
 import { createSessionCore } from './session.js';
@@ -23,12 +25,12 @@ export function createSession(options: SessionOptions & { requestTimeoutMs?: num
       'createSession: session-panel/core/production has no dev backend; pass backend: createHttpBackend(...) (or import session-panel/core for the dev backend)',
     );
   }
-  return createSessionCore({ ...options, backend: options.backend, register: registerLazily });
+  return createSessionCore({ ...options, backend: options.backend, register: attachLazily });
 }
 
-/** The page hook, loaded with the first session that has devtools on; never loaded with `devtools: false`. */
-function registerLazily(session: Session): Promise<() => void> {
-  return import('./hook.js').then((hook) => hook.getSessionHook().register(session));
+/** The page hook and the log's wording, loaded with the first session that has devtools on; never with `false`. */
+function attachLazily(session: Session): Promise<ReturnType<typeof import('./devtools.js').attachDevtools>> {
+  return import('./devtools.js').then((devtools) => devtools.attachDevtools(session));
 }
 
 export { createHttpBackend, type HttpBackend, type HttpBackendOptions, type FetchLike } from './http-backend.js';

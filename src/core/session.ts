@@ -4,7 +4,6 @@ import { SessionError, toSessionError, type SessionErrorKind } from './errors.js
 import { IssuerClock } from './issuer-clock.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
-import { describeEvent } from './log-format.js';
 import { DEVICE_ID, SessionStore, sameState, type PersistedState, type StoredState } from './storage.js';
 import { isSignedInAt, refreshMarginMs, tokenStatusAt } from './token-status.js';
 import { isUuid, randomUuid, uuidFromName } from './uuid.js';
@@ -36,11 +35,18 @@ export interface SessionCoreOptions extends SessionOptions {
   /** A backend call that has not answered after this long fails as `timeout`. Default 30 s. */
   requestTimeoutMs?: number;
   /**
-   * Puts the session on the page hook when `devtools` is on, and gives back how to take it off. Passed in by the
-   * entries (index.ts at once, production.ts by a lazy import), so this module imports no hook code.
+   * The devtools parts, passed in by the entries so this module imports none of them: index.ts gives them at once,
+   * production.ts loads them lazily, only for a session with `devtools` on.
+   *   - `describe`: the operation log's wording; a session without it keeps no log (`log()` is empty).
+   *   - `register`: puts the session on the page hook when `devtools` is on, and gives back how to take it off (and,
+   *     when loaded lazily, the log's wording with it: events until then are worded when it arrives).
    */
-  register?: (session: Session) => (() => void) | Promise<() => void>;
+  describe?: DescribeEvent;
+  register?: (session: Session) => (() => void) | Promise<{ unregister: () => void; describe: DescribeEvent }>;
 }
+
+/** Turns a session event into a log line (log-format.ts), or null for events not worth one. */
+export type DescribeEvent = (event: SessionEvent) => Omit<LogEntry, 'seq'> | null;
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
 const JWT_IN_TEXT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
@@ -99,6 +105,9 @@ class CustomerSession implements Session {
   readonly #autoRefresh: boolean;
   readonly #timeoutMs: number;
   readonly #log: RingLog;
+  #describe: DescribeEvent | undefined;
+  /** Events waiting for the log's wording while it loads (production entry, devtools on); null when none is coming. */
+  #unworded: SessionEvent[] | null = null;
   readonly #listeners = new Set<SessionListener>();
   readonly #flights = new Map<string, Promise<TokenRecord>>();
   readonly #pending = new Map<OperationName, number>();
@@ -189,14 +198,25 @@ class CustomerSession implements Session {
       // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
       storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
     };
+    this.#describe = options.describe;
     const off = options.devtools !== false ? options.register?.(this) : undefined;
     if (typeof off === 'function') this.#unregister = off;
-    // Registered by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
-    const registered = off instanceof Promise ? off.then((undo) => (this.#disposed ? undo() : (this.#unregister = undo)), () => {}) : undefined;
+    // Devtools by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
+    if (off instanceof Promise) this.#unworded = [];
+    const registered = off instanceof Promise ? off.then((parts) => this.#devtoolsArrived(parts), () => (this.#unworded = null)) : undefined;
     this.ready = this.#start(loadProblem, registered);
   }
 
   // ---------------------------------------------------------------- start-up
+
+  #devtoolsArrived(parts: { unregister: () => void; describe: DescribeEvent }): void {
+    if (this.#disposed) parts.unregister();
+    else this.#unregister = parts.unregister;
+    this.#describe ??= parts.describe;
+    const waiting = this.#unworded ?? [];
+    this.#unworded = null;
+    for (const event of waiting) this.#word(event);
+  }
 
   async #start(loadProblem: string | null, registered?: Promise<unknown>): Promise<void> {
     // Let the creator subscribe before the first events (a load problem, the first token) are emitted.
@@ -1026,13 +1046,21 @@ class CustomerSession implements Session {
     else this.#dispatch(event);
   }
 
-  #dispatch(event: SessionEvent): void {
+  #word(event: SessionEvent): void {
+    if (this.#unworded) {
+      if (this.#unworded.length < this.#log.limit) this.#unworded.push(event);
+      return;
+    }
     try {
-      const entry = describeEvent(event);
+      const entry = this.#describe?.(event);
       if (entry) this.#log.append(entry);
     } catch {
       // A line that cannot be written must not stop the event from reaching subscribers.
     }
+  }
+
+  #dispatch(event: SessionEvent): void {
+    this.#word(event);
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);

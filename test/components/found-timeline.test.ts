@@ -71,4 +71,22 @@ describe('the timeline draws found tokens', () => {
     expect(labels(h, 'timeline-found-token')[0]).toMatch(/found id token, .* \(stored\)$/);
     expect(h.part('timeline').querySelector('.legend')?.textContent?.replace(/\s+/g, ' ').trim()).toBe('customer token anonymous token found token');
   });
+
+  it('a core session whose clock is shifted: found tokens are drawn on its clock, beside its "now" line', async () => {
+    const { session } = await realSession();
+    session.debug!.shiftClock(20 * MIN);
+    const feed = storeFeed();
+    const real = Date.now();
+    feed.store.observe(observeStorageEntry('localStorage', 'k', jwt({ sub: 'dana', iat: real / 1000 - 60, exp: real / 1000 + 3600 }), real));
+    const { h } = await panelFor(session);
+    h.el.discovery = feed;
+    await settle(h.el);
+    const svgEl = h.part('timeline').querySelector('svg')!;
+    const width = Number(svgEl.getAttribute('viewBox')!.split(' ')[2]);
+    const nowX = Number(svgEl.querySelector('line.now')!.getAttribute('x1'));
+    const barX = Number(h.root.querySelector('[part~="timeline-found-token"] rect')!.getAttribute('x'));
+    // The default zoom (1 h) spans 69 min: a token issued a minute ago starts 1/69 of the width before "now",
+    // not 21 minutes before it (where the local clock would put it).
+    expect(Math.abs(nowX - width / 69 - barX)).toBeLessThan(2);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/core/dev-backend.js';
+import { describeEvent } from '../../src/core/log-format.js';
 import { createSessionCore } from '../../src/core/session.js';
 import type { SessionEvent, StorageLike } from '../../src/core/types.js';
 import { ManualClock } from './support/session-fixture.js';
@@ -9,7 +10,7 @@ import { MapStorage } from './support/map-storage.js';
 async function open(storage: StorageLike, clock = new ManualClock(), namespace = 'app') {
   const backend = createDevBackend({ now: clock.now });
   const events: SessionEvent[] = [];
-  const session = createSessionCore({ backend, storage, namespace, devtools: false, now: clock.now });
+  const session = createSessionCore({ backend, storage, namespace, devtools: false, now: clock.now, describe: describeEvent });
   session.subscribe((e) => events.push(e));
   await session.ready;
   return { session, events, backend };

@@ -56,19 +56,40 @@ describe('the production entry', () => {
     expect(hook.get(session.id)).toBeUndefined();
   });
 
-  it('with devtools off stays off the page hook and works as the full entry does', async () => {
+  it('with devtools on words the log as the full entry does, events from before the lazy part arrived included', async () => {
+    const session = production.createSession({ backend: createDevBackend(), storage: 'memory' });
+    const early = session.retrieveToken(); // emits before the devtools chunk has loaded
+    await session.ready;
+    await early;
+    const reference = full.createSession({ backend: createDevBackend(), storage: 'memory', devtools: false });
+    const sameEarly = reference.retrieveToken();
+    await reference.ready;
+    await sameEarly;
+    const words = (s: typeof session): string[] => s.log().map((e) => e.message.replace(/[0-9a-f-]{36}|\d{4}-\d\d-\d\dT[\d:.]+Z|[\d.]+ ms/g, '…'));
+    expect(words(session)).toContain('retrieveToken started');
+    expect(words(session)).toEqual(words(reference));
+    session.dispose();
+    reference.dispose();
+  });
+
+  it('with devtools off stays off the page hook, keeps no log, and works as the full entry does', async () => {
     const before = findSessionHook()?.list().length ?? 0;
     const session = production.createSession({ backend: createDevBackend(), storage: 'memory', devtools: false });
+    const events: string[] = [];
+    session.subscribe((e) => events.push(e.type));
     await session.ready;
     expect(findSessionHook()?.list().length ?? 0).toBe(before);
     const token = await session.retrieveToken();
     expect(token.rlm).toBe('anonymous_client');
+    const uuid = session.getUUID();
     expect(await session.regenerateUUIDWithClientIdentifier('abc')).toBe(true);
-    expect(session.log().map((e) => e.message)).toContain('regenerateUUIDWithClientIdentifier started');
+    expect(session.getUUID()).not.toBe(uuid);
+    expect(events).toEqual(expect.arrayContaining(['ready', 'operation-start', 'uuid-changed', 'token-changed', 'operation-end']));
+    expect(session.log()).toEqual([]);
     session.dispose();
   });
 
-  it('statically reaches neither the dev backend, its signing, nor the page hook (a bundler keeps them out)', async () => {
+  it('statically reaches neither the dev backend, its signing, the page hook nor the log wording (a bundler keeps them out)', async () => {
     const entry = path.resolve('src/core/production.ts');
     const result = await build({
       stdin: { contents: `import { createSession, createHttpBackend } from ${JSON.stringify(entry)};\ncreateSession({ backend: createHttpBackend({ baseUrl: 'https://a.example', apiKey: 'k' }), devtools: false });`, resolveDir: process.cwd(), loader: 'js' },
@@ -92,9 +113,9 @@ describe('the production entry', () => {
     const loaded = [...initial].flatMap((o) => Object.keys(outputs[o]!.inputs)).map((file) => path.basename(file));
     expect(loaded).toContain('session.ts');
     expect(loaded).toContain('http-backend.ts');
-    for (const devOnly of ['dev-backend.ts', 'dev-signing.ts', 'hook.ts']) expect(loaded, devOnly).not.toContain(devOnly);
-    // The hook is there for a session with devtools on, as a chunk loaded on demand.
+    for (const devOnly of ['dev-backend.ts', 'dev-signing.ts', 'hook.ts', 'log-format.ts']) expect(loaded, devOnly).not.toContain(devOnly);
+    // The hook and the log's wording are there for a session with devtools on, as a chunk loaded on demand.
     const lazy = Object.keys(outputs).filter((o) => !initial.has(o) && o.endsWith('.js')).flatMap((o) => Object.keys(outputs[o]!.inputs));
-    expect(lazy.map((file) => path.basename(file))).toContain('hook.ts');
+    expect(lazy.map((file) => path.basename(file))).toEqual(expect.arrayContaining(['hook.ts', 'log-format.ts']));
   });
 });

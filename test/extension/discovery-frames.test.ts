@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PanelDiscovery, type DiscoveryBrowser } from '../../src/extension/discovery/panel-discovery.js';
 import { readPage, type PageReading } from '../../src/extension/discovery/page-reader.js';
 import type { FrameRef } from '../../src/discovery/index.js';
@@ -16,6 +16,8 @@ interface FakeFrame {
   origin: string;
   storage: Map<string, string>;
   fail?: boolean;
+  /** The reader's problems, as a frame the browser denies storage to reports them. */
+  problems?: string[];
   reads: boolean[];
 }
 
@@ -30,7 +32,7 @@ function frameReading(f: FakeFrame, reset: boolean): PageReading {
     localStorage: { changed: [...f.storage], removed: [], size: f.storage.size },
     sessionStorage: null,
     indexedDB: null,
-    problems: f.origin === 'null' ? ['localStorage: The document is sandboxed'] : [],
+    problems: f.problems ?? [],
   };
 }
 
@@ -56,19 +58,25 @@ function harness(frames: FakeFrame[]) {
       return frameReading(f, reset);
     },
   };
-  return { discovery: new PanelDiscovery(browser), removed };
+  const calls = { frames: 0 };
+  const listFrames = browser.frames!;
+  browser.frames = () => (calls.frames++, listFrames());
+  return { discovery: new PanelDiscovery(browser), removed, calls };
 }
 
+/** The poll's timers are fake: time is moved on by hand, in steps, until `ok` (at most a minute of panel time). */
+const wait = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
 const until = async (what: string, ok: () => boolean): Promise<void> => {
-  const deadline = Date.now() + 6000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  for (let i = 0; i < 1200 && !ok(); i++) await wait(50);
+  if (!ok()) throw new Error(`timed out: ${what}`);
 };
 
 let running: PanelDiscovery[] = [];
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+});
 afterEach(() => {
+  vi.useRealTimers();
   for (const d of running) d.stop();
   running = [];
   localStorage.clear();
@@ -107,7 +115,7 @@ describe('PanelDiscovery reads child frames', () => {
     const record = [...h.discovery.store.get(framed)!.places.values()][0]!;
     frames[0]!.fail = true;
     const reads = frames[0]!.reads.length;
-    await new Promise((r) => setTimeout(r, 2300));
+    await wait(2300);
     expect(record.goneAt, 'not read is not gone').toBeNull();
     frames[0]!.fail = false;
     await until('read again', () => frames[0]!.reads.length > reads);
@@ -118,13 +126,23 @@ describe('PanelDiscovery reads child frames', () => {
   });
 
   it('an opaque-origin (sandboxed) frame is labelled as such, and its unreadable storage is not reported as a problem', async () => {
-    const sandboxed = frame(9, 'https://widgets.example/box', 'null');
+    const sandboxed = { ...frame(9, 'https://widgets.example/box', 'null'), problems: ["localStorage: Failed to read the 'localStorage' property from 'Window': The document is sandboxed"] };
     const h = harness([sandboxed]);
     running.push(h.discovery);
     h.discovery.start();
     await until('the sandboxed frame token', () => h.discovery.store.get(framed) !== undefined);
     expect([...h.discovery.store.get(framed)!.places.values()][0]!.place.frame).toBe('null');
     expect(h.discovery.state().detail).toBe('');
+  });
+
+  it('a cross-site frame the browser denies storage to is named in one short note', async () => {
+    const denied = "Failed to read the 'localStorage' property from 'Window': Access is denied for this document.";
+    const ads = { ...frame(4, 'https://ads.example/slot', 'https://ads.example', {}), problems: [`localStorage: ${denied}`, `sessionStorage: ${denied}`] };
+    const h = harness([ads]);
+    running.push(h.discovery);
+    h.discovery.start();
+    await until('the note', () => h.discovery.state().detail !== '');
+    expect(h.discovery.state().detail).toBe('Could not read: frame https://ads.example: localStorage, sessionStorage not readable');
   });
 
   it('frames of the top page\'s origin are not read again (same storage); two frames of one origin are read once', async () => {
@@ -137,5 +155,18 @@ describe('PanelDiscovery reads child frames', () => {
     await until('read', () => a.reads.length > 0);
     expect(same.reads).toEqual([]);
     expect(b.reads).toEqual([]);
+  });
+
+  it('frames are listed and read only while the panel runs: nothing before start(), nothing after stop()', async () => {
+    const child = frame(7, 'https://auth.example/silent');
+    const h = harness([child]);
+    await wait(1200);
+    expect([h.calls.frames, child.reads.length], 'not started: nothing listed or read').toEqual([0, 0]);
+    h.discovery.start();
+    await until('read', () => child.reads.length > 0);
+    h.discovery.stop();
+    const after = [h.calls.frames, child.reads.length];
+    await wait(1300);
+    expect([h.calls.frames, child.reads.length], 'stopped').toEqual(after);
   });
 });
