@@ -109,20 +109,23 @@ try {
   await cdp.send('Target.openDevTools', { targetId: targetInfo.targetId });
   const targets = async () => (await cdp.send('Target.getTargets')).targetInfos;
   let devtools;
-  for (let i = 0; i < 200 && !devtools; i++) {
+  // Up to a minute for each step: the DevTools window takes well over 10 s on a 2-core machine at load 30.
+  const STEPS = 1200;
+  for (let i = 0; i < STEPS && !devtools; i++) {
     devtools = (await targets()).find((t) => t.type === 'page' && t.url.startsWith('devtools://'));
     if (!devtools) await sleep(50);
   }
+  if (!devtools) throw new Error('the DevTools window did not open within a minute');
   const dt = await attachChild(cdp, devtools.targetId);
   const panelUrl = `chrome-extension://${extId}/src/extension/panel.html`;
   let dtPanelTarget;
-  for (let i = 0; i < 200 && !dtPanelTarget; i++) {
+  for (let i = 0; i < STEPS && !dtPanelTarget; i++) {
     await dt.evaluate(`(() => { try { DevToolsAPI.showPanel('chrome-extension://${extId}Session'); } catch {} })()`).catch(() => {});
     dtPanelTarget = (await targets()).find((t) => t.url.startsWith(panelUrl) && t.parentId === devtools.targetId);
     if (!dtPanelTarget) await sleep(50);
   }
   const dtPanel = await attachChild(cdp, dtPanelTarget.targetId);
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < STEPS; i++) {
     const ok = await dtPanel.evaluate(`!!document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="uuid"]')?.textContent.includes(${JSON.stringify(uuid0)})`);
     if (ok) break;
     await sleep(50);

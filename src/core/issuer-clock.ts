@@ -42,7 +42,13 @@ export class IssuerClock {
   /** A token this session asked for itself: sent at `sentAt`, answered at `receivedAt` (session clock), `iat` in ms. */
   measure(sentAt: number, receivedAt: number, iatMs: number): void {
     const rounding = Number.isInteger(iatMs / 1000) ? IAT_ROUNDING_MS : 0;
-    this.#set('own', { lo: iatMs - Math.max(sentAt, receivedAt), hi: iatMs + rounding - Math.min(sentAt, receivedAt) });
+    const next = { lo: iatMs - Math.max(sentAt, receivedAt), hi: iatMs + rounding - Math.min(sentAt, receivedAt) };
+    // The offset holds still between requests, so each measurement narrows it (iat's rounding falls differently each
+    // time); one that does not overlap the estimate means a clock moved (a jump, an NTP step): start from it.
+    const own = this.#own;
+    const lo = own ? Math.max(own.lo, next.lo) : next.lo;
+    const hi = own ? Math.min(own.hi, next.hi) : next.hi;
+    this.#set('own', lo <= hi ? { lo, hi } : next);
   }
 
   /**

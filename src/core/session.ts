@@ -65,6 +65,8 @@ const REPLACEMENT_WAIT_MS = 500;
 const CONTENDED_WAIT_MS = 100;
 /** A tab that found an unreadable stored value waits this long for running tabs to write their good copy back. */
 const REPAIR_WAIT_MS = 150;
+/** How long a tab with no estimate of the issuer's clock waits for other tabs' before judging a stored token dead. */
+const PEER_CLOCK_WAIT_MS = 150;
 /** A second count of the tabs after a tab came or went, once its presence lock has settled. */
 const RECOUNT_DELAY_MS = 300;
 const MAX_CREDENTIAL_LENGTH = 1024;
@@ -94,6 +96,9 @@ class CustomerSession implements Session {
   /** How the token issuer's clock stands against the session's: stored tokens are converted with it (tabs' clocks differ). */
   readonly #issuer = new IssuerClock();
   #issuerVersion = 0;
+  /** Set while waiting for another tab's clock estimate (see #awaitPeerClock); asked once per session. */
+  #peerClockHeard: (() => void) | undefined;
+  #peerClockAsked = false;
   readonly #namespace: string;
   readonly #deviceId: string;
   readonly #windowMs: number;
@@ -170,7 +175,10 @@ class CustomerSession implements Session {
           issuer: this.#issuer,
           // A clock shifted by hand (debug.shiftClock) is time travel in this tab only: it teaches other tabs nothing.
           offered: () => (this.#clockOffset === 0 ? this.#issuer.interval : null),
-          changed: () => this.#syncFromStorage(),
+          changed: () => {
+            this.#syncFromStorage();
+            this.#peerClockHeard?.();
+          },
         })
       : null;
     this.#lock = this.#link
@@ -225,6 +233,7 @@ class CustomerSession implements Session {
     this.#drainStorageProblems();
     if (this.#provisional) await this.#settleProvisional(loadProblem !== null);
     if (this.#lock) this.#recountTabs();
+    if (this.#wantsPeerClock()) await this.#awaitPeerClock();
     const token = this.#state.token;
     if (token && token.rlm === 'client' && this.#isExpired(token)) this.#reportExpiry(token);
     if (!token || (token.rlm === 'anonymous_client' && this.#isExpired(token))) {
@@ -458,6 +467,7 @@ class CustomerSession implements Session {
 
   /** The token retrieveToken() hands out: refreshed or re-obtained as the SDKs do. */
   async #usableToken(budget: Budget): Promise<TokenRecord> {
+    if (this.#wantsPeerClock()) await this.#awaitPeerClock();
     const token = this.#state.token;
     if (!token) return this.#acquireAnonymous(budget);
     if (this.#isExpired(token)) {
@@ -703,6 +713,29 @@ class CustomerSession implements Session {
     this.#emit({ type: 'signed-out', reason: 'SESSION_EXPIRATION' });
   }
 
+  /**
+   * A token another tab stored looks expired on this tab's clock, and this tab has no estimate of the issuer's clock
+   * yet (it judged by the writer's times): before declaring a customer's session expired or asking for a new token,
+   * give the other tabs' answers (asked at start) a moment to arrive. Once per session, and only then.
+   */
+  #wantsPeerClock(): boolean {
+    const token = this.#state.token;
+    return !this.#peerClockAsked && this.#link !== null && token !== null && this.#issuer.source === 'none' && this.#isExpired(token);
+  }
+
+  async #awaitPeerClock(): Promise<void> {
+    this.#peerClockAsked = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PEER_CLOCK_WAIT_MS);
+      this.#peerClockHeard = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#peerClockHeard = undefined;
+    this.#syncFromStorage();
+  }
+
   #isExpired(token: TokenRecord): boolean {
     return this.#now() >= token.expiresAt;
   }
@@ -938,8 +971,8 @@ class CustomerSession implements Session {
     this.#rev = best.rev;
     const before = this.#state.token;
     this.#adopt(best.state, signedOut);
-    // Another tab's token, and this tab has not measured the issuer's clock itself: ask the tabs for their estimate.
-    if (this.#state.token && this.#state.token.tokenString !== before?.tokenString && this.#issuer.source !== 'measured') this.#link.hello();
+    // Another tab's token, and this tab has no estimate of the issuer's clock yet: ask the tabs for theirs.
+    if (this.#state.token && this.#state.token.tokenString !== before?.tokenString && this.#issuer.source === 'none') this.#link.hello();
   }
 
   /**

@@ -52,14 +52,16 @@ describe('tabs whose clocks differ share one storage', () => {
     expect(deadCount, 'dead tokens handed out by the tab on the right clock').toBe(0);
   });
 
-  it('a tab an hour ahead started after a customer signed in elsewhere: signed in, the same token, no request of its own', async () => {
+  it('a tab an hour ahead started after a customer signed in elsewhere: signed in, the same token, no request, no sign-out', async () => {
     const { issuer, tab } = world();
     const right = tab(0);
     await right.ready;
     await right.signIn('ann', 'pw');
     const ahead = tab(HOUR);
     const requests: string[] = [];
+    const signedOut: string[] = [];
     ahead.subscribe((e) => e.type === 'request' && requests.push(e.request.target));
+    ahead.subscribe((e) => e.type === 'signed-out' && signedOut.push(e.reason));
     await ahead.ready;
     await delivered();
     const snap = ahead.snapshot();
@@ -68,6 +70,7 @@ describe('tabs whose clocks differ share one storage', () => {
     const handed = await ahead.retrieveToken();
     expect(handed.tokenString).toBe(right.snapshot().token!.tokenString);
     expect(requests, 'requests of the tab an hour ahead').toEqual([]);
+    expect(signedOut, 'the tab an hour ahead never said the customer was signed out').toEqual([]);
     // And once the real lifetime is over, that tab says so instead of handing out the dead token.
     issuer.now += TTL_S * 1000 + 1000;
     await expect(ahead.retrieveToken()).rejects.toMatchObject({ kind: 'session-expired' });

@@ -57,15 +57,25 @@ export class ChildTarget {
 }
 
 /** Retries `fn` until it returns a non-undefined value (no fixed sleeps in assertions; bounded by `timeoutMs`). */
+const HUNG = Symbol('hung');
+
 export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    // One call may hang (an evaluate in a target that stopped answering): it counts against the same deadline, so
+    // the failure names what was awaited instead of running into the test's own timeout.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<typeof HUNG>((r) => (timer = setTimeout(() => r(HUNG), Math.max(0, deadline - Date.now()) + 50)));
     try {
-      const v = await fn();
-      if (v !== undefined) return v;
+      const v = await Promise.race([fn(), hung]);
+      if (v === HUNG) throw new Error(`timed out waiting for ${what}: the last check did not answer`);
+      if (v !== undefined) return v as T;
     } catch (e) {
+      if (e instanceof Error && e.message.startsWith(`timed out waiting for ${what}`)) throw e;
       last = e;
+    } finally {
+      clearTimeout(timer);
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -71,10 +71,11 @@ export class RemotePanel {
         const b = ${find};
         if (!b || b.disabled) return undefined;
         b.scrollIntoView({ block: 'center' });
-        const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-        await frame();
+        // A frame, or false when none comes within a second (a window not drawing): then try again later.
+        const frame = () => new Promise((r) => { requestAnimationFrame(() => r(true)); setTimeout(() => r(false), 1000); });
+        if (!(await frame())) return undefined;
         const r1 = b.getBoundingClientRect();
-        await frame();
+        if (!(await frame())) return undefined;
         const r2 = b.getBoundingClientRect();
         if (r1.width === 0 || r1.x !== r2.x || r1.y !== r2.y) return undefined;
         const x = r2.x + r2.width / 2, y = r2.y + r2.height / 2;
