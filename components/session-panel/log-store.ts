@@ -132,6 +132,8 @@ export class LogStore {
     const request = entry.facts?.request;
     if (request) this.#noteRequest(entry.at, request);
     while (this.retainedBytes > this.byteLimit && this.size > 0) this.shed();
+    // Rows gone and still over: only the timeline's hold on let-go rows is left, and it goes now.
+    if (this.retainedBytes > this.byteLimit) this.#trimTimeline();
   }
 
   /**
