@@ -84,6 +84,8 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     server: { host: '127.0.0.1' },
     // Pre-bundle the demo's dependencies up front: discovered lazily, vite re-optimises them and reloads the page
     // on a new user's first visit.
-    optimizeDeps: { include: ['lit', 'lit/decorators.js', 'jose', 'jose/jwt/decode', 'jose/decode/protected_header', '@noble/hashes/legacy.js'] },
+    // entries: only the demo page. Left to itself, vite's dependency scan crawls every index.html in the repo, the
+    // package fixtures' too, and warns on `npm start` that `session-panel` (installed only in those fixtures) is missing.
+    optimizeDeps: { entries: ['index.html'], include: ['lit', 'lit/decorators.js', 'lit/directives/repeat.js', 'jose', 'jose/jwt/decode', 'jose/decode/protected_header', '@noble/hashes/legacy.js'] },
   };
 });
