@@ -22,7 +22,7 @@ import { formatBytes } from './retention.js';
 import type { SessionSnapshot } from '../../src/core/types.js';
 
 /** Height of one row in px: must equal `--_row` in session-panel.styles.ts, which lays the rows out. */
-const ROW_HEIGHT = 22;
+const ROW_HEIGHT = 20;
 /** Height of the list before it has been laid out once: the default of --session-panel-log-height. */
 const FALLBACK_HEIGHT = 220;
 /**
