@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CDPSession, Page } from 'playwright-core';
-import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { until } from './extension-support/cdp.js';
-import { PANEL_PATH, browserCdp, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
-import { startTestSite, type TestSite } from './extension-support/server.js';
+import { PANEL_PATH, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
+import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
  * Issue #9 in Debian's Chromium with the built extension: a hostile page floods its Session panel (look-alike
@@ -13,19 +12,7 @@ import { startTestSite, type TestSite } from './extension-support/server.js';
  * session is reached and labelled by its opaque origin. No timing assertions: conditions with generous waits.
  */
 
-let site: TestSite;
-let b: ExtensionBrowser;
-let cdp: CDPSession;
-
-beforeAll(async () => {
-  site = await startTestSite();
-  b = await launchWithExtension();
-  cdp = await browserCdp(b);
-});
-afterAll(async () => {
-  await b?.close();
-  await site?.close();
-});
+const env = useExtensionSuite();
 
 /** The panel's figures: bytes it keeps in all (the log part's data-retained-bytes) and what its bounds let go. */
 const figures = (panel: Page) =>
@@ -42,16 +29,16 @@ const figures = (panel: Page) =>
 
 describe('a flooding tab and a normal tab, each with its real DevTools Session panel', () => {
   test('the normal panel stays live; the flooding panel stays within its byte bounds, says what it let go, and frees it when the page goes', async () => {
-    const normal = await openTestTab(b, `${site.origin}/?ns=normal`);
-    const flood = await openTestTab(b, `${site.origin}/flood?sessions=1`);
+    const normal = await openTestTab(env.b, `${env.site.origin}/?ns=normal`);
+    const flood = await openTestTab(env.b, `${env.site.origin}/flood?sessions=1`);
     const t0 = Date.now();
     const step = (what: string) => console.log(`[flood e2e] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     await normal.page.bringToFront();
-    const { panel: normalPanel, devtools: normalDevtools } = await openRealDevtoolsPanel(b, normal.page, cdp);
+    const { panel: normalPanel, devtools: normalDevtools } = await openRealDevtoolsPanel(env.b, normal.page, env.cdp);
     // The flooding tab's panel is the panel page in a tab of its own (the same page DevTools shows; one DevTools
     // window is enough to prove the real one stays live, and each costs seconds on a loaded machine).
-    const floodPanel = await b.context.newPage();
-    await floodPanel.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${flood.tabId}`);
+    const floodPanel = await env.b.context.newPage();
+    await floodPanel.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${flood.tabId}`);
     step('panels open');
     expect(await until('the normal panel shows its UUID', () => normalPanel.uuid(), 20_000)).toBe(await pageUuid(normal.page));
     // The look-alike's 2 MB history is over the 1 MiB message limit: its newest part is shown, with a note.
@@ -95,7 +82,7 @@ describe('a flooding tab and a normal tab, each with its real DevTools Session p
     console.log('[flood e2e] figures', shown);
     expect(shown.retained).toBeGreaterThan(4 * 1024 * 1024);
     expect(shown.retained).toBeLessThanOrEqual(32 * 1024 * 1024);
-    const panelCdp = await b.context.newCDPSession(floodPanel);
+    const panelCdp = await env.b.context.newCDPSession(floodPanel);
     await panelCdp.send('HeapProfiler.collectGarbage');
     const heap = (await panelCdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     await panelCdp.detach();
@@ -103,7 +90,7 @@ describe('a flooding tab and a normal tab, each with its real DevTools Session p
 
     console.log('[flood e2e] heap MB', (heap.usedSize / 1048576).toFixed(1));
     // The page goes: the look-alike's rows go with it.
-    await flood.page.goto(`${site.origin}/?ns=after`);
+    await flood.page.goto(`${env.site.origin}/?ns=after`);
     await until('the flooding panel releases the gone page’s rows', async () => {
       const f = await figures(floodPanel);
       return f && f.retained < 64 * 1024 ? true : undefined;
@@ -114,12 +101,12 @@ describe('a flooding tab and a normal tab, each with its real DevTools Session p
 
 describe('a sandboxed iframe (opaque origin) running our core', () => {
   test('its session is listed as "sandboxed frame (opaque origin)" and, picked, shows its UUID', async () => {
-    const { page, tabId } = await openTestTab(b, `${site.origin}/sandboxed`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/sandboxed`);
     const frame = await until('the sandboxed frame', async () => page.frames().find((f) => f !== page.mainFrame()));
     await frame.waitForSelector('body[data-ready=yes]');
     const boxedUuid = await frame.evaluate(() => (window as unknown as { __session: { getUUID(): string } }).__session.getUUID());
-    const panel: Page = await b.context.newPage();
-    await panel.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+    const panel: Page = await env.b.context.newPage();
+    await panel.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
     const picker = panel.locator('session-panel [part~="toolbar"] select').first();
     const option = panel.locator('session-panel option', { hasText: 'sandboxed frame (opaque origin)' });
     await expect.poll(() => option.count(), { timeout: 20_000 }).toBe(1);

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type CDPSession, type Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { chromium, type Page } from 'playwright-core';
 import { CHROME_FLAGS, CHROME_PATH } from './support/chromium.js';
-import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
-import { PANEL_PATH, browserCdp, openTestTab, stopServiceWorker, targets } from './extension-support/panel.js';
-import { startTestSite, type TestSite } from './extension-support/server.js';
+import { PANEL_PATH, openTestTab, stopServiceWorker, targets } from './extension-support/panel.js';
+import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
  * Issue #9 in Debian's Chromium with the built extension: a page nobody inspects sees nothing of the extension (the
@@ -14,27 +13,15 @@ import { startTestSite, type TestSite } from './extension-support/server.js';
  * gets the iframe's session shown by itself, and the password goes to the page's own session only.
  */
 
-let site: TestSite;
-let b: ExtensionBrowser;
-let cdp: CDPSession;
-
-beforeAll(async () => {
-  site = await startTestSite();
-  b = await launchWithExtension();
-  cdp = await browserCdp(b);
-});
-afterAll(async () => {
-  await b?.close();
-  await site?.close();
-});
+const env = useExtensionSuite();
 
 const part = (p: Page, name: string) => p.locator(`session-panel [part~="${name}"]`);
 const uuidOf = async (p: Page): Promise<string | undefined> =>
   (await part(p, 'uuid').textContent().catch(() => null))?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
 
 async function openPanelTab(tabId: number): Promise<Page> {
-  const p = await b.context.newPage();
-  await p.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+  const p = await env.b.context.newPage();
+  await p.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
   return p;
 }
 
@@ -60,8 +47,8 @@ const observe = (page: Page): Promise<Seen> =>
 
 describe('frames', () => {
   test('late session beside a cross-origin look-alike: never shown by itself; the password reaches the page only', async () => {
-    const other = site.origin.replace('127.0.0.1', 'localhost');
-    const { page, tabId } = await openTestTab(b, `${site.origin}/late?frame=${encodeURIComponent(other)}`);
+    const other = env.site.origin.replace('127.0.0.1', 'localhost');
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/late?frame=${encodeURIComponent(other)}`);
     const frame = await expect
       .poll(() => page.frames().find((f) => f.url().startsWith(other)) ?? null)
       .not.toBeNull()
@@ -98,24 +85,24 @@ describe('a page nobody inspects', () => {
     let baseline: Seen;
     try {
       const p = await plain.newPage();
-      await p.goto(`${site.origin}/plain`);
+      await p.goto(`${env.site.origin}/plain`);
       baseline = await observe(p);
     } finally {
       await plain.close();
       rmSync(profile, { recursive: true, force: true });
     }
 
-    for (const p of b.context.pages()) await p.close(); // no panel open anywhere
-    await stopServiceWorker(cdp, b.extensionId).catch(() => undefined); // already stopped (idle) is fine
-    await expect.poll(async () => (await targets(cdp)).some((t) => t.type === 'service_worker' && t.url.includes(b.extensionId))).toBe(false);
-    const page = await b.context.newPage();
-    await page.goto(`${site.origin}/plain`);
+    for (const p of env.b.context.pages()) await p.close(); // no panel open anywhere
+    await stopServiceWorker(env.cdp, env.b.extensionId).catch(() => undefined); // already stopped (idle) is fine
+    await expect.poll(async () => (await targets(env.cdp)).some((t) => t.type === 'service_worker' && t.url.includes(env.b.extensionId))).toBe(false);
+    const page = await env.b.context.newPage();
+    await page.goto(`${env.site.origin}/plain`);
     await page.reload(); // two loads
     const seen = await observe(page);
     expect(seen, 'no new global, symbol or window message').toEqual(baseline);
     expect(seen.messages).toBe(0);
     expect(seen.hook).toBe(false);
-    const workers = (await targets(cdp)).filter((t) => t.type === 'service_worker' && t.url.includes(b.extensionId));
+    const workers = (await targets(env.cdp)).filter((t) => t.type === 'service_worker' && t.url.includes(env.b.extensionId));
     expect(workers, 'page loads did not start the service worker').toEqual([]);
     await page.close();
   });

@@ -1,19 +1,17 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CDPSession, Page } from 'playwright-core';
-import { launchWithExtension, type ExtensionBrowser } from './extension-support/browser.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { until } from './extension-support/cdp.js';
 import {
   PANEL_PATH,
   RemotePanel,
-  browserCdp,
   expectedSeeded,
   openRealDevtoolsPanel,
   openTestTab,
   pageUuid,
   stopServiceWorker,
 } from './extension-support/panel.js';
-import { startTestSite, type TestSite } from './extension-support/server.js';
+import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
  * The built extension (dist/extension) in Debian's Chromium, headless. Two layers:
@@ -23,19 +21,7 @@ import { startTestSite, type TestSite } from './extension-support/server.js';
  * In the DevTools layer clicks and typing are real input (CDP Input events into the panel iframe), not element.click().
  */
 
-let site: TestSite;
-let b: ExtensionBrowser;
-let cdp: CDPSession;
-
-beforeAll(async () => {
-  site = await startTestSite();
-  b = await launchWithExtension();
-  cdp = await browserCdp(b);
-});
-afterAll(async () => {
-  await b?.close();
-  await site?.close();
-});
+const env = useExtensionSuite();
 
 test('the build has the load-unpacked folder: manifest at its root, the panel page included', () => {
   const manifest = JSON.parse(readFileSync('dist/extension/manifest.json', 'utf8')) as { manifest_version: number; devtools_page: string };
@@ -53,9 +39,9 @@ describe('real DevTools window, Session panel', () => {
   let panel: RemotePanel;
 
   beforeAll(async () => {
-    ({ page } = await openTestTab(b, `${site.origin}/`));
+    ({ page } = await openTestTab(env.b, `${env.site.origin}/`));
     await page.bringToFront();
-    ({ panel } = await openRealDevtoolsPanel(b, page, cdp));
+    ({ panel } = await openRealDevtoolsPanel(env.b, page, env.cdp));
   });
 
   test('the panel shows the inspected page’s UUID', async () => {
@@ -96,7 +82,7 @@ describe('real DevTools window, Session panel', () => {
     const link = await panel.link();
     expect(link.connections, 'one worker so far').toBe(1);
     const before = await pageUuid(page);
-    await stopServiceWorker(cdp, b.extensionId);
+    await stopServiceWorker(env.cdp, env.b.extensionId);
     // Clicked while the worker is gone or restarting: the transport keeps it and resends after reconnecting.
     await panel.fill('seed-input', '');
     await panel.click('regenerate-button');
@@ -131,13 +117,13 @@ describe('panel page in an ordinary tab', () => {
     (await part(p, 'uuid').textContent())?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
 
   async function openPanelTab(tabId: number): Promise<Page> {
-    const p = await b.context.newPage();
-    await p.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+    const p = await env.b.context.newPage();
+    await p.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
     return p;
   }
 
   test('shows the UUID, regenerates with a seed and destroys with confirmation, all in the page', async () => {
-    const { page, tabId } = await openTestTab(b, `${site.origin}/?ns=tabbed`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/?ns=tabbed`);
     const panel = await openPanelTab(tabId);
     await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
 
@@ -156,7 +142,7 @@ describe('panel page in an ordinary tab', () => {
   });
 
   test('a page without a session: "looking for a session" with tips; a later session and a navigation are followed', async () => {
-    const { page, tabId } = await openTestTab(b, `${site.origin}/?sessions=0`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/?sessions=0`);
     const panel = await openPanelTab(tabId);
     await expect.poll(() => panel.getByText(/Looking for a session/).count()).toBe(1);
     expect(await panel.getByText('createSession()').first().isVisible(), 'setup tips are shown').toBe(true);
@@ -168,7 +154,7 @@ describe('panel page in an ordinary tab', () => {
     await expect.poll(() => uuidOf(panel)).toBe(late);
 
     // Navigating the tab to another page: the panel follows to the new document's session.
-    await page.goto(`${site.origin}/?ns=navigated`);
+    await page.goto(`${env.site.origin}/?ns=navigated`);
     await page.waitForSelector('body[data-ready=yes]');
     await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
     expect(await panel.locator('session-panel').getByText('navigated').first().isVisible(), 'the new namespace is shown').toBe(true);
@@ -177,7 +163,7 @@ describe('panel page in an ordinary tab', () => {
   });
 
   test('several sessions and frames: a picker lists every one', async () => {
-    const { page, tabId } = await openTestTab(b, `${site.origin}/frames?sessions=2&ns=top`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/frames?sessions=2&ns=top`);
     const panel = await openPanelTab(tabId);
     const picker = panel.locator('session-panel select[aria-label="Session"]');
     await expect.poll(async () => (await picker.locator('option').allTextContents()).map((t) => t.split(' ')[0]).sort()).toEqual([
@@ -202,12 +188,12 @@ describe('panel page in an ordinary tab', () => {
   });
 
   test('the worker stopped twice in a row: the tab panel still answers', async () => {
-    const { page, tabId } = await openTestTab(b, `${site.origin}/?ns=restart`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/?ns=restart`);
     const panel = await openPanelTab(tabId);
     await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
     for (let i = 0; i < 2; i++) {
       const before = await pageUuid(page);
-      await stopServiceWorker(cdp, b.extensionId).catch(() => undefined); // may already be restarting
+      await stopServiceWorker(env.cdp, env.b.extensionId).catch(() => undefined); // may already be restarting
       await part(panel, 'regenerate-button').click();
       await expect.poll(async () => (await pageUuid(page)) !== before).toBe(true);
       await expect.poll(() => uuidOf(panel)).toBe(await pageUuid(page));
