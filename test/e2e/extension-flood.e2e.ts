@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { until } from './extension-support/cdp.js';
-import { PANEL_PATH, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
+import { openPanelPage, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
 import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
@@ -37,8 +37,7 @@ describe('a flooding tab and a normal tab, each with its real DevTools Session p
     const { panel: normalPanel, devtools: normalDevtools } = await openRealDevtoolsPanel(env.b, normal.page, env.cdp);
     // The flooding tab's panel is the panel page in a tab of its own (the same page DevTools shows; one DevTools
     // window is enough to prove the real one stays live, and each costs seconds on a loaded machine).
-    const floodPanel = await env.b.context.newPage();
-    await floodPanel.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${flood.tabId}`);
+    const floodPanel = await openPanelPage(env.b, flood.tabId);
     step('panels open');
     expect(await until('the normal panel shows its UUID', () => normalPanel.uuid(), 20_000)).toBe(await pageUuid(normal.page));
     // The look-alike's 2 MB history is over the 1 MiB message limit: its newest part is shown, with a note.
@@ -105,8 +104,7 @@ describe('a sandboxed iframe (opaque origin) running our core', () => {
     const frame = await until('the sandboxed frame', async () => page.frames().find((f) => f !== page.mainFrame()));
     await frame.waitForSelector('body[data-ready=yes]');
     const boxedUuid = await frame.evaluate(() => (window as unknown as { __session: { getUUID(): string } }).__session.getUUID());
-    const panel: Page = await env.b.context.newPage();
-    await panel.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+    const panel = await openPanelPage(env.b, tabId);
     const picker = panel.locator('session-panel [part~="toolbar"] select').first();
     const option = panel.locator('session-panel option', { hasText: 'sandboxed frame (opaque origin)' });
     await expect.poll(() => option.count(), { timeout: 20_000 }).toBe(1);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
 import { CHROME_FLAGS, CHROME_PATH } from './support/chromium.js';
-import { PANEL_PATH, openTestTab, stopServiceWorker, targets } from './extension-support/panel.js';
+import { openPanelPage, openTestTab, stopServiceWorker, targets } from './extension-support/panel.js';
 import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
@@ -19,11 +19,7 @@ const part = (p: Page, name: string) => p.locator(`session-panel [part~="${name}
 const uuidOf = async (p: Page): Promise<string | undefined> =>
   (await part(p, 'uuid').textContent().catch(() => null))?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
 
-async function openPanelTab(tabId: number): Promise<Page> {
-  const p = await env.b.context.newPage();
-  await p.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
-  return p;
-}
+const openPanelTab = (tabId: number): Promise<Page> => openPanelPage(env.b, tabId);
 
 interface Seen {
   messages: number;

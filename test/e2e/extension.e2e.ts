@@ -6,6 +6,7 @@ import {
   PANEL_PATH,
   RemotePanel,
   expectedSeeded,
+  openPanelPage,
   openRealDevtoolsPanel,
   openTestTab,
   pageUuid,
@@ -116,11 +117,7 @@ describe('panel page in an ordinary tab', () => {
   const uuidOf = async (p: Page): Promise<string | undefined> =>
     (await part(p, 'uuid').textContent())?.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
 
-  async function openPanelTab(tabId: number): Promise<Page> {
-    const p = await env.b.context.newPage();
-    await p.goto(`chrome-extension://${env.b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
-    return p;
-  }
+  const openPanelTab = (tabId: number): Promise<Page> => openPanelPage(env.b, tabId);
 
   test('shows the UUID, regenerates with a seed and destroys with confirmation, all in the page', async () => {
     const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/?ns=tabbed`);

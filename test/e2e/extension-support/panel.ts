@@ -23,6 +23,13 @@ export async function openTestTab(b: ExtensionBrowser, url: string): Promise<{ p
   return { page, tabId };
 }
 
+/** The panel page (the one DevTools shows) opened in an ordinary tab of its own, for the tab `tabId`. */
+export async function openPanelPage(b: ExtensionBrowser, tabId: number): Promise<Page> {
+  const p = await b.context.newPage();
+  await p.goto(`chrome-extension://${b.extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+  return p;
+}
+
 export async function browserCdp(b: ExtensionBrowser): Promise<CDPSession> {
   const browser = b.context.browser();
   if (!browser) throw new Error('no browser handle for the persistent context');
