@@ -14,10 +14,9 @@
 //     read), the panel's heap after GC, and its main-thread task time per second while it follows the page, next to
 //     the page without frames, measured side by side in one run.
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support.mjs';
 import { attachChild } from './cdp-child.mjs';
 import { SignJWT, generateKeyPair } from 'jose';
 
@@ -85,13 +84,7 @@ await Promise.all(frameServers.map((s) => new Promise((r) => s.listen(0, '127.0.
 framePorts = frameServers.map((s) => s.address().port);
 
 
-const profile = mkdtempSync(path.join(tmpdir(), 'sp-bench-discovery-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  headless: false,
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`],
-});
+const { context, profile } = await launchChromium('sp-bench-discovery-', EXT);
 const rows = [];
 try {
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));

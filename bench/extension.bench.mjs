@@ -7,11 +7,9 @@
 //  2. Burst: 10,000 session events in one go; the panel must end on the final state; we report how many DOM
 //     updates it made (coalescing), its long tasks, the link's pending requests and drops, and heap before/after.
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'vite';
-import { chromium } from 'playwright-core';
+import { buildCoreForPage, launchChromium } from './support.mjs';
 import { attachChild } from './cdp-child.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -27,13 +25,7 @@ if (!existsSync(path.join(EXT, 'manifest.json'))) {
 const hasEmbed = existsSync(EMBED);
 
 // The real core for the test page, built from source into a temp dir.
-const coreDir = mkdtempSync(path.join(tmpdir(), 'sp-bench-core-'));
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  build: { outDir: coreDir, emptyOutDir: true, target: 'es2022', lib: { entry: path.resolve('src/core/index.ts'), formats: ['es'], fileName: () => 'core.js' } },
-});
-const core = readFileSync(path.join(coreDir, 'core.js'));
+const { dir: coreDir, core } = await buildCoreForPage('sp-bench-core-');
 const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
 <script type="module">
   import { createSession } from '/core.js';
@@ -70,13 +62,7 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const profile = mkdtempSync(path.join(tmpdir(), 'sp-bench-profile-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  headless: false,
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`],
-});
+const { context, profile } = await launchChromium('sp-bench-profile-', EXT);
 try {
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extId = new URL(worker.url()).host;

@@ -8,11 +8,9 @@
 //     flood and during it (max of several). Then the flooding panel's heap and the worker's heap (after a GC), the
 //     bytes the panel says it retains, and the panel's heap once the flooding page has navigated away.
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'vite';
-import { chromium } from 'playwright-core';
+import { buildCoreForPage, launchChromium } from './support.mjs';
 import { attachChild } from './cdp-child.mjs';
 
 const FLOOD_SECONDS = Number(process.env.SP_FLOOD_SECONDS ?? 60);
@@ -26,13 +24,7 @@ if (!existsSync(path.join(EXT, 'manifest.json'))) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
-const coreDir = mkdtempSync(path.join(tmpdir(), 'sp-flood-core-'));
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  build: { outDir: coreDir, emptyOutDir: true, target: 'es2022', lib: { entry: path.resolve('src/core/index.ts'), formats: ['es'], fileName: () => 'core.js' } },
-});
-const core = readFileSync(path.join(coreDir, 'core.js'));
+const { dir: coreDir, core } = await buildCoreForPage('sp-flood-core-');
 const page = (body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body><h1>bench</h1>${body}</body></html>`;
 const normalPage = page(`<script type="module">
   import { createSession } from '/core.js';
@@ -93,14 +85,8 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const launch = async (withExtension) => {
-  const profile = mkdtempSync(path.join(tmpdir(), 'sp-flood-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    headless: false,
-    args: [...FLAGS, ...(withExtension ? [`--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`] : [])],
-  });
+  const { context, profile } = await launchChromium('sp-flood-profile-', withExtension ? EXT : undefined);
   return { context, close: async () => (await context.close(), rmSync(profile, { recursive: true, force: true })) };
 };
 

@@ -50,3 +50,36 @@ export function table(title, rows) {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 }
+
+/**
+ * The real core for a benchmark's test page, built from source into a temp dir (the page imports `/core.js` and the
+ * chunks beside it). Shared by the benchmarks that drive the extension against a page using the core.
+ */
+export async function buildCoreForPage(prefix) {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir: dir, emptyOutDir: true, target: 'es2022', lib: { entry: path.resolve('src/core/index.ts'), formats: ['es'], fileName: () => 'core.js' } },
+  });
+  return { dir, core: readFileSync(path.join(dir, 'core.js')) };
+}
+
+/** Debian's Chromium in a fresh temp profile, headless (new mode, which runs extensions), with `extension` loaded if given. */
+export async function launchChromium(prefix, extension) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(path.join(tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    headless: false,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : [])],
+  });
+  return { context, profile };
+}
