@@ -1,4 +1,4 @@
-import type { TokenRecord } from './types.js';
+import type { IssuerClockInfo, TokenRecord } from './types.js';
 
 /**
  * How far the token issuer's clock (the one that writes `iat` and `exp`) runs ahead of this session's clock, so that
@@ -69,6 +69,12 @@ export class IssuerClock {
   /** The estimate other tabs may derive theirs from (measured or peer-derived), or null. */
   get interval(): OffsetInterval | null {
     return this.#own ?? this.#peer;
+  }
+
+  /** The estimate as a snapshot shows it (plain data). */
+  info(): IssuerClockInfo {
+    const i = this.interval;
+    return i ? { source: this.source, offsetMs: this.offset()!, minOffsetMs: i.lo, maxOffsetMs: i.hi } : { source: 'none' };
   }
 
   /** The offset expiry is judged by, or null without an estimate (see the class comment). */

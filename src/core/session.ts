@@ -408,6 +408,7 @@ class CustomerSession implements Session {
       backend: this.#backend.describe?.() ?? { kind: 'custom' },
       pending,
       ...(this.#lock ? { crossTab: this.#crossTabInfo(this.#lock) } : {}),
+      issuerClock: this.#issuer.info(),
     };
   }
 
