@@ -114,7 +114,8 @@ class CustomerSession implements Session {
   #issuerVersion = 0;
   /** Set while waiting for another tab's clock estimate (see #awaitPeerClock); asked once per session. */
   #peerClockHeard: (() => void) | undefined;
-  #peerClockAsked = false;
+  #peerClockWait: Promise<void> | undefined;
+  #peerClockSettled = false;
   readonly #namespace: string;
   readonly #deviceId: string;
   readonly #windowMs: number;
@@ -170,7 +171,7 @@ class CustomerSession implements Session {
     this.#autoRefresh = options.autoRefresh ?? true;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#log = new RingLog(options.logLimit ?? 500);
-    this.#store = new SessionStore(options.storage, this.#namespace, this.#issuer);
+    this.#store = new SessionStore(options.storage, this.#namespace, this.#issuer, this.#now);
 
     const storedDevice = options.deviceId === undefined ? this.#store.deviceId(this.#now()) : null;
     this.#deviceId = options.deviceId ?? storedDevice ?? randomUuid();
@@ -210,7 +211,7 @@ class CustomerSession implements Session {
     if (typeof off === 'function') this.#unregister = off;
     // Devtools by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
     if (off instanceof Promise) this.#unworded = [];
-    const registered = off instanceof Promise ? off.then((parts) => this.#devtoolsArrived(parts), () => (this.#unworded = null)) : undefined;
+    const registered = off instanceof Promise ? off.then((parts) => this.#devtoolsArrived(parts), (error: unknown) => this.#devtoolsFailed(error)) : undefined;
     this.ready = this.#start(loadProblem, registered);
   }
 
@@ -226,6 +227,13 @@ class CustomerSession implements Session {
     const waiting = this.#unworded ?? [];
     this.#unworded = null;
     for (const event of waiting) this.#word(event);
+  }
+
+  /** The lazy devtools chunk did not load (offline, a deploy removed it): said, so a panel that finds nothing is explained. */
+  #devtoolsFailed(error: unknown): void {
+    this.#unworded = null;
+    const why = error instanceof Error && error.message ? `: ${error.message.slice(0, 200)}` : '';
+    this.#emit({ type: 'state', what: `devtools could not be loaded${why}; this session is not on the page hook` });
   }
 
   async #start(loadProblem: string | null, registered?: Promise<unknown>): Promise<void> {
@@ -700,6 +708,7 @@ class CustomerSession implements Session {
         if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
         if (offset === this.#clockOffset) return;
         this.#clockOffset = offset;
+        this.#issuer.forget(); // measured on the other clock (see IssuerClock.forget)
         this.#autoRefreshNotBefore = -Infinity; // a back-off measured on the old clock means nothing on the new one
         this.#emit({ type: 'state', what });
       },
@@ -717,15 +726,24 @@ class CustomerSession implements Session {
   /**
    * A token another tab stored looks expired on this tab's clock, and this tab has no estimate of the issuer's clock
    * yet (it judged by the writer's times): before declaring a customer's session expired or asking for a new token,
-   * give the other tabs' answers (asked at start) a moment to arrive. Once per session, and only then.
+   * give the other tabs' answers (asked at start) a moment to arrive. Once per session: every caller meanwhile (start-up,
+   * a retrieveToken() made before `ready`) awaits the same wait, so none judges the token before the answers.
    */
   #wantsPeerClock(): boolean {
     const token = this.#state.token;
-    return !this.#peerClockAsked && this.#link !== null && token !== null && this.#issuer.source === 'none' && this.#isExpired(token);
+    return !this.#peerClockSettled && this.#link !== null && token !== null && this.#issuer.source === 'none' && this.#isExpired(token);
   }
 
-  async #awaitPeerClock(): Promise<void> {
-    this.#peerClockAsked = true;
+  #awaitPeerClock(): Promise<void> {
+    this.#peerClockWait ??= this.#listenForPeerClock().finally(() => (this.#peerClockSettled = true));
+    return this.#peerClockWait;
+  }
+
+  async #listenForPeerClock(): Promise<void> {
+    // Nobody to ask (no other tab holds this namespace's presence lock): the token is judged at once, as without tabs.
+    const others = await this.#lock?.countOtherTabs();
+    if (others === 0) return;
+    this.#emit({ type: 'state', what: `waiting up to ${PEER_CLOCK_WAIT_MS} ms for another tab's clock estimate: the stored token looks expired on this tab's clock` });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, PEER_CLOCK_WAIT_MS);
       this.#peerClockHeard = () => {

@@ -7,6 +7,7 @@ import { findSessionHook, getSessionHook } from '../../src/core/hook.js';
 import * as full from '../../src/core/index.js';
 import * as production from '../../src/core/production.js';
 import type { SessionError } from '../../src/core/errors.js';
+import { createSessionCore } from '../../src/core/session.js';
 
 // session-panel/core/production (src/core/production.ts): the core an app ships, without the dev backend and with the
 // devtools parts (page hook, log wording, session.debug, the HTTP backend's fault switches) loaded lazily, only for
@@ -81,6 +82,18 @@ describe('the production entry', () => {
     expect(words(session)).toEqual(words(reference));
     session.dispose();
     reference.dispose();
+  });
+
+  it('says so when the lazy devtools part cannot be loaded (offline, a deploy removed the chunk), and works on', async () => {
+    const failed = new TypeError('Failed to fetch dynamically imported module: https://app.example/assets/devtools-1a2b.js');
+    const session = createSessionCore({ backend: createDevBackend(), storage: 'memory', register: () => Promise.reject(failed) });
+    const said: string[] = [];
+    session.subscribe((e) => e.type === 'state' && said.push(e.what));
+    await session.ready;
+    expect(said).toContain(`devtools could not be loaded: ${failed.message}; this session is not on the page hook`);
+    expect(session.snapshot().tokenStatus).toBe('valid');
+    expect((await session.retrieveToken()).rlm).toBe('anonymous_client');
+    session.dispose();
   });
 
   it('with devtools off stays off the page hook, keeps no log, and works as the full entry does', async () => {
