@@ -4,6 +4,9 @@
 //  1. Round trip: a session change in the page (seeded regenerate: the UUID changes at once) → the new UUID in the
 //     panel's DOM, median and p95 over 200 changes; the same for the embedded element. Both ends are timed with
 //     performance.timeOrigin + now() in their own processes (same machine clock).
+//     Per hop too (src/protocol/hop-probe.ts, on only here): when the page agent posted the snapshot (this page's own
+//     postMessage patch), when the bridge, the worker and each panel's port transport took it in and passed it on.
+//     SP_BENCH_CHANGES sets the count; SP_BENCH_TRACE=<file> writes a CDP trace of every process for the round trips.
 //  2. Burst: 10,000 session events in one go; the panel must end on the final state; we report how many DOM
 //     updates it made (coalescing), its long tasks, the link's pending requests and drops, and heap before/after.
 import { createServer } from 'node:http';
@@ -14,7 +17,7 @@ import { attachChild } from './cdp-child.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const CHANGES = 200;
+const CHANGES = Number(process.env.SP_BENCH_CHANGES ?? 200);
 const BURST_EVENTS = 10_000;
 const EXT = path.resolve('dist/extension');
 const EMBED = path.resolve('dist/session-panel.js');
@@ -27,6 +30,16 @@ const hasEmbed = existsSync(EMBED);
 // The real core for the test page, built from source into a temp dir.
 const { dir: coreDir, core } = await buildCoreForPage('sp-bench-core-');
 const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
+<script>
+  // Hop probe, page side (this page is the bench's own): when the page agent posts a snapshot on its channel.
+  window.__agentPosted = new Map();
+  const post = MessagePort.prototype.postMessage;
+  MessagePort.prototype.postMessage = function (m, ...rest) {
+    const uuid = m?.kind === 'update' && m.update?.type === 'snapshot' ? m.update.snapshot?.uuid : undefined;
+    if (uuid && !window.__agentPosted.has(uuid)) window.__agentPosted.set(uuid, performance.timeOrigin + performance.now());
+    return post.call(this, m, ...rest);
+  };
+</script>
 <script type="module">
   import { createSession } from '/core.js';
   const session = createSession({ storage: 'memory', namespace: 'bench' });
@@ -132,6 +145,42 @@ try {
     }
   };
 
+  // Hop probe (src/protocol/hop-probe.ts): on in the bridge's isolated world, the worker and both panels; the page
+  // agent's posts are stamped by this page's own patch above. Each records, per snapshot UUID, when it passed.
+  const HOPS = '__sessionPanelHops';
+  const isolated = [];
+  pageCdp.on('Runtime.executionContextCreated', ({ context: c }) => {
+    if (c.origin === `chrome-extension://${extId}` || c.name === 'Session Panel') isolated.push(c);
+  });
+  await pageCdp.send('Runtime.enable');
+  let bridgeWorld;
+  for (let i = 0; i < STEPS && !bridgeWorld; i++) {
+    for (const c of isolated) {
+      const r = await pageCdp.send('Runtime.evaluate', { contextId: c.id, expression: `typeof globalThis.__sessionPanelBridge === 'object'`, returnByValue: true }).catch(() => null);
+      if (r?.result?.value === true) bridgeWorld = c.id;
+    }
+    if (!bridgeWorld) await sleep(50);
+  }
+  if (!bridgeWorld) throw new Error("the bridge's isolated world was not found in the bench page");
+  const inBridge = async (expression) => (await pageCdp.send('Runtime.evaluate', { contextId: bridgeWorld, expression, returnByValue: true })).result.value;
+  const readHops = `JSON.stringify([...(globalThis.${HOPS} ?? new Map())])`;
+  await inBridge(`globalThis.${HOPS} = new Map(); true`);
+  await worker.evaluate((k) => { globalThis[k] = new Map(); }, HOPS);
+  await panel.evaluate((k) => { window[k] = new Map(); }, HOPS);
+  await dtPanel.evaluate(`window.${HOPS} = new Map(); true`);
+  const changes = [];
+
+  // SP_BENCH_TRACE=<file>: a CDP trace of every process during the round trips (open it in DevTools' Performance tab).
+  const traceFile = process.env.SP_BENCH_TRACE;
+  const traceEvents = [];
+  if (traceFile) {
+    cdp.on('Tracing.dataCollected', ({ value }) => traceEvents.push(...value));
+    await cdp.send('Tracing.start', {
+      traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'mojom', 'ipc', 'scheduler', 'sequence_manager', 'disabled-by-default-sequence_manager'] },
+      transferMode: 'ReportEvents',
+    });
+  }
+
   // 1. Round trip, one change at a time.
   const devtoolsMs = [];
   const panelMs = [];
@@ -146,11 +195,21 @@ try {
     }, `bench-${i}`);
     const t1 = await (await panel.waitForFunction((u) => window.__seen.get(u), uuid)).jsonValue();
     panelMs.push(t1 - t0);
-    devtoolsMs.push((await seenInDevtools(uuid)) - t0);
+    const tDevtools = await seenInDevtools(uuid);
+    devtoolsMs.push(tDevtools - t0);
+    changes.push({ uuid, t0, panelDom: t1, devtoolsDom: tDevtools });
     if (hasEmbed) {
       const te = await (await page.waitForFunction((u) => window.__embedSeen.get(u), uuid)).jsonValue();
       embedMs.push(te - t0);
     }
+  }
+  if (traceFile) {
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await done;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(traceFile, JSON.stringify({ traceEvents }));
+    console.log(`trace: ${traceEvents.length} events in ${traceFile}`);
   }
   const stat = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -164,6 +223,46 @@ try {
     ...(hasEmbed ? { 'embedded element (direct)': stat(embedMs) } : {}),
   });
   if (!hasEmbed) console.log('(dist/session-panel.js not built: embedded element column skipped)');
+
+  // Where the time goes, hop by hop (medians and p95 over the same changes; each hop's end minus its start).
+  const agentPosted = new Map(await page.evaluate(() => [...window.__agentPosted]));
+  const stamps = {
+    bridge: new Map(JSON.parse(await inBridge(readHops))),
+    worker: new Map(JSON.parse(await worker.evaluate((k) => JSON.stringify([...(globalThis[k] ?? new Map())]), HOPS))),
+    panel: new Map(JSON.parse(await panel.evaluate((k) => JSON.stringify([...window[k]]), HOPS))),
+    devtools: new Map(JSON.parse(await dtPanel.evaluate(readHops))),
+  };
+  const points = (c) => ({
+    change: c.t0,
+    agent: agentPosted.get(c.uuid),
+    bridgeIn: stamps.bridge.get(`bridge-in:${c.uuid}`),
+    bridgeOut: stamps.bridge.get(`bridge-out:${c.uuid}`),
+    workerIn: stamps.worker.get(`worker-in:${c.uuid}`),
+    workerOut: stamps.worker.get(`worker-out:${c.uuid}`),
+    panelIn: stamps.panel.get(`panel-in:${c.uuid}`),
+    panelDom: c.panelDom,
+    devtoolsIn: stamps.devtools.get(`panel-in:${c.uuid}`),
+    devtoolsDom: c.devtoolsDom,
+  });
+  const hops = [
+    ['page change → page agent posts the snapshot (hook event, coalescing, fitting)', 'change', 'agent'],
+    ['agent → bridge (MessageChannel, isolated world)', 'agent', 'bridgeIn'],
+    ['in the bridge (parse, size, budget)', 'bridgeIn', 'bridgeOut'],
+    ['bridge → worker (port, worker parse)', 'bridgeOut', 'workerIn'],
+    ['in the worker (size, tab budget)', 'workerIn', 'workerOut'],
+    ['worker → panel page in a tab (port, panel parse)', 'workerOut', 'panelIn'],
+    ['panel page in a tab: port transport → UUID in DOM (element)', 'panelIn', 'panelDom'],
+    ['worker → Session tab in DevTools (port, panel parse)', 'workerOut', 'devtoolsIn'],
+    ['Session tab in DevTools: port transport → UUID in DOM', 'devtoolsIn', 'devtoolsDom'],
+  ];
+  const all = changes.map(points);
+  const hopRows = {};
+  for (const [label, from, to] of hops) {
+    const xs = all.filter((p) => p[from] !== undefined && p[to] !== undefined).map((p) => p[to] - p[from]);
+    hopRows[label] = xs.length ? { ...stat(xs), n: xs.length } : { median: '-', p95: '-', max: '-', n: 0 };
+  }
+  console.log(`\nper hop, the same ${CHANGES} changes (ms; clocks of different processes, same machine: a hop can read slightly negative)`);
+  console.table(hopRows);
 
   // 2. Burst of 10,000 events, then one last change the panel must end on.
   const heapBefore = await panel.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);

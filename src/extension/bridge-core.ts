@@ -23,6 +23,7 @@ import {
   messageBytes,
 } from '../protocol/byte-budget.js';
 import type { PageUpdate } from '../protocol/messages.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
 import type { PortConnector, PortLike } from '../transport/port-like.js';
 
 /**
@@ -143,6 +144,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   };
   const relayUpdate = (update: PageUpdate, bytes: number): void => {
     if (latest.size === 0 && bucket.take(bytes)) {
+      stampHop('bridge-out', update);
       toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update }));
       return;
     }
@@ -161,6 +163,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     flushTimer = undefined;
     for (let w = latest.peek(); w && bucket.take(w.bytes); w = latest.peek()) {
       latest.shift();
+      stampHop('bridge-out', w.item);
       if (attached) toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: w.item }));
     }
     scheduleFlush();
@@ -269,6 +272,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   };
 
   const onPageMessage = (data: unknown): void => {
+    const arrived = hopNow();
     if (!withinRate()) return floodDrop('rate');
     const msg = parsePageMessage(data);
     if (!msg) return dropped.drop('page-schema');
@@ -277,6 +281,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     switch (msg.kind) {
       case 'update':
         if (!attached) return dropped.drop('not-attached');
+        stampHop('bridge-in', msg.update, arrived);
         return relayUpdate(msg.update, bytes);
       case 'result':
         if (seen.get(msg.id) !== 'running') return dropped.drop('unknown-id');

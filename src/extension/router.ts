@@ -27,6 +27,7 @@ import {
   type ByteBucket,
 } from '../protocol/byte-budget.js';
 import type { PageUpdate } from '../protocol/messages.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
 import type { PortLike, PortSender } from '../transport/port-like.js';
 
 /**
@@ -199,6 +200,7 @@ export function createRouter(options: RouterOptions): Router {
     let bridge: Bridge | null = null;
 
     port.onMessage.addListener((raw) => {
+      const arrived = hopNow();
       const msg = parseBridgeToWorker(raw);
       if (!msg) return dropped.drop('bridge-schema');
       if (msg.kind === 'ready') {
@@ -213,7 +215,7 @@ export function createRouter(options: RouterOptions): Router {
         return;
       }
       if (!bridge) return dropped.drop('bridge-not-ready');
-      if (msg.kind === 'update') relay(tabId, frameId, msg.update);
+      if (msg.kind === 'update') relay(tabId, frameId, msg.update, arrived);
       else if (msg.kind === 'drops') countDrops(tabId, frameId, 'bridge', msg.count);
       else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
     });
@@ -302,12 +304,15 @@ export function createRouter(options: RouterOptions): Router {
     return flow;
   }
 
-  const deliver = (tabId: TabId, { frameId, update }: FrameUpdate): void =>
+  const deliver = (tabId: TabId, { frameId, update }: FrameUpdate): void => {
+    stampHop('worker-out', update);
     toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update }));
+  };
 
   /** A page update for a tab's panels: at once within the tab's budget, else its latest state waits (bounded). */
-  function relay(tabId: TabId, frameId: FrameId, update: PageUpdate): void {
+  function relay(tabId: TabId, frameId: FrameId, update: PageUpdate, arrived?: number): void {
     if (!panels.get(tabId)?.size) return; // nobody looking (the bridge is told to detach)
+    stampHop('worker-in', update, arrived);
     const bytes = messageBytes(update);
     if (bytes > maxMessageBytes) return countDrops(tabId, frameId, 'worker', 1, 'too-large');
     const flow = flowOf(tabId);

@@ -13,6 +13,7 @@ import {
   type WorkerToPanel,
 } from '../protocol/messages.js';
 import { messageBytes } from '../protocol/byte-budget.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
 import type { PortConnector, PortLike } from './port-like.js';
 import type {
   ConnectionState,
@@ -246,15 +247,16 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   };
 
   const onMessage = (raw: unknown): void => {
+    const arrived = hopNow();
     const msg = parseWorkerToPanel(raw);
     if (!msg) {
       dropped.drop('schema');
       return;
     }
-    handle(msg);
+    handle(msg, arrived);
   };
 
-  const handle = (msg: WorkerToPanel): void => {
+  const handle = (msg: WorkerToPanel, arrived?: number): void => {
     switch (msg.kind) {
       case 'welcome': {
         attempt = 0;
@@ -305,6 +307,7 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         }
         frame.confirmed = true;
         const u = msg.update;
+        stampHop('panel-in', u, arrived);
         if (u.type === 'sessions') {
           frame.sessions = u.sessions;
           for (const id of [...frame.snapshotBytes.keys()]) if (!u.sessions.some((x) => x.id === id)) frame.snapshotBytes.delete(id);
