@@ -216,6 +216,7 @@ export function createRouter(options: RouterOptions): Router {
       }
       if (!bridge) return dropped.drop('bridge-not-ready');
       if (msg.kind === 'update') relay(tabId, frameId, msg.update, arrived);
+      else if (msg.kind === 'updates') relayBatch(tabId, frameId, msg.updates, arrived);
       else if (msg.kind === 'drops') countDrops(tabId, frameId, 'bridge', msg.count);
       else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
     });
@@ -321,6 +322,23 @@ export function createRouter(options: RouterOptions): Router {
     if (key === null) return countDrops(tabId, frameId, 'worker', 1, 'over-budget');
     countDrops(tabId, frameId, 'worker', flow.latest.put(`${frameId}:${key}`, { frameId, update }, bytes), 'coalesced');
     scheduleFlush();
+  }
+
+  /**
+   * A flush's batch for a tab's panels: on as one message when nothing of the tab waits and its budget has the bytes
+   * now, else item by item as relay does (the same bounds: snapshots and lists coalesce, history is dropped).
+   */
+  function relayBatch(tabId: TabId, frameId: FrameId, updates: readonly PageUpdate[], arrived?: number): void {
+    if (!panels.get(tabId)?.size) return;
+    for (const u of updates) stampHop('worker-in', u, arrived);
+    const bytes = messageBytes(updates);
+    if (bytes > maxMessageBytes) return countDrops(tabId, frameId, 'worker', updates.length, 'too-large');
+    const flow = flowOf(tabId);
+    if (flow.latest.size === 0 && flow.bucket.take(bytes)) {
+      for (const u of updates) stampHop('worker-out', u);
+      return toPanels(tabId, makePortMessage<WorkerToPanel, 'updates'>('updates', { frameId, updates }));
+    }
+    for (const u of updates) relay(tabId, frameId, u);
   }
 
   function scheduleFlush(): void {
