@@ -35,8 +35,12 @@ const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
   window.__agentPosted = new Map();
   const post = MessagePort.prototype.postMessage;
   MessagePort.prototype.postMessage = function (m, ...rest) {
-    const uuid = m?.kind === 'update' && m.update?.type === 'snapshot' ? m.update.snapshot?.uuid : undefined;
-    if (uuid && !window.__agentPosted.has(uuid)) window.__agentPosted.set(uuid, performance.timeOrigin + performance.now());
+    const at = performance.timeOrigin + performance.now();
+    const list = m?.kind === 'update' ? [m.update] : m?.kind === 'updates' ? m.updates : [];
+    for (const u of list ?? []) {
+      const uuid = u?.type === 'snapshot' ? u.snapshot?.uuid : undefined;
+      if (uuid && !window.__agentPosted.has(uuid)) window.__agentPosted.set(uuid, at);
+    }
     return post.call(this, m, ...rest);
   };
 </script>
