@@ -1,6 +1,6 @@
 // Extension benchmark (npm run bench, after the build). Real Chromium, built dist/extension: the Session tab in the
 // page's real DevTools window and the same panel page opened in a tab (both over page → bridge → worker → panel),
-// beside the embedded element (dist/session-panel.js) on the same page when that build exists.
+// beside the embedded element (dist/session-panel.js) on a page of its own when that build exists.
 //  1. Round trip: a session change in the page (seeded regenerate: the UUID changes at once) → the new UUID in the
 //     panel's DOM, median and p95 over 200 changes; the same for the embedded element. Both ends are timed with
 //     performance.timeOrigin + now() in their own processes (same machine clock).
@@ -25,11 +25,15 @@ if (!existsSync(path.join(EXT, 'manifest.json'))) {
   console.error('dist/extension is missing: run `node scripts/build.mjs extension` (npm run bench builds it)');
   process.exit(1);
 }
-const hasEmbed = existsSync(EMBED);
+// The embedded element runs on a page of its own (another tab, its own session, the same change): on the inspected
+// page it would render on the thread the bridge shares, and its frame (render, layout) would delay the bridge.
+// SP_BENCH_EMBED=same puts it on the inspected page as the first version of this bench did; SP_BENCH_EMBED=0 leaves it out.
+const embedMode = process.env.SP_BENCH_EMBED === 'same' ? 'same' : process.env.SP_BENCH_EMBED === '0' ? 'off' : 'own-page';
+const hasEmbed = embedMode !== 'off' && existsSync(EMBED);
 
 // The real core for the test page, built from source into a temp dir.
 const { dir: coreDir, core } = await buildCoreForPage('sp-bench-core-');
-const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
+const pageHtml = (withEmbed) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
 <script>
   // Hop probe, page side (this page is the bench's own): when the page agent posts a snapshot on its channel.
   window.__agentPosted = new Map();
@@ -51,7 +55,7 @@ const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
   window.__t0 = new Map();
   window.__embedSeen = new Map();
   await session.ready;
-  ${hasEmbed ? `await import('/session-panel.js');
+  ${withEmbed ? `await import('/session-panel.js');
   const el = document.createElement('session-panel');
   el.session = session;
   el.open = true;
@@ -73,7 +77,8 @@ const server = createServer((req, res) => {
     return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(chunk));
   }
   if (req.url === '/session-panel.js' && hasEmbed) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(EMBED));
-  if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(hasEmbed && embedMode === 'same'));
+  if (req.url === '/embed' && hasEmbed) return res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(true));
   res.writeHead(404).end();
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -87,7 +92,15 @@ try {
     context.waitForEvent('page'),
     worker.evaluate(async (u) => (await chrome.tabs.create({ url: u })).id, `${origin}/`),
   ]);
-  await page.waitForSelector('body[data-ready=yes]');
+  await page.waitForSelector('body[data-ready=yes]', { state: 'attached' });
+  // The embedded element's own page (no panel is opened for it), unless it shares the inspected page or is left out.
+  let embedPage = null;
+  if (hasEmbed && embedMode === 'own-page') {
+    embedPage = await context.newPage();
+    await embedPage.goto(`${origin}/embed`);
+    await embedPage.waitForSelector('body[data-ready=yes]', { state: 'attached' });
+  }
+  const embedTarget = embedMode === 'same' ? page : embedPage;
   const panel = await context.newPage();
   await panel.goto(`chrome-extension://${extId}/src/extension/panel.html?tabId=${tabId}`);
   const uuid0 = await page.evaluate(() => window.__session.getUUID());
@@ -189,22 +202,25 @@ try {
   const devtoolsMs = [];
   const panelMs = [];
   const embedMs = [];
-  for (let i = 0; i < CHANGES; i++) {
-    const { uuid, t0 } = await page.evaluate(async (seed) => {
+  const change = (p, seed) =>
+    p.evaluate(async (seed) => {
       const t0 = performance.timeOrigin + performance.now();
       const done = window.__session.regenerateUUIDWithClientIdentifier(seed);
       const uuid = window.__session.getUUID(); // changes at once
       await done;
       return { uuid, t0 };
-    }, `bench-${i}`);
+    }, seed);
+  for (let i = 0; i < CHANGES; i++) {
+    const { uuid, t0 } = await change(page, `bench-${i}`);
     const t1 = await (await panel.waitForFunction((u) => window.__seen.get(u), uuid)).jsonValue();
     panelMs.push(t1 - t0);
     const tDevtools = await seenInDevtools(uuid);
     devtoolsMs.push(tDevtools - t0);
     changes.push({ uuid, t0, panelDom: t1, devtoolsDom: tDevtools });
-    if (hasEmbed) {
-      const te = await (await page.waitForFunction((u) => window.__embedSeen.get(u), uuid)).jsonValue();
-      embedMs.push(te - t0);
+    if (embedTarget) {
+      const own = embedTarget === page ? { uuid, t0 } : await change(embedTarget, `bench-embed-${i}`);
+      const te = await (await embedTarget.waitForFunction((u) => window.__embedSeen.get(u), own.uuid)).jsonValue();
+      embedMs.push(te - own.t0);
     }
   }
   if (traceFile) {
@@ -224,9 +240,9 @@ try {
   console.table({
     'Session tab in the real DevTools window': stat(devtoolsMs),
     'panel page in a tab (same page, same path)': stat(panelMs),
-    ...(hasEmbed ? { 'embedded element (direct)': stat(embedMs) } : {}),
+    ...(embedTarget ? { [`embedded element (direct; ${embedMode === 'same' ? 'on the inspected page' : 'its own page, same change'})`]: stat(embedMs) } : {}),
   });
-  if (!hasEmbed) console.log('(dist/session-panel.js not built: embedded element column skipped)');
+  if (!embedTarget) console.log('(embedded element left out: SP_BENCH_EMBED=0, or dist/session-panel.js not built)');
 
   // Where the time goes, hop by hop (medians and p95 over the same changes; each hop's end minus its start).
   const agentPosted = new Map(await page.evaluate(() => [...window.__agentPosted]));
@@ -274,8 +290,8 @@ try {
     window.__renders = 0;
     window.__longTasks = [];
   });
-  await page.evaluate(() => (window.__embedRenders = 0));
-  const burst = await page.evaluate(async (n) => {
+  await embedTarget?.evaluate(() => (window.__embedRenders = 0));
+  const burstOn = (p) => p.evaluate(async (n) => {
     const s = window.__session;
     let events = 0;
     const off = s.subscribe(() => events++);
@@ -287,6 +303,7 @@ try {
     off();
     return { events, uuid, t0, token: s.snapshot().tokenStatus };
   }, BURST_EVENTS);
+  const burst = await burstOn(page);
   const tEnd = await (await panel.waitForFunction((u) => window.__seen.get(u), burst.uuid, { timeout: 30_000 })).jsonValue();
   await page.waitForTimeout(300); // let anything still in flight land before reading counters
   const after = await panel.evaluate(() => ({
@@ -297,7 +314,13 @@ try {
     uuidShown: document.querySelector('session-panel').shadowRoot.querySelector('[part~="uuid"]').textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/)?.[0],
   }));
   const pageUuid = await page.evaluate(() => window.__session.getUUID());
-  const embedRenders = await page.evaluate(() => window.__embedRenders ?? null);
+  if (embedTarget && embedTarget !== page) {
+    // The same burst on the element's own page, for its count of DOM updates.
+    const own = await burstOn(embedTarget);
+    await embedTarget.waitForFunction((u) => window.__embedSeen.get(u), own.uuid, { timeout: 30_000 });
+    await embedTarget.waitForTimeout(300);
+  }
+  const embedRenders = embedTarget ? await embedTarget.evaluate(() => window.__embedRenders ?? null) : null;
   console.log(`\nburst: ${burst.events} events then one final change`);
   console.table({
     'final UUID shown by the panel = page UUID': String(after.uuidShown === pageUuid),
