@@ -363,7 +363,9 @@ export type WorkerToPanel =
   | Envelope<typeof PORT_SOURCE, 'updates', { readonly frameId: number; readonly updates: readonly PageUpdate[] }>
   | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>
   /** Page updates of one frame dropped so far for the byte bounds (its bridge's and the worker's), for the panel to say. */
-  | Envelope<typeof PORT_SOURCE, 'drops', { readonly frameId: number; readonly count: number }>;
+  | Envelope<typeof PORT_SOURCE, 'drops', { readonly frameId: number; readonly count: number }>
+  /** Frames of the tab not followed so far because the tab has `limit` frames with sessions already (frame-cap.ts). */
+  | Envelope<typeof PORT_SOURCE, 'unfollowed', { readonly count: number; readonly limit: number }>;
 
 /** A frame's current document, as the browser records it (the port's sender), never as the page says. */
 export interface FrameInfo {
@@ -440,6 +442,7 @@ const workerToPanel = envelope(PORT_SOURCE, {
   updates: obj({ frameId: frameIdP, updates: parseBatch }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
   drops: obj({ frameId: frameIdP, count: int(0) }),
+  unfollowed: obj({ count: int(0), limit: int(1, 100_000) }),
 }) as Parser<WorkerToPanel>;
 
 // ---- guards (one per direction) --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
 } from '../protocol/messages.js';
 import { messageBytes } from '../protocol/byte-budget.js';
 import { hopNow, stampHop } from '../protocol/hop-probe.js';
+import { framesNotFollowedLine } from '../protocol/frame-cap.js';
 import type { PortConnector, PortLike } from './port-like.js';
 import type {
   ConnectionState,
@@ -167,6 +168,8 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   let welcomes = 0;
   let pageGone = false;
   let announcement: string | null = null;
+  /** Frames of the tab the worker said it does not follow (the frame limit), as last said in the log. */
+  let unfollowed = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -356,6 +359,13 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         frame.drops = msg.count;
         const total = [...frames.values()].reduce((n, f) => n + f.drops, 0);
         if (link === 'connected') setLink('connected', droppedLine(total));
+        return;
+      }
+      case 'unfollowed': {
+        // The worker follows at most `limit` frames with sessions per tab (frame-cap.ts): said in one line per report.
+        if (msg.count <= unfollowed || link !== 'connected') return;
+        unfollowed = msg.count;
+        setLink('connected', framesNotFollowedLine(msg.count, msg.limit));
         return;
       }
       case 'result': {
