@@ -90,7 +90,7 @@ describe('router: frames followed per tab', () => {
     return b;
   };
   const updatesFrom = (p: ReturnType<typeof panel>) =>
-    p.received.filter((m) => m.kind === 'update').map((m) => (m as { frameId: number }).frameId);
+    p.received.filter((m) => m.kind === 'update').map((m) => m.frameId as number);
   const said = (p: ReturnType<typeof panel>) => p.received.filter((m) => m.kind === 'unfollowed').map((m) => [m.count, m.limit]);
 
   test('frames listing sessions past the limit are let go: detached for the panel, told to detach, counted and said', async () => {
