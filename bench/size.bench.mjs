@@ -80,6 +80,7 @@ async function measure(name, source, { metafile = false, external = [] } = {}) {
     initial: { min: [...initial].reduce((n, o) => n + outputs[o].bytes, 0), gzip: [...initial].reduce((n, o) => n + gz(files.get(o)), 0) },
     lazy: js.filter((o) => !initial.has(o)).map((o) => ({ min: outputs[o].bytes, gzip: gz(files.get(o)) })),
     inputs: metafile ? Object.fromEntries([...initial].flatMap((o) => Object.entries(outputs[o].inputs))) : null,
+    lazyInputs: metafile ? Object.fromEntries(js.filter((o) => !initial.has(o)).flatMap((o) => Object.entries(outputs[o].inputs))) : null,
   };
 }
 
@@ -133,4 +134,12 @@ for (const [file, v] of inputs) grouped.set(group(file), (grouped.get(group(file
 console.log(`\nproduction app from the sources: ${kb(fromSource.initial.gzip)} gzip, ${kb(fromSource.initial.min)} min; by module (min bytes, ≈ gzip share)`);
 for (const [name, bytes] of [...grouped].sort((a, b) => b[1] - a[1])) {
   console.log(`  ${name.padEnd(36)} ${String(bytes).padStart(6)}  ≈ ${kb((bytes / total) * fromSource.initial.gzip)}`);
+}
+// The lazy chunk: what a session with devtools on loads by its ready (devtools.ts), same measure.
+const lazyInputs = Object.entries(fromSource.lazyInputs).filter(([, v]) => v.bytesInOutput > 0);
+const lazyTotal = lazyInputs.reduce((n, [, v]) => n + v.bytesInOutput, 0);
+const lazyGzip = fromSource.lazy.reduce((n, l) => n + l.gzip, 0);
+console.log(`lazy, loaded only with devtools on: ${kb(lazyGzip)} gzip, ${kb(fromSource.lazy.reduce((n, l) => n + l.min, 0))} min; by module`);
+for (const [file, v] of lazyInputs.sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+  console.log(`  ${group(file).padEnd(36)} ${String(v.bytesInOutput).padStart(6)}  ≈ ${kb((v.bytesInOutput / lazyTotal) * lazyGzip)}`);
 }

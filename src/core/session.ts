@@ -40,7 +40,8 @@ export interface SessionCoreOptions extends SessionOptions {
    * production.ts loads them lazily, only for a session with `devtools` on.
    *   - `describe`: the operation log's wording; a session without it keeps no log (`log()` is empty).
    *   - `register`: puts the session on the page hook when `devtools` is on, and gives back how to take it off (and,
-   *     when loaded lazily, the log's wording with it: events until then are worded when it arrives).
+   *     when loaded lazily, the other devtools parts with it: events until then are worded when it arrives, and
+   *     `session.debug` works from then on).
    */
   describe?: DescribeEvent;
   register?: (session: Session, backend: AuthBackend) => (() => void) | Promise<DevtoolsParts>;
