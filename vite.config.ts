@@ -29,14 +29,15 @@ export const LIB_ENTRIES = {
 } as const;
 
 /**
- * The page hook and the log's wording in a chunk of their own: dist/production.js imports them lazily, and an app's
+ * The devtools parts (page hook, log wording, session.debug, the HTTP backend's fault switches) in a chunk of their
+ * own: dist/production.js imports them lazily, and an app's
  * bundler can leave a lazily imported file out of the page only when no statically imported file holds it (esbuild
  * splits by file).
  */
 const OWN_CHUNKS = [
   // errors.ts first, so the hook's group does not take it along (a group takes its module's imports with it).
   { name: 'errors', test: /src[\\/]core[\\/]errors\.ts$/, priority: 2 },
-  { name: 'devtools', test: /src[\\/]core[\\/](hook|log-format)\.ts$/, priority: 1 },
+  { name: 'devtools', test: /src[\\/]core[\\/](hook|log-format|debug-controls|http-faults|faults)\.ts$/, priority: 1 },
 ];
 
 /** Lit and its parts: imports in the ES modules, bundled only into the drop-in. */

@@ -1,6 +1,7 @@
 // Bundle sizes as an app ships them (npm run bench; alone: node bench/run.mjs size). Every figure is one way:
 // esbuild --bundle --minify --format=esm --splitting, gzip -9, counting what a page loads before any dynamic import
-// (its entry and the chunks it imports statically); lazily loaded chunks are listed on their own line.
+// (its entry and the chunks it imports statically); lazily loaded chunks are listed on their own, and the total counts
+// them all.
 //   - our apps import the built package files (dist/core.js, dist/index.js), as an app's bundler sees them;
 //   - the SDKs an app would pick instead (oidc-client-ts, @supabase/auth-js) are measured the same way, same run;
 //   - the production app is also built from the sources with a metafile, for the per-module accounting.
@@ -79,6 +80,7 @@ async function measure(name, source, { metafile = false, external = [] } = {}) {
     initial: { min: [...initial].reduce((n, o) => n + outputs[o].bytes, 0), gzip: [...initial].reduce((n, o) => n + gz(files.get(o)), 0) },
     lazy: js.filter((o) => !initial.has(o)).map((o) => ({ min: outputs[o].bytes, gzip: gz(files.get(o)) })),
     inputs: metafile ? Object.fromEntries([...initial].flatMap((o) => Object.entries(outputs[o].inputs))) : null,
+    lazyInputs: metafile ? Object.fromEntries(js.filter((o) => !initial.has(o)).flatMap((o) => Object.entries(outputs[o].inputs))) : null,
   };
 }
 
@@ -92,14 +94,16 @@ const WITH_ELEMENT = names[2];
 const OIDC = names.find((n) => n.startsWith('oidc'));
 const SUPA = names.find((n) => n.startsWith('@supabase'));
 
+// total: what a page that ends up loading every chunk fetches (each file gzipped on its own, as a server sends it).
 const rows = Object.entries(measured).map(([name, m]) => [
   name,
   kb(m.initial.gzip),
   kb(m.initial.min),
   m.lazy.length ? m.lazy.map((l) => kb(l.gzip)).join(' + ') : '',
+  kb(m.initial.gzip + m.lazy.reduce((n, l) => n + l.gzip, 0)),
 ]);
-rows.splice(4, 0, ['drop-in dist/session-panel.js (file as is)', kb(gz(dropIn)), kb(Buffer.byteLength(dropIn)), '']);
-const head = ['bundle', 'gzip', 'min', 'lazy chunks (gzip)'];
+rows.splice(4, 0, ['drop-in dist/session-panel.js (file as is)', kb(gz(dropIn)), kb(Buffer.byteLength(dropIn)), '', kb(gz(dropIn))]);
+const head = ['bundle', 'gzip', 'min', 'lazy chunks (gzip)', 'total gzip'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 console.log('\nbundle sizes: esbuild --bundle --minify --format=esm --splitting, gzip -9; loaded before any dynamic import');
@@ -130,4 +134,12 @@ for (const [file, v] of inputs) grouped.set(group(file), (grouped.get(group(file
 console.log(`\nproduction app from the sources: ${kb(fromSource.initial.gzip)} gzip, ${kb(fromSource.initial.min)} min; by module (min bytes, ≈ gzip share)`);
 for (const [name, bytes] of [...grouped].sort((a, b) => b[1] - a[1])) {
   console.log(`  ${name.padEnd(36)} ${String(bytes).padStart(6)}  ≈ ${kb((bytes / total) * fromSource.initial.gzip)}`);
+}
+// The lazy chunk: what a session with devtools on loads by its ready (devtools.ts), same measure.
+const lazyInputs = Object.entries(fromSource.lazyInputs).filter(([, v]) => v.bytesInOutput > 0);
+const lazyTotal = lazyInputs.reduce((n, [, v]) => n + v.bytesInOutput, 0);
+const lazyGzip = fromSource.lazy.reduce((n, l) => n + l.gzip, 0);
+console.log(`lazy, loaded only with devtools on: ${kb(lazyGzip)} gzip, ${kb(fromSource.lazy.reduce((n, l) => n + l.min, 0))} min; by module`);
+for (const [file, v] of lazyInputs.sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+  console.log(`  ${group(file).padEnd(36)} ${String(v.bytesInOutput).padStart(6)}  ≈ ${kb((v.bytesInOutput / lazyTotal) * lazyGzip)}`);
 }

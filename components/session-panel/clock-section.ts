@@ -1,12 +1,13 @@
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import type { SessionSnapshot } from '../../src/core/types.js';
+import type { IssuerClockInfo, SessionSnapshot } from '../../src/core/types.js';
 import { shiftText } from './format.js';
 import type { PanelActions } from './panel-actions.js';
 
 /**
  * Clock controls for QA (spec §7): move the session's clock (and its dev backend's) forward by a chosen amount, to
  * 10 s before the token's expiry or just past it, see the shift while there is one, and go back to real time; and,
- * when the backend allows it (the dev backend), the lifetime of the next tokens. `now` is the session clock.
+ * when the backend allows it (the dev backend), the lifetime of the next tokens. `now` is the session clock. One line
+ * says how the session reads the token issuer's clock (snapshot().issuerClock), absent from older library copies.
  */
 export class ClockSection {
   #ttl = '';
@@ -29,6 +30,7 @@ export class ClockSection {
           ? 'Real time.'
           : html`<strong class="warn-text">Session clock ${shiftText(offset)} ahead</strong> of real time (the dev backend follows it).`}
       </p>
+      ${snap.issuerClock ? html`<p class="note" data-field="issuer-clock">${issuerClockText(snap.issuerClock)}</p>` : nothing}
       <div class="row" role="group" aria-label="Move the session clock">
         <button aria-disabled=${busy} @click=${() => shift(60_000, 'Clock moved 1 min ahead')}>+1 min</button>
         <button aria-disabled=${busy} @click=${() => shift(600_000, 'Clock moved 10 min ahead')}>+10 min</button>
@@ -53,4 +55,25 @@ export class ClockSection {
     const seconds = Number(this.#ttl);
     void this.actions.clock('setTokenTtl', [this.#ttl.trim() === '' ? null : seconds], this.#ttl.trim() === '' ? 'Token lifetime back to the default' : `Next tokens live ${seconds} s`);
   };
+}
+
+/** An offset or a bound as a signed span: "−400 ms", "+600 ms", "−1 h". */
+function spanText(ms: number): string {
+  return Math.abs(ms) < 1000 ? `${ms < 0 ? '−' : '+'}${Math.abs(Math.round(ms))} ms` : shiftText(ms);
+}
+
+/**
+ * "Token issuer's clock: agrees with the session's (measured from this session's requests; −400 ms to +600 ms)." The
+ * offset is the one expiry is judged by; the range is what the requests' timing leaves open.
+ */
+export function issuerClockText(info: IssuerClockInfo): string {
+  const label = "Token issuer's clock:";
+  if (info.source === 'none' || info.offsetMs === undefined) {
+    return `${label} no estimate yet (stored tokens are read on the clock of the tab that wrote them).`;
+  }
+  const offset = info.offsetMs;
+  const how = offset === 0 ? "agrees with the session's" : `${spanText(offset).slice(1)} ${offset < 0 ? 'behind' : 'ahead of'} the session's`;
+  const from = info.source === 'measured' ? "measured from this session's requests" : "from another tab's estimate";
+  const range = info.minOffsetMs !== undefined && info.maxOffsetMs !== undefined ? `; ${spanText(info.minOffsetMs)} to ${spanText(info.maxOffsetMs)}` : '';
+  return `${label} ${how} (${from}${range}).`;
 }

@@ -1,8 +1,8 @@
-import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
 import { discoveredSessions, discoveredStatus, fingerprint, frameName, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
 import { claimsView, decode } from './claims-view.js';
 import { countdown, dateTime, relativeTime } from './format.js';
-import type { PanelActions } from './panel-actions.js';
+import type { DiscoveryViewContext } from './discovery-contract.js';
 import { REVEAL_TIMEOUT_MS, TOKEN_MASK } from './token-section.js';
 
 /**
@@ -46,11 +46,15 @@ export class DiscoveredSection implements ReactiveController {
   /** The token a click on the timeline selected: marked, scrolled into view and focused. */
   #selected: string | null = null;
 
+  readonly #announce: (text: string) => void;
+  readonly #copy: (token: string) => void;
+
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly actions: PanelActions,
-    private readonly announce: (text: string) => void,
+    private readonly host: LitElement,
+    context: DiscoveryViewContext,
   ) {
+    this.#announce = context.announce;
+    this.#copy = context.copy;
     host.addController(this);
   }
 
@@ -77,6 +81,13 @@ export class DiscoveredSection implements ReactiveController {
     this.hide();
   }
 
+  /** Leaves the host for good (the element was given another discovery view, or none). */
+  detach(): void {
+    this.hostDisconnected();
+    this.#feed = undefined;
+    this.host.removeController(this);
+  }
+
   hide(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -98,8 +109,7 @@ export class DiscoveredSection implements ReactiveController {
     this.#selected = token;
     this.host.requestUpdate();
     void this.host.updateComplete.then(() => {
-      const root = (this.host as unknown as { renderRoot?: ParentNode }).renderRoot;
-      const el = root?.querySelector<HTMLElement>(`[part~="discovered-token"][data-token-id="${fingerprint(token)}"]`);
+      const el = this.host.renderRoot.querySelector<HTMLElement>(`[part~="discovered-token"][data-token-id="${fingerprint(token)}"]`);
       if (!el) return;
       el.scrollIntoView?.({ block: 'nearest' });
       el.focus({ preventScroll: true });
@@ -148,7 +158,7 @@ export class DiscoveredSection implements ReactiveController {
   async #requestCookies(feed: DiscoveryFeed): Promise<void> {
     try {
       const granted = await feed.requestCookieAccess();
-      this.announce(granted ? 'Cookie access granted' : 'Cookie access not granted');
+      this.#announce(granted ? 'Cookie access granted' : 'Cookie access not granted');
     } catch (error) {
       this.#error = `Could not ask for cookie access: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -228,7 +238,7 @@ export class DiscoveredSection implements ReactiveController {
         <dd>
           <span class="value" part="discovered-value">${revealed ? entry.token : TOKEN_MASK}</span>
           <button class="small" aria-pressed=${revealed} @click=${() => this.#toggle(entry.token)}>${revealed ? 'Hide' : 'Reveal'}</button>
-          <button class="small" aria-label="Copy this token" @click=${() => this.actions.copy('token', entry.token)}>Copy</button>
+          <button class="small" aria-label="Copy this token" @click=${() => this.#copy(entry.token)}>Copy</button>
           ${deletable.map(
             (r) => html`<button class="small danger" part="discovered-delete" aria-label=${`Delete ${placeName(r.place)}`} @click=${() => this.#askDelete(entry.token, r.place)}>
               Delete ${r.place.source === 'cookie' ? 'cookie' : 'entry'}
@@ -264,7 +274,7 @@ export class DiscoveredSection implements ReactiveController {
     this.host.requestUpdate();
     try {
       await feed.remove(place);
-      this.announce(`Deleted ${placeName(place)}`);
+      this.#announce(`Deleted ${placeName(place)}`);
     } catch (error) {
       this.#error = `Could not delete ${placeName(place)}: ${error instanceof Error ? error.message : String(error)}`;
     }

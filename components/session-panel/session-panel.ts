@@ -22,16 +22,15 @@ import { FloatingController } from './floating.js';
 import { styles } from './session-panel.styles.js';
 import { toolbar } from './toolbar.js';
 import { TimelineView, type FoundTimeline } from './timeline-view.js';
-import { foundLane } from './found-lane-model.js';
 import { requestsSection } from './requests-section.js';
 import { StorageSection } from './storage-section.js';
 import { ClockSection } from './clock-section.js';
 import { sessionStorageHistory, type PanelHistoryStore } from './log-history.js';
 import { LogImport } from './log-import.js';
 import { LayoutController } from './layout.js';
-import { DiscoveredSection } from './discovered-section.js';
-import { discoveredStyles } from './discovered-section.styles.js';
 import type { DiscoveryFeed } from '../../src/discovery/feed.js';
+import type { DiscoveryPart, DiscoveryView } from './discovery-contract.js';
+import { addStyles } from './adopt-styles.js';
 
 /*
  * <session-panel>: the one public element. This file holds its contract (the properties and the JSDoc block that
@@ -85,14 +84,14 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @csspart timeline - The timeline picture of the session's life.
  * @csspart timeline-token - One token bar of the timeline (its aria-label names it and its times).
  * @csspart timeline-mark - One mark of the timeline: refresh, regenerate, destroy, sign-in, sign-out or failure.
- * @csspart timeline-found - One row of found tokens on the timeline (a found session's access or id tokens).
- * @csspart timeline-found-token - One found token's lifetime on the timeline (iat → exp).
- * @csspart timeline-found-mark - A found token's new value, or a request that sent or brought it.
+ * @csspart timeline-found - One row of found tokens on the timeline (a found session's access or id tokens; with `discoveryView`).
+ * @csspart timeline-found-token - One found token's lifetime on the timeline (iat → exp; with `discoveryView`).
+ * @csspart timeline-found-mark - A found token's new value, or a request that sent or brought it (with `discoveryView`).
  * @csspart details - The details pane: identity, token, clock, actions, requests, backend, storage, faults, claims.
  * @csspart fab - The corner button of a floating panel.
- * @csspart discovered - Tokens found on the page without our core (extension; spec §9).
- * @csspart discovered-token - One found token.
- * @csspart synerise-web - The Synerise Web SDK's profile UUID and presence.
+ * @csspart discovered - Tokens found on the page without our core (the extension gives `discovery` and `discoveryView`; spec §9).
+ * @csspart discovered-token - One found token (with `discoveryView`).
+ * @csspart synerise-web - The Synerise Web SDK's profile UUID and presence (with `discoveryView`).
  *
  * @cssproperty --session-panel-bg - Background colour.
  * @cssproperty --session-panel-surface - Background of headers, buttons and alternate log rows.
@@ -108,7 +107,7 @@ export type PanelCorner = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-le
  * @cssproperty --session-panel-details-width - Width of the details pane in the wide layout (default clamp(280px, 38%, 520px); the splitter sets it).
  */
 export class SessionPanel extends LitElement {
-  static override styles = [styles, discoveredStyles];
+  static override styles = [styles];
 
   /** A session to show (wrapped in the direct, in-page transport). Ignored when `transport` is set. */
   @property({ attribute: false }) session: Session | undefined;
@@ -141,14 +140,23 @@ export class SessionPanel extends LitElement {
    */
   @property({ attribute: false }) historyStore: PanelHistoryStore | null | undefined;
 
-  /** Tokens found on the page without our core (the extension's discovery feed); shown in `part="discovered"`. */
+  /**
+   * Tokens found on the page without our core (the extension's discovery feed); shown in `part="discovered"` and on
+   * the timeline by `discoveryView`.
+   */
   @property({ attribute: false }) discovery: DiscoveryFeed | undefined;
+
+  /**
+   * The view that shows `discovery` (the extension's panel passes it; kept out of this element's own code, so an app
+   * and the drop-in do not carry it). Without it a feed is only counted.
+   */
+  @property({ attribute: false }) discoveryView: DiscoveryView | undefined;
 
   /** What the live region says: outcomes and token status changes, for assistive technology. */
   @state() private _announcement = '';
 
   readonly #binding = new BindingController(this, () => this.logLimit, () => this.#now(true));
-  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token || (this.discovery?.store.size ?? 0) > 0);
+  readonly #clock = new CountdownClock(this, () => !!this.#selected()?.snapshot?.token || (!!this.#discovered && (this.discovery?.store.size ?? 0) > 0));
   readonly #actions = new PanelActions(
     this,
     () => {
@@ -169,7 +177,10 @@ export class SessionPanel extends LitElement {
     clearSessionLog: () => void this.#actions.request('clearLog', []),
   });
   readonly #floating = new FloatingController(this);
-  readonly #discovered = new DiscoveredSection(this, this.#actions, (text) => (this._announcement = text));
+  /** The discovery view's part for this element, while `discoveryView` is set. */
+  #discovered: DiscoveryPart | null = null;
+  /** Takes the discovery view's styles off the shadow root again. */
+  #dropDiscoveryStyles: (() => void) | null = null;
   readonly #storage = new StorageSection(this, this.#actions);
   readonly #clockSection = new ClockSection(this, this.#actions);
   readonly #layout = new LayoutController(this);
@@ -203,7 +214,8 @@ export class SessionPanel extends LitElement {
       // A given transport wins; else the given session in-page; else every session on the page hook.
       this.#binding.use(this.transport ?? createDirectTransport(this.session ? { session: this.session } : {}));
     }
-    if (changed.has('discovery')) this.#discovered.use(this.discovery);
+    if (changed.has('discoveryView')) this.#attachDiscoveryView();
+    if (changed.has('discovery') || changed.has('discoveryView')) this.#discovered?.use(this.discovery);
     if (changed.has('logLimit') && changed.get('logLimit') !== undefined) this.#binding.resize();
     if ((this.#selected()?.id ?? null) !== this.#boundId) {
       // Another session: nothing typed, revealed or reported for the previous one carries over.
@@ -227,6 +239,18 @@ export class SessionPanel extends LitElement {
       if (this.#lastStatus !== null && status) this._announcement = `Token ${status}`;
       this.#lastStatus = status;
     }
+  }
+
+  /** Swaps the discovery view's part and its styles for those of the view now set (or none). */
+  #attachDiscoveryView(): void {
+    this.#discovered?.detach();
+    this.#dropDiscoveryStyles?.();
+    this.#discovered = null;
+    this.#dropDiscoveryStyles = null;
+    const view = this.discoveryView;
+    if (!view) return;
+    this.#discovered = view.attach(this, { copy: (token) => void this.#actions.copy('token', token), announce: (text) => (this._announcement = text) });
+    if (this.renderRoot instanceof ShadowRoot) this.#dropDiscoveryStyles = addStyles(this.renderRoot, view.styles);
   }
 
   protected override updated(): void {
@@ -272,7 +296,7 @@ export class SessionPanel extends LitElement {
   #onKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape') return;
     if (this.#actionsSection.confirming) this.#actionsSection.cancelDestroy();
-    else if (this.#discovered.cancelDelete()) {
+    else if (this.#discovered?.cancelDelete()) {
       // closed the delete confirmation of a found token
     } else if (this.floating && this.open) this.#floating.close();
     else return;
@@ -302,7 +326,7 @@ export class SessionPanel extends LitElement {
       ${panelHeader({ snap, live, binding: this.#binding, selectedId: sel?.id, floating: this.floating ? this.#floating : null })}
       ${sel && snap && live
         ? this.#body(sel.id, snap, live)
-        : html`${this.#foundOnly()} ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+        : html`${this.#foundOnly()} ${this.#foundList()}
           ${waitingView(this.#binding.listed, this.#binding.connectionDetail, this.#binding.transport?.kind ?? 'direct', {
             others: this.#binding.sessions.filter((s) => s.frame !== undefined),
             pick: (id) => (this.sessionId = id),
@@ -316,10 +340,16 @@ export class SessionPanel extends LitElement {
    * Found tokens are judged on the local clock, like the list; `shift` puts them on the session's clock.
    */
   #found(shift: number): FoundTimeline | undefined {
-    if (!this.discovery || this.#import.imported) return undefined;
-    const sessions = this.#discovered.sessions(this.discovery);
-    if (sessions.length === 0) return undefined;
-    return { lane: foundLane(sessions, this.#clock.now), select: (token) => this.#discovered.select(token), shift };
+    if (!this.discovery || !this.#discovered || this.#import.imported) return undefined;
+    return this.#discovered.timeline(this.discovery, this.#clock.now, shift);
+  }
+
+  /** "Found on this page", drawn by the discovery view; a feed given without one is only counted, with the way out. */
+  #foundList(): TemplateResult | typeof nothing {
+    if (!this.discovery) return nothing;
+    if (this.#discovered) return this.#discovered.render(this.discovery, this.#clock.now);
+    const n = this.discovery.store.size;
+    return html`<p class="note" part="discovered">${n} ${n === 1 ? 'token' : 'tokens'} found on this page, not shown: the element has no <code>discoveryView</code>.</p>`;
   }
 
   /** On a page without a core session, the timeline of what was found (nothing when nothing was). */
@@ -369,7 +399,7 @@ export class SessionPanel extends LitElement {
           ${this.#clockSection.render(snap, now)} ${this.#actionsSection.render(snap, signedIn, this.#crossOrigin(id))}
           ${requestsSection(this.#binding.log(id).recentRequests(), now)}
           ${backendSection(snap, now)} ${faults ? this.#faultSection.render(snap, faults) : nothing}
-          ${this.discovery ? this.#discovered.render(this.discovery, this.#clock.now) : nothing}
+          ${this.#foundList()}
           ${snap.token ? claimsSection(this.#decode(snap.token.tokenString), now) : nothing} ${this.#storage.render(snap)}
         </div>
       </div>`;

@@ -8,6 +8,7 @@
 import { svg, nothing, type TemplateResult } from 'lit';
 import { shortTime } from './format.js';
 import type { FoundBar, FoundLane, FoundMark, FoundMarkKind } from './found-lane-model.js';
+import type { FoundRowsDrawing } from './timeline-view.js';
 
 /** Height of one found row: the bar, then the request ticks under it. */
 export const FOUND_ROW_H = 22;
@@ -51,14 +52,8 @@ export function foundItems(lane: FoundLane): FoundItem[] {
   return items;
 }
 
-export interface FoundDrawing {
-  readonly x: (t: number) => number;
-  readonly nowX: number;
-  readonly width: number;
-  /** y of the first row's top. */
-  readonly top: number;
-  readonly focused: string | undefined;
-  readonly hover: (label: string) => void;
+/** The timeline's drawing of the rows, and what a click on an item does (selects its token's entry in the list). */
+export interface FoundDrawing extends FoundRowsDrawing {
   readonly select: (token: string) => void;
 }
 

@@ -4,8 +4,9 @@
  * are marks in a lane of their own, and a line shows "now". Only what the zoom's range holds is drawn, downsampled by
  * the model to a few items per pixel column, so 100,000 log rows draw as fast as 100. Every bar and mark has a text
  * equivalent (aria-label and a <title> tooltip) in the spec's words; hovering names it in the caption too, and a
- * click selects its log row. Tokens found on the page without our core get rows of their own under the marks
- * (timeline-found-view.ts), also on a page with no core session at all (then only those rows are drawn).
+ * click selects its log row. Tokens found on the page without our core get rows of their own under the marks, also
+ * on a page with no core session at all (then only those rows are drawn): the discovery view draws them
+ * (discovery-view.ts, timeline-found-view.ts) through FoundTimeline, so this file imports none of its code.
  */
 import { html, svg, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
 import type { PanelLogEntry } from './log-store.js';
@@ -13,8 +14,6 @@ import type { LogStore } from './log-store.js';
 import { shortTime } from './format.js';
 import { SizeWatch } from './size-watch.js';
 import { ZOOMS, zoomRange, type MarkKind, type ViewBar, type ViewMark, type Zoom } from './timeline-model.js';
-import { viewFoundLane, type FoundLane } from './found-lane-model.js';
-import { FOUND_ROW_H, foundItems, foundRows } from './timeline-found-view.js';
 
 /** Lanes: customer tokens, anonymous tokens, marks; then the time axis. */
 const LANE = { client: 8, anonymous_client: 28, marks: 52, axis: 78 } as const;
@@ -55,15 +54,45 @@ interface Item {
   readonly open: () => void;
 }
 
-/** Found tokens to draw (found-lane-model.ts) and what a click on one does. */
+/**
+ * Found tokens to draw, from the discovery view (discovery-view.ts): rows under the core lanes, on the local clock
+ * (what found tokens are judged on).
+ */
 export interface FoundTimeline {
-  readonly lane: FoundLane;
-  readonly select: (token: string) => void;
+  /** The earliest time any row starts at (the "all" zoom starts there), or null. */
+  readonly first: number | null;
   /**
    * What to add to a found token's times (the local clock's) to draw them on this timeline's clock: the core
    * session's clock may be shifted (session.debug), and its lanes and "now" are drawn on it. 0 without a session.
    */
   readonly shift: number;
+  /** What to draw for [start, end] (the local clock) on `width` pixel columns; null when there are no rows. */
+  view(start: number, end: number, width: number): FoundTimelineView | null;
+}
+
+/** The found rows viewed for one range and width. */
+export interface FoundTimelineView {
+  /** Height of the drawn rows, px. */
+  readonly height: number;
+  /** Rows not drawn (past the most drawn), counted in a note. */
+  readonly hidden: number;
+  /** No bar or mark in the range. */
+  readonly empty: boolean;
+  /** The drawn items (in any order; keys as the drawing marks the focused one), and what Enter on each opens. */
+  readonly items: readonly { readonly key: string; readonly at: number; readonly label: string; readonly open: () => void }[];
+  draw(drawing: FoundRowsDrawing): TemplateResult[];
+}
+
+/** Where and how the found rows are drawn in this timeline's picture. */
+export interface FoundRowsDrawing {
+  readonly x: (t: number) => number;
+  readonly nowX: number;
+  readonly width: number;
+  /** y of the first row's top. */
+  readonly top: number;
+  /** The key of the item the arrow keys are on, if it is a found one. */
+  readonly focused: string | undefined;
+  readonly hover: (label: string) => void;
 }
 
 export class TimelineView implements ReactiveController {
@@ -95,12 +124,12 @@ export class TimelineView implements ReactiveController {
     // The width the picture was last laid out at (no forced layout here); drawn for it, re-drawn when it changes.
     const width = Math.max(120, this.#size.width || FALLBACK_WIDTH);
     const shift = found?.shift ?? 0;
-    const firsts = [store?.timeline.first ?? null, found?.lane.first != null ? found.lane.first + shift : null].filter((t): t is number => t !== null);
+    const firsts = [store?.timeline.first ?? null, found?.first != null ? found.first + shift : null].filter((t): t is number => t !== null);
     const { start, end } = zoomRange({ first: firsts.length ? Math.min(...firsts) : null }, this.zoom, now);
     const view = store ? store.timeline.view(start, end, width) : { bars: [], marks: [] };
-    const lane = found && found.lane.rows.length ? viewFoundLane(found.lane, start - shift, end - shift, width) : null;
+    const lane = found ? found.view(start - shift, end - shift, width) : null;
     const foundTop = store ? LANE.marks + 14 : 8;
-    const axis = lane ? foundTop + lane.rows.length * FOUND_ROW_H + 10 : store ? LANE.axis : foundTop + 10;
+    const axis = lane ? foundTop + lane.height + 10 : store ? LANE.axis : foundTop + 10;
     const height = axis + 6;
     const x = (t: number): number => ((Math.min(Math.max(t, start), end) - start) / (end - start)) * width;
     const nowX = x(now);
@@ -109,7 +138,7 @@ export class TimelineView implements ReactiveController {
     this.#items = [
       ...view.bars.map((b): Item => ({ at: b.start, label: barLabel(b), key: b.entry, open: () => select(b.entry) })),
       ...view.marks.map((m): Item => ({ at: m.at, label: markLabel(m), key: m.entry, open: () => select(m.entry) })),
-      ...(lane && found ? foundItems(lane).map((i): Item => ({ at: i.at + shift, label: i.label, key: i.key, open: () => found.select(i.token) })) : []),
+      ...(lane ? lane.items.map((i): Item => ({ at: i.at + shift, label: i.label, key: i.key, open: i.open })) : []),
     ].sort((a, b) => a.at - b.at);
     if (this.#focus >= this.#items.length) this.#focus = this.#items.length - 1;
     const focused = this.#items[this.#focus]?.key;
@@ -133,14 +162,12 @@ export class TimelineView implements ReactiveController {
         ${ticks.map((t) => svg`<line class="tick" x1=${x(t)} x2=${x(t)} y1="0" y2=${axis - 8}></line><text class="axis" x=${x(t) + 3} y=${axis}>${shortTime(t)}</text>`)}
         ${view.bars.map((b) => this.#bar(b, x, nowX, b.entry === focused))}
         ${view.marks.map((m) => this.#mark(m, x, m.entry === focused))}
-        ${lane && found
-          ? foundRows(lane, { x: (t) => x(t + shift), nowX, width, top: foundTop, focused: typeof focused === 'string' ? focused : undefined, hover: (label) => this.#setHover(label), select: found.select })
-          : nothing}
+        ${lane ? lane.draw({ x: (t) => x(t + shift), nowX, width, top: foundTop, focused: typeof focused === 'string' ? focused : undefined, hover: (label) => this.#setHover(label) }) : nothing}
         <line class="now" x1=${nowX} x2=${nowX} y1="0" y2=${axis - 8}></line>
         <text class="axis now-label" x=${Math.max(0, nowX - 26)} y=${axis}>now</text>
       </svg>
       ${lane && lane.hidden > 0 ? html`<p class="note">And ${lane.hidden} more found ${lane.hidden === 1 ? 'row' : 'rows'}: every token is in the list below.</p>` : nothing}
-      ${view.bars.length === 0 && view.marks.length === 0 && !(lane?.rows.some((r) => r.bars.length || r.marks.length)) ? html`<p class="note">Nothing in this range yet.</p>` : nothing}
+      ${view.bars.length === 0 && view.marks.length === 0 && (!lane || lane.empty) ? html`<p class="note">Nothing in this range yet.</p>` : nothing}
     </section>`;
   }
 

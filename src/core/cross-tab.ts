@@ -139,7 +139,7 @@ export function openCrossTabLink(
       dropped++;
       return;
     }
-    const announced = parseStoredState(message.state, clock?.issuer);
+    const announced = parseStoredState(message.state, clock?.issuer, now());
     if (typeof announced === 'string') {
       dropped++;
       return;

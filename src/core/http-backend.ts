@@ -1,6 +1,6 @@
 import { monotonicNow, requireString } from './checks.js';
 import { SessionError } from './errors.js';
-import { createFaultSwitches } from './faults.js';
+import type { FaultSwitches } from './faults.js';
 import { MAX_TOKEN_LENGTH, tokenRecordFromJwt } from './jwt.js';
 import type { AuthBackend, BackendCallContext, BackendCall, BackendInfo, BackendRequestInfo, FaultControls, SignOutMode } from './types.js';
 
@@ -57,6 +57,8 @@ export interface HttpBackendOptions {
    * Fault injection for the panel (`faults`). Default true. Offline and "fail next" act in this backend, before
    * anything is sent; "next token expired" asks the server with an `X-Session-Panel-Fault: expired-token` request
    * header, which the reference auth server honours (other servers ignore it, or refuse it in their CORS preflight).
+   * From `session-panel/core` the switches are there at once; from `session-panel/core/production` they come with
+   * the devtools chunk, for the backend of a session with `devtools` on (by its `ready`), and never with it off.
    */
   faultInjection?: boolean;
 }
@@ -93,8 +95,19 @@ const DEFAULTS = {
   maxResponseBytes: 64 * 1024,
 } as const;
 
-/** Request header asking the reference auth server to issue an already-expired token (fault injection). */
-export const FAULT_HEADER = 'x-session-panel-fault';
+/**
+ * Where a backend made here takes its fault switches (http-faults.ts arms them): a symbol off the public type, named
+ * with Symbol.for so the fault code needs no import of this module (it must stay out of the chunk pages load).
+ */
+export const ARM_FAULTS = Symbol.for('session-panel:http-backend:arm-faults');
+
+/**
+ * What fault injection does around one call, before anything is sent: throws the failure armed for it (reported as a
+ * request not sent), or adds request headers (asking for an expired token) and gives back what to do once the call
+ * succeeded.
+ */
+export type FaultGate = (call: BackendCall, target: string, headers: Record<string, string>) => (() => void) | undefined;
+export type ArmFaults = (switches: FaultSwitches, gate: FaultGate) => void;
 
 /** Longest server message carried into an error, in characters. */
 const MAX_MESSAGE = 200;
@@ -143,8 +156,8 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
 
   let lastRequest: BackendRequestInfo | undefined;
 
-  // Fault injection (see HttpBackendOptions.faultInjection).
-  const faults = options.faultInjection === false ? undefined : createFaultSwitches(Object.keys(HTTP_PATHS) as BackendCall[]);
+  // Fault injection (see HttpBackendOptions.faultInjection): armed from outside, once (http-faults.ts).
+  let gate: FaultGate | undefined;
 
   /** An injected failure: reported like a request that was never sent, then thrown. */
   function injected(call: BackendCall, error: SessionError, context: BackendCallContext | undefined): never {
@@ -248,13 +261,14 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
 
   /** Runs a call with retries; resolves with the parsed JSON body or rejects with a SessionError. */
   async function run(call: BackendCall, payload: Record<string, unknown>, token: string | undefined, context: BackendCallContext | undefined): Promise<unknown> {
-    const armed = faults?.takeFailure(call);
-    if (armed) injected(call, armed, context);
-    if (faults?.offline) injected(call, new SessionError('network', `Offline (fault injection): ${describeTarget(call)} was not sent`), context);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const wantExpired = faults?.expiredNext === true && call !== 'signOut';
-    if (wantExpired) headers[FAULT_HEADER] = 'expired-token';
+    let faultTaken: (() => void) | undefined;
+    try {
+      faultTaken = gate?.(call, describeTarget(call), headers);
+    } catch (error) {
+      injected(call, error as SessionError, context);
+    }
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(payload) };
     const callStart = monotonicNow();
     const deadline = callStart + timeoutMs;
@@ -277,7 +291,7 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
       if (result.error) info.error = result.error.toJSON();
       report(info, context);
       if (!result.error) {
-        if (wantExpired) faults?.consumeExpired();
+        faultTaken?.();
         return result.body;
       }
       if (!result.retryable || n > retries) throw result.error;
@@ -304,14 +318,19 @@ export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
     return (await run(call, payload, token, context)) as string;
   }
 
-  const backend: HttpBackend = {
+  const arm: ArmFaults = (switches, armedGate) => {
+    gate = armedGate;
+    (backend as { faults?: FaultSwitches }).faults = switches;
+    delete (backend as { [ARM_FAULTS]?: ArmFaults })[ARM_FAULTS];
+  };
+  const backend: HttpBackend & { [ARM_FAULTS]?: ArmFaults } = {
     endpoint,
     onRequest: undefined,
-    ...(faults ? { faults } : {}),
+    ...(options.faultInjection === false ? {} : { [ARM_FAULTS]: arm }),
     describe() {
       const info: Mutable<BackendInfo> = { kind: 'http', endpoint };
       if (lastRequest) info.lastRequest = lastRequest;
-      if (faults) info.faults = faults.state();
+      if (backend.faults) info.faults = backend.faults.state();
       return info;
     },
     anonymous(req, context) {

@@ -2,9 +2,12 @@
  * The session core's public API (dist/core.js, the package's "./core" export). Pure TypeScript: it runs unchanged
  * in Node ≥ 20 and in browsers, and imports no Lit, no DOM-only globals and no `chrome`.
  */
+import { createDebugControls } from './debug-controls.js';
 import { createDevBackend } from './dev-backend.js';
 import { SessionError } from './errors.js';
 import { getSessionHook } from './hook.js';
+import { createHttpBackend as createHttpBackendUnarmed, type HttpBackend, type HttpBackendOptions } from './http-backend.js';
+import { armHttpFaults } from './http-faults.js';
 import { describeEvent } from './log-format.js';
 import { createSessionCore } from './session.js';
 import type { Session, SessionOptions } from './types.js';
@@ -20,7 +23,20 @@ export function createSession(options: SessionOptions & { requestTimeoutMs?: num
   }
   // Only a missing backend means "the dev backend"; `backend: null` is a mistake and is reported as one.
   const backend = options.backend === undefined ? createDevBackend(typeof options.now === 'function' ? { now: options.now } : {}) : options.backend;
-  return createSessionCore({ ...options, backend, describe: describeEvent, register: (session) => getSessionHook().register(session) });
+  return createSessionCore({
+    ...options,
+    backend,
+    describe: describeEvent,
+    debugControls: createDebugControls,
+    register: (session) => getSessionHook().register(session),
+  });
+}
+
+/** An AuthBackend over HTTP (http-backend.ts), its fault injection armed at once unless `faultInjection: false`. */
+export function createHttpBackend(options: HttpBackendOptions): HttpBackend {
+  const backend = createHttpBackendUnarmed(options);
+  armHttpFaults(backend);
+  return backend;
 }
 
 export { createDevBackend, type DevBackend, type DevBackendOptions } from './dev-backend.js';
@@ -33,4 +49,4 @@ export { decodeJwtParts } from './jwt.js';
 export { getSessionHook, findSessionHook, HOOK_KEY, type SessionHook } from './hook.js';
 export { LIBRARY_VERSION } from './version.js';
 export * from './types.js';
-export { createHttpBackend, type HttpBackend, type HttpBackendOptions, type FetchLike } from './http-backend.js';
+export type { HttpBackend, HttpBackendOptions, FetchLike } from './http-backend.js';

@@ -1,4 +1,4 @@
-import type { TokenRecord } from './types.js';
+import type { IssuerClockInfo, TokenRecord } from './types.js';
 
 /**
  * How far the token issuer's clock (the one that writes `iat` and `exp`) runs ahead of this session's clock, so that
@@ -13,7 +13,8 @@ import type { TokenRecord } from './types.js';
  *   of one browser, which share the system clock, and for a reload of the same tab).
  * The estimate is an interval; expiry is judged with 0 when the clocks agree as far as can be told (the interval
  * holds 0: the skew is within the request time and iat's rounding), else with the end that makes tokens expire
- * soonest, so a token is never handed out past the earlier of `exp` and receipt + lifetime.
+ * soonest on this tab: a token is never handed out past `exp`, and past receipt + lifetime by at most the interval's
+ * width (the request's duration plus iat's rounding).
  */
 export interface OffsetInterval {
   /** Least the issuer's clock may run ahead of this clock, ms (negative: it runs behind). */
@@ -71,6 +72,12 @@ export class IssuerClock {
     return this.#own ?? this.#peer;
   }
 
+  /** The estimate as a snapshot shows it (plain data). */
+  info(): IssuerClockInfo {
+    const i = this.interval;
+    return i ? { source: this.source, offsetMs: this.offset()!, minOffsetMs: i.lo, maxOffsetMs: i.hi } : { source: 'none' };
+  }
+
   /** The offset expiry is judged by, or null without an estimate (see the class comment). */
   offset(): number | null {
     const i = this.interval;
@@ -110,6 +117,19 @@ export class IssuerClock {
     if (endsAt === undefined) return record;
     const next = this.localize(record, endsAt);
     return next.expiresAt === record.expiresAt ? record : next;
+  }
+
+  /**
+   * Drops both estimates (the session's clock was shifted by hand, debug.shiftClock/resetClock): what was measured on
+   * the old clock is wrong on the new one by the shift, unless the backend followed the shift (the dev backend does, a
+   * real server does not), so neither is kept, nor offered to other tabs, until the next request measures again.
+   * Ends already found stay: they are on the issuer's clock.
+   */
+  forget(): void {
+    if (!this.#own && !this.#peer) return;
+    this.#own = null;
+    this.#peer = null;
+    this.version++;
   }
 
   #set(which: 'own' | 'peer', interval: OffsetInterval): void {

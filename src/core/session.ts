@@ -1,6 +1,7 @@
 import { monotonicNow, requireString } from './checks.js';
 import { openCrossTabLink, type CrossTabLink, type StorageChanged, type WriteCause } from './cross-tab.js';
 import { SessionError, toSessionError, type SessionErrorKind } from './errors.js';
+import type { DebugHost } from './debug-controls.js';
 import { IssuerClock } from './issuer-clock.js';
 import { tokenRecordFromJwt } from './jwt.js';
 import { RingLog } from './log.js';
@@ -39,18 +40,30 @@ export interface SessionCoreOptions extends SessionOptions {
    * production.ts loads them lazily, only for a session with `devtools` on.
    *   - `describe`: the operation log's wording; a session without it keeps no log (`log()` is empty).
    *   - `register`: puts the session on the page hook when `devtools` is on, and gives back how to take it off (and,
-   *     when loaded lazily, the log's wording with it: events until then are worded when it arrives).
+   *     when loaded lazily, the other devtools parts with it: events until then are worded when it arrives, and
+   *     `session.debug` works from then on).
    */
   describe?: DescribeEvent;
-  register?: (session: Session) => (() => void) | Promise<{ unregister: () => void; describe: DescribeEvent }>;
+  register?: (session: Session, backend: AuthBackend) => (() => void) | Promise<DevtoolsParts>;
+  /**
+   * `session.debug` (debug-controls.ts), passed in like `describe`: index.ts gives it at once; production.ts loads
+   * it with the devtools parts (DevtoolsParts.debugControls), so until then (or with devtools off) every control
+   * says it is missing.
+   */
+  debugControls?: (host: DebugHost) => SessionDebug;
+}
+
+/** What the production entry's lazy devtools chunk gives a session with `devtools` on (devtools.ts). */
+export interface DevtoolsParts {
+  unregister: () => void;
+  describe: DescribeEvent;
+  debugControls: (host: DebugHost) => SessionDebug;
 }
 
 /** Turns a session event into a log line (log-format.ts), or null for events not worth one. */
 export type DescribeEvent = (event: SessionEvent) => Omit<LogEntry, 'seq'> | null;
 
 const DEFAULT_REFRESH_WINDOW_S = 1800;
-const JWT_IN_TEXT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
-const TOKEN_MASK_TEXT = '[token masked]';
 const MIN_REFRESH_INTERVAL_MS = 1000;
 const MAX_REFRESH_BACKOFF_MS = 60_000;
 const MAX_SEED_LENGTH = 1024;
@@ -84,7 +97,11 @@ type EventInput = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<
 class CustomerSession implements Session {
   readonly id = `s-${randomUuid().slice(0, 8)}`;
   readonly ready: Promise<void>;
-  readonly debug: SessionDebug;
+  /** See SessionCoreOptions.debugControls. */
+  #debug: SessionDebug;
+  get debug(): SessionDebug {
+    return this.#debug;
+  }
 
   readonly #backend: AuthBackend;
   readonly #store: SessionStore;
@@ -98,7 +115,8 @@ class CustomerSession implements Session {
   #issuerVersion = 0;
   /** Set while waiting for another tab's clock estimate (see #awaitPeerClock); asked once per session. */
   #peerClockHeard: (() => void) | undefined;
-  #peerClockAsked = false;
+  #peerClockWait: Promise<void> | undefined;
+  #peerClockSettled = false;
   readonly #namespace: string;
   readonly #deviceId: string;
   readonly #windowMs: number;
@@ -154,7 +172,7 @@ class CustomerSession implements Session {
     this.#autoRefresh = options.autoRefresh ?? true;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#log = new RingLog(options.logLimit ?? 500);
-    this.#store = new SessionStore(options.storage, this.#namespace, this.#issuer);
+    this.#store = new SessionStore(options.storage, this.#namespace, this.#issuer, this.#now);
 
     const storedDevice = options.deviceId === undefined ? this.#store.deviceId(this.#now()) : null;
     this.#deviceId = options.deviceId ?? storedDevice ?? randomUuid();
@@ -188,34 +206,35 @@ class CustomerSession implements Session {
       if (this.#link) this.#provisional = true;
       else this.#persist();
     }
-    if (this.#backend.faults) this.#backend.faults.onChange = () => this.#emit({ type: 'state', what: 'backend faults changed' });
-    this.debug = {
-      expireToken: () => this.#expireTokenNow(),
-      faults: this.#backend.faults ?? null,
-      clearLog: () => this.#log.clear(),
-      shiftClock: (ms: number) => this.#shiftClock(ms),
-      resetClock: () => this.#setClockOffset(0),
-      // Tokens masked to a fixed length (the mask must not leak their length): the storage view shows shape, not secrets.
-      storageEntries: () => this.#store.rawEntries().map(({ key, value }) => ({ key, value: value?.replace(JWT_IN_TEXT, TOKEN_MASK_TEXT) ?? null })),
-    };
+    this.#debug = options.debugControls ? options.debugControls(this.#debugHost()) : debugControlsMissing();
     this.#describe = options.describe;
-    const off = options.devtools !== false ? options.register?.(this) : undefined;
+    const off = options.devtools !== false ? options.register?.(this, this.#backend) : undefined;
     if (typeof off === 'function') this.#unregister = off;
     // Devtools by a lazy import: on the hook by `ready` (and off it at once if disposed meanwhile).
     if (off instanceof Promise) this.#unworded = [];
-    const registered = off instanceof Promise ? off.then((parts) => this.#devtoolsArrived(parts), () => (this.#unworded = null)) : undefined;
+    const registered = off instanceof Promise ? off.then((parts) => this.#devtoolsArrived(parts), (error: unknown) => this.#devtoolsFailed(error)) : undefined;
     this.ready = this.#start(loadProblem, registered);
   }
 
   // ---------------------------------------------------------------- start-up
 
-  #devtoolsArrived(parts: { unregister: () => void; describe: DescribeEvent }): void {
+  #devtoolsArrived(parts: DevtoolsParts): void {
     if (this.#disposed) parts.unregister();
-    else this.#unregister = parts.unregister;
+    else {
+      this.#unregister = parts.unregister;
+      this.#debug = parts.debugControls(this.#debugHost());
+    }
     this.#describe ??= parts.describe;
     const waiting = this.#unworded ?? [];
     this.#unworded = null;
     for (const event of waiting) this.#word(event);
+  }
+
+  /** The lazy devtools chunk did not load (offline, a deploy removed it): said, so a panel that finds nothing is explained. */
+  #devtoolsFailed(error: unknown): void {
+    this.#unworded = null;
+    const why = error instanceof Error && error.message ? `: ${error.message.slice(0, 200)}` : '';
+    this.#emit({ type: 'state', what: `devtools could not be loaded${why}; this session is not on the page hook` });
   }
 
   async #start(loadProblem: string | null, registered?: Promise<unknown>): Promise<void> {
@@ -408,6 +427,7 @@ class CustomerSession implements Session {
       backend: this.#backend.describe?.() ?? { kind: 'custom' },
       pending,
       ...(this.#lock ? { crossTab: this.#crossTabInfo(this.#lock) } : {}),
+      issuerClock: this.#issuer.info(),
     };
   }
 
@@ -676,35 +696,26 @@ class CustomerSession implements Session {
     }
   }
 
-  #expireTokenNow(): void {
-    const token = this.#state.token;
-    if (!token || this.#isExpired(token)) return; // Already expired: moving its expiry to "now" would extend it.
-    const now = this.#now();
-    // Move the receipt time back so that receipt + lifetime = now: the stored record stays consistent with its claims.
-    const lifetime = token.expiresAt - token.receivedAt;
-    this.#commitToken({ ...token, receivedAt: now - lifetime, expiresAt: now });
-    this.#emit({ type: 'state', what: 'token expired by hand (devtools)' });
-  }
-
-  /** debug.shiftClock: forward only, cumulative. */
-  #shiftClock(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new SessionError('invalid-argument', 'shiftClock expects a finite number of milliseconds ≥ 0');
-    }
-    if (ms > 0) this.#setClockOffset(this.#clockOffset + ms);
-  }
-
-  /**
-   * The backend follows the shift through each call's context (`clockOffsetMs`): tokens issued after a shift carry
-   * times on the shifted clock, and the dev backend judges their expiry on it too.
-   */
-  #setClockOffset(offset: number): void {
-    if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
-    if (offset === this.#clockOffset) return;
-    const by = offset - this.#clockOffset;
-    this.#clockOffset = offset;
-    this.#autoRefreshNotBefore = -Infinity; // a back-off measured on the old clock means nothing on the new one
-    this.#emit({ type: 'state', what: offset === 0 ? 'clock back to real time' : `clock shifted ${formatShift(by)} (now ${formatShift(offset)} ahead)` });
+  /** What session.debug (debug-controls.ts) may do to this session. */
+  #debugHost(): DebugHost {
+    return {
+      backend: this.#backend,
+      now: this.#now,
+      token: () => this.#state.token,
+      commitToken: (record) => this.#commitToken(record),
+      say: (what) => this.#emit({ type: 'state', what }),
+      clockOffset: () => this.#clockOffset,
+      setClockOffset: (offset, what) => {
+        if (this.#disposed) throw new SessionError('disposed', 'This session has been disposed');
+        if (offset === this.#clockOffset) return;
+        this.#clockOffset = offset;
+        this.#issuer.forget(); // measured on the other clock (see IssuerClock.forget)
+        this.#autoRefreshNotBefore = -Infinity; // a back-off measured on the old clock means nothing on the new one
+        this.#emit({ type: 'state', what });
+      },
+      storageEntries: () => this.#store.rawEntries(),
+      clearLog: () => this.#log.clear(),
+    };
   }
 
   #reportExpiry(token: TokenRecord): void {
@@ -716,15 +727,24 @@ class CustomerSession implements Session {
   /**
    * A token another tab stored looks expired on this tab's clock, and this tab has no estimate of the issuer's clock
    * yet (it judged by the writer's times): before declaring a customer's session expired or asking for a new token,
-   * give the other tabs' answers (asked at start) a moment to arrive. Once per session, and only then.
+   * give the other tabs' answers (asked at start) a moment to arrive. Once per session: every caller meanwhile (start-up,
+   * a retrieveToken() made before `ready`) awaits the same wait, so none judges the token before the answers.
    */
   #wantsPeerClock(): boolean {
     const token = this.#state.token;
-    return !this.#peerClockAsked && this.#link !== null && token !== null && this.#issuer.source === 'none' && this.#isExpired(token);
+    return !this.#peerClockSettled && this.#link !== null && token !== null && this.#issuer.source === 'none' && this.#isExpired(token);
   }
 
-  async #awaitPeerClock(): Promise<void> {
-    this.#peerClockAsked = true;
+  #awaitPeerClock(): Promise<void> {
+    this.#peerClockWait ??= this.#listenForPeerClock().finally(() => (this.#peerClockSettled = true));
+    return this.#peerClockWait;
+  }
+
+  async #listenForPeerClock(): Promise<void> {
+    // Nobody to ask (no other tab holds this namespace's presence lock): the token is judged at once, as without tabs.
+    const others = await this.#lock?.countOtherTabs();
+    if (others === 0) return;
+    this.#emit({ type: 'state', what: `waiting up to ${PEER_CLOCK_WAIT_MS} ms for another tab's clock estimate: the stored token looks expired on this tab's clock` });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, PEER_CLOCK_WAIT_MS);
       this.#peerClockHeard = () => {
@@ -1132,6 +1152,17 @@ function validateOptions(options: SessionCoreOptions): void {
 }
 
 
+/**
+ * `session.debug` until the debug controls are there: in the production entry, with `devtools` off (always) or on
+ * before `ready` (the devtools chunk is on its way). Every control says so.
+ */
+function debugControlsMissing(): SessionDebug {
+  const missing = (): never => {
+    throw new SessionError('invalid-argument', 'session.debug needs devtools on: session-panel/core/production loads it with the page hook, by ready');
+  };
+  return { faults: null, expireToken: missing, clearLog: missing, shiftClock: missing, resetClock: missing, storageEntries: missing };
+}
+
 function toToken(record: TokenRecord): Token {
   const token: { -readonly [K in keyof Token]: Token[K] } = {
     tokenString: record.tokenString,
@@ -1142,19 +1173,6 @@ function toToken(record: TokenRecord): Token {
   if (record.clientId !== undefined) token.clientId = record.clientId;
   if (record.customId !== undefined) token.customId = record.customId;
   return token;
-}
-
-/** "+10 min", "+1 h 5 min", "+45 s", "+250 ms". */
-function formatShift(ms: number): string {
-  const sign = ms < 0 ? '−' : '+';
-  const abs = Math.abs(ms);
-  if (abs < 1000) return `${sign}${abs} ms`;
-  const s = Math.round(abs / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor(s / 60) % 60;
-  const sec = s % 60;
-  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', sec ? `${sec} s` : ''].filter(Boolean);
-  return `${sign}${parts.join(' ')}`;
 }
 
 function describeToken(token: Token): string {

@@ -68,8 +68,12 @@ export class SessionStore {
   /** Converts stored tokens to this session's clock and back (tabs' clocks may differ: issuer-clock.ts). */
   readonly #clock: IssuerClock | undefined;
 
-  constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string, clock?: IssuerClock) {
+  /** This session's clock: bounds the receipt time of values written without `endsAt` (see checkToken). */
+  readonly #now: (() => number) | undefined;
+
+  constructor(option: 'local' | 'memory' | StorageLike | undefined, namespace: string, clock?: IssuerClock, now?: () => number) {
     this.#clock = clock;
+    this.#now = now;
     this.#stateKey = `${namespace}:state`;
     this.#deviceKey = `${namespace}:device-id`;
     if (option === 'memory') {
@@ -109,7 +113,7 @@ export class SessionStore {
       this.#note = `stored state was not a string (${typeof raw}); started fresh`;
       return { kind: 'unreadable', reason: `stored value is a ${typeof raw}, not a string`, backupKey: null };
     }
-    const parsed = parseStoredState(raw, this.#clock);
+    const parsed = parseStoredState(raw, this.#clock, this.#now?.());
     return typeof parsed === 'string' ? this.#setAside(raw, now, parsed) : { kind: 'ok', state: parsed.state, rev: parsed.rev };
   }
 
@@ -149,7 +153,7 @@ export class SessionStore {
     // session's estimate of the issuer's clock changed since (the value then reads differently on this clock).
     const version = this.#clock?.version ?? 0;
     if (this.#seen?.raw === raw && this.#seenVersion === version) return this.#seen.parsed;
-    const parsed = parseStoredState(raw, this.#clock);
+    const parsed = parseStoredState(raw, this.#clock, this.#now?.());
     if (typeof parsed === 'string') {
       this.unreadable = parsed;
       this.#unreadableRaw = raw;
@@ -264,8 +268,8 @@ export function sameState(a: PersistedState, b: PersistedState): boolean {
  * The state in a stored (or announced) JSON value, or a sentence saying why it cannot be used. Everything from
  * outside this session goes through here: local storage, and other tabs' announcements.
  */
-export function parseStoredState(raw: string, clock?: IssuerClock): StoredState | string {
-  const parsed = describeProblem(raw, clock);
+export function parseStoredState(raw: string, clock?: IssuerClock, now?: number): StoredState | string {
+  const parsed = describeProblem(raw, clock, now);
   if (typeof parsed === 'string') return parsed;
   if (parsed.state.token?.sub !== undefined && parsed.state.token.sub !== parsed.state.uuid) {
     return "the token's subject is not the stored UUID";
@@ -273,7 +277,7 @@ export function parseStoredState(raw: string, clock?: IssuerClock): StoredState 
   return parsed;
 }
 
-function describeProblem(raw: string, clock: IssuerClock | undefined): StoredState | string {
+function describeProblem(raw: string, clock: IssuerClock | undefined, now: number | undefined): StoredState | string {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -289,7 +293,7 @@ function describeProblem(raw: string, clock: IssuerClock | undefined): StoredSta
   }
   let token: TokenRecord | null = null;
   if (v.token !== null) {
-    const problem = checkToken(v.token);
+    const problem = checkToken(v.token, now);
     if (typeof problem === 'string') return problem;
     token = clock ? clock.localize(problem.record, problem.endsAt) : problem.record;
   }
@@ -312,15 +316,19 @@ function describeProblem(raw: string, clock: IssuerClock | undefined): StoredSta
 }
 
 /**
- * A stored token must decode to the same claims it was stored with: anything else was tampered with. Nothing here
- * reads this tab's clock: the writer's may differ (a tab an hour ahead writes valid values too).
+ * A stored token must decode to the same claims it was stored with: anything else was tampered with. A value with
+ * `endsAt` is not judged on this tab's clock (the writer's may differ: a tab an hour ahead writes valid values too;
+ * issuer-clock.ts converts it). A value without one (an older version's, or a page script's edit) is taken on the
+ * writer's clock as it is, so its receipt must not lie more than a day in this tab's future (`now`, when given):
+ * otherwise its expiry would be believed long past `exp`.
  */
-function checkToken(value: unknown): { record: TokenRecord; endsAt: number | undefined } | string {
+function checkToken(value: unknown, now: number | undefined): { record: TokenRecord; endsAt: number | undefined } | string {
   if (typeof value !== 'object' || value === null) return 'the token is not an object';
   const t = value as Record<string, unknown>;
   if (typeof t.receivedAt !== 'number' || !Number.isFinite(t.receivedAt)) return 'the token has no receipt time';
   // Receipt and expiry are on one clock (the writer's): a receipt far after the expiry was made up.
   if (typeof t.expiresAt === 'number' && t.receivedAt > t.expiresAt + 24 * 3600_000) return 'the token was received in the future of its expiry';
+  if (t.endsAt === undefined && now !== undefined && t.receivedAt > now + 24 * 3600_000) return 'the token was received in the future';
   let decoded: TokenRecord;
   try {
     decoded = tokenRecordFromJwt(t.tokenString, t.receivedAt);

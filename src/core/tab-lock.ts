@@ -25,6 +25,8 @@ export interface FlightLock {
   run<T>(work: (contended: boolean) => Promise<T>, waitMs: number): Promise<T>;
   /** How many tabs hold a presence lock of this namespace (Web Locks only; null where it cannot be known). */
   countTabs(): Promise<number | null>;
+  /** How many other tabs hold one (this tab's own presence may not be granted yet: it is never counted); null as above. */
+  countOtherTabs(): Promise<number | null>;
   /** Releases this tab's presence lock. */
   close(): void;
 }
@@ -85,7 +87,18 @@ function webLock(locks: LockManagerLike, name: string, holder: string): FlightLo
   const presencePrefix = `${name}:tab:`;
   let releasePresence: (() => void) | undefined;
   const held = new Promise<void>((resolve) => (releasePresence = resolve));
-  locks.request(`${presencePrefix}${holder}`, {}, () => held).catch(() => {});
+  const ownPresence = `${presencePrefix}${holder}`;
+  locks.request(ownPresence, {}, () => held).catch(() => {});
+
+  async function countPresence(othersOnly: boolean): Promise<number | null> {
+    try {
+      const state = await locks.query?.();
+      if (!state?.held) return null;
+      return state.held.filter((l) => typeof l.name === 'string' && l.name.startsWith(presencePrefix) && !(othersOnly && l.name === ownPresence)).length;
+    } catch {
+      return null;
+    }
+  }
 
   async function holderNow(): Promise<string | undefined> {
     try {
@@ -133,15 +146,8 @@ function webLock(locks: LockManagerLike, name: string, holder: string): FlightLo
         before = Promise.resolve(now);
       }
     },
-    async countTabs() {
-      try {
-        const state = await locks.query?.();
-        if (!state?.held) return null;
-        return state.held.filter((l) => typeof l.name === 'string' && l.name.startsWith(presencePrefix)).length;
-      } catch {
-        return null;
-      }
-    },
+    countTabs: () => countPresence(false),
+    countOtherTabs: () => countPresence(true),
     close() {
       releasePresence?.();
     },
@@ -210,6 +216,7 @@ function leaseLock(options: FlightLockOptions): FlightLock {
       return turn;
     },
     countTabs: () => Promise.resolve(null),
+    countOtherTabs: () => Promise.resolve(null),
     close: release,
   };
 }

@@ -146,6 +146,31 @@ export interface SessionSnapshot {
   readonly pending: readonly OperationName[];
   /** Present when the session shares its storage with other tabs (the `crossTab` option). */
   readonly crossTab?: CrossTabInfo;
+  /**
+   * How this session estimates the token issuer's clock against its own (tabs' clocks may differ). Always present in
+   * this version's snapshots; absent only in those of older library copies, which a viewer (the extension) may meet.
+   */
+  readonly issuerClock?: IssuerClockInfo;
+}
+
+/**
+ * This session's estimate of how far the token issuer's clock (the one writing `iat` and `exp`) runs ahead of the
+ * session's clock, which every expiry rule uses to read tokens other tabs stored.
+ */
+export interface IssuerClockInfo {
+  /**
+   * `measured`: from this session's own token requests; `peer`: from another tab's estimate, over a round trip;
+   * `none`: no estimate yet, so stored tokens are read on the writer's clock (right for tabs of one browser).
+   */
+  readonly source: 'measured' | 'peer' | 'none';
+  /**
+   * The offset expiry is judged by, in ms (negative: the issuer runs behind): 0 when the clocks agree as far as can be
+   * told, else the end of the range that makes tokens expire soonest. Absent with source `none`.
+   */
+  readonly offsetMs?: number;
+  /** The range the offset lies in (request time and iat's whole seconds blur it), in ms. Absent with source `none`. */
+  readonly minOffsetMs?: number;
+  readonly maxOffsetMs?: number;
 }
 
 /** How a session shares its storage with other tabs. */

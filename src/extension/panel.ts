@@ -12,6 +12,7 @@ import { themeForDevtools } from './devtools-theme.js';
 import { PanelDiscovery } from './discovery/panel-discovery.js';
 import { browserDiscovery } from './discovery/browser-discovery.js';
 import { relayedDiscovery } from './discovery/relayed-discovery.js';
+import { discoveryView } from '../../components/session-panel/discovery-view.js';
 
 defineSessionPanel();
 
@@ -43,6 +44,8 @@ if (tabId === null || !panel) {
   const discovery = new PanelDiscovery(
     readsPageThroughBackground() ? relayedDiscovery({ tabId, connect: runtimeConnector, base: direct, askCookiePermission: cookiePermissionAskerHere() }) : direct,
   );
+  // The discovery UI comes from here, not with the element: apps and the drop-in never get a feed (discovery-view.ts).
+  panel.discoveryView = discoveryView;
   panel.discovery = discovery;
   discovery.start();
   addEventListener('pagehide', () => discovery.stop());

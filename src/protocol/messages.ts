@@ -9,6 +9,7 @@ import {
   type CrossTabInfo,
   type ErrorInfo,
   type FaultState,
+  type IssuerClockInfo,
   type LogEntry,
   type LogFacts,
   type OperationName,
@@ -181,6 +182,13 @@ const parseCrossTabInfo: Parser<CrossTabInfo> = obj({
   lastTokenCause: nullable(lit('refresh', 'anonymous')),
 });
 
+const issuerClockFields = obj({ source: lit('measured', 'peer', 'none') }, { offsetMs: num, minOffsetMs: num, maxOffsetMs: num });
+/**
+ * The session's estimate of the token issuer's clock (optional: older library copies do not send it). All or nothing
+ * even for a sender that fits: a source without its figures would mislead, so a malformed one is left out whole.
+ */
+const parseIssuerClockInfo: Parser<IssuerClockInfo> = (v) => issuerClockFields(v);
+
 const parseSnapshotFields = obj({
   id: idStr,
   namespace: shortStr,
@@ -202,7 +210,7 @@ const parseSnapshotFields = obj({
   storage: parseStorageInfo,
   backend: parseBackendInfo,
   pending: arr(operation, LIMITS.pending),
-}, { clockOffsetMs: num, crossTab: parseCrossTabInfo });
+}, { clockOffsetMs: num, crossTab: parseCrossTabInfo, issuerClock: parseIssuerClockInfo });
 
 /** A snapshot; one from a library copy older than debug.shiftClock has no clock offset, which means 0. */
 export const parseSnapshot: Parser<SessionSnapshot> = (v, fit) => {

@@ -4,6 +4,7 @@ import { DiscoveryStore, observeCookieString, observeHarEntry, observeStorageEnt
 import { TOKEN_MASK } from '../../components/session-panel/token-section.js';
 import { SessionPanelHarness } from './harness.js';
 import { fakeClock, mount, panelFor, realSession, settle } from './helpers/fixture.js';
+import { showFound } from './helpers/discovery-feed.js';
 
 const b64 = (v: unknown): string => btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 const jwt = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256' }): string => `${b64(header)}.${b64(claims)}.c2ln`;
@@ -55,7 +56,7 @@ describe('discovered tokens (part="discovered")', () => {
     const t = jwt({ iss: 'https://id.example', sub: 'user-7', aud: 'app', iat: now / 1000 - 60, exp: now / 1000 + 3540 });
     feed.store.observe(observeStorageEntry('sessionStorage', 'oidc.user:https://id.example:app', JSON.stringify({ id_token: t }), now));
     feed.store.observe(observeHarEntry({ startedDateTime: new Date(now).toISOString(), time: 5, request: { method: 'GET', url: 'https://api.example/v1/me?x=1', headers: [{ name: 'Authorization', value: `Bearer ${t}` }] }, response: { status: 200, headers: [], content: {} } }, null));
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     const [item] = tokens(h);
     expect(tokens(h)).toHaveLength(1);
@@ -75,7 +76,7 @@ describe('discovered tokens (part="discovered")', () => {
     const feed = testFeed();
     const t = jwt({ sub: 'u', iat: now / 1000, exp: now / 1000 + 120 });
     feed.store.observe(observeStorageEntry('localStorage', 'auth', t, now));
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     const item = (): HTMLElement => tokens(h)[0]!;
     expect(item().dataset.status).toBe('valid');
@@ -96,7 +97,7 @@ describe('discovered tokens (part="discovered")', () => {
     const feed = testFeed();
     const now = Date.now();
     feed.store.observe(observeCookieString(`__session=${jwt({ sub: 'c', exp: now / 1000 + 60 })}`, now)[0]!);
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     h.part('discovered-delete').click();
     await settle(el);
@@ -125,7 +126,7 @@ describe('discovered tokens (part="discovered")', () => {
     const now = Date.now();
     feed.store.observe(observeCookieString(`__session=${jwt({ iss: 'https://clerk.example', sub: 'c', exp: now / 1000 + 60 })}`, now)[0]!);
     feed.store.observe(observeStorageEntry('localStorage', 'sb-auth', jwt({ iss: 'https://supabase.example', sub: 's', exp: now / 1000 + 60 }), now - 1000));
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     const labels = (): string[] => [...h.root.querySelectorAll('[part~="discovered-delete"]')].map((b) => b.getAttribute('aria-label') ?? '');
     expect(labels(), 'the cookie seen last comes first').toEqual(['Delete cookie __session', 'Delete localStorage entry sb-auth']);
@@ -149,7 +150,7 @@ describe('discovered tokens (part="discovered")', () => {
   it('shows the Synerise Web SDK profile UUID in part="synerise-web"', async () => {
     const feed = testFeed();
     feed.cookies = '_snrs_uuid=2f1c0b7e-0000-4000-8000-000000000001; _snrs_p=host%3Ashop.example%26uuid%3A2f1c0b7e-0000-4000-8000-000000000001';
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const text = textOf(new SessionPanelHarness(el).part('synerise-web'));
     expect(text).toContain('Profile UUID 2f1c0b7e-0000-4000-8000-000000000001');
     expect(text).toContain('loaded (SR)');
@@ -158,7 +159,7 @@ describe('discovered tokens (part="discovered")', () => {
 
   it('asks for cookie access with one click, only while it is not granted', async () => {
     const feed = testFeed('not-granted');
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     h.part('cookies-permission').click();
     await settle(el);
@@ -170,7 +171,7 @@ describe('discovered tokens (part="discovered")', () => {
     const feed = testFeed();
     const evil = '<img src=x onerror="window.__pwned=1">';
     feed.store.observe(observeStorageEntry('localStorage', evil, jwt({ sub: evil, iss: evil }), Date.now()));
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     expect(h.root.querySelector('img')).toBeNull();
     expect(textOf(h.part('discovered'))).toContain(`sub ${evil}`);
@@ -181,7 +182,7 @@ describe('discovered tokens (part="discovered")', () => {
     const feed = testFeed();
     feed.store.observe(observeStorageEntry('localStorage', 'other-auth', jwt({ sub: 'someone-else' }), Date.now()));
     const { h } = await panelFor(session);
-    h.el.discovery = feed;
+    showFound(h.el, feed);
     await settle(h.el);
     expect(textOf(h.part('token-status'))).toMatch(/valid|expiring/);
     expect(h.part('refresh-button')).toBeTruthy();
@@ -190,5 +191,46 @@ describe('discovered tokens (part="discovered")', () => {
     feed.emit();
     await settle(h.el);
     expect(tokens(h).map((t) => textOf(t.querySelector('[data-field="sub"]')))).toEqual(expect.arrayContaining(['sub someone-else', 'sub late-comer']));
+  });
+});
+
+describe('the discovery view is given, not built in (discoveryView)', () => {
+  const sheetsText = (el: Element): string =>
+    [...(el.shadowRoot!.adoptedStyleSheets ?? [])].flatMap((s) => [...s.cssRules].map((r) => r.cssText)).join('\n') +
+    [...el.shadowRoot!.querySelectorAll('style')].map((s) => s.textContent).join('\n');
+
+  it('a feed without the view is counted in part="discovered", with the property that is missing, and lists nothing', async () => {
+    const feed = testFeed();
+    feed.store.observe(observeStorageEntry('localStorage', 'auth', jwt({ sub: 'alice' }), Date.now()));
+    const el = await mount((e) => (e.discovery = feed));
+    const h = new SessionPanelHarness(el);
+    expect(textOf(h.part('discovered'))).toBe('1 token found on this page, not shown: the element has no discoveryView.');
+    expect(tokens(h)).toEqual([]);
+    expect(h.maybePart('timeline')).toBeNull();
+  });
+
+  it('the view brings its styles into the shadow root and takes them, its list and its subscription away when removed', async () => {
+    const feed = testFeed();
+    feed.store.observe(observeStorageEntry('localStorage', 'auth', jwt({ sub: 'alice' }), Date.now()));
+    const bare = await mount();
+    expect(sheetsText(bare), 'no discovery styles in an element without the view').not.toContain('.discovered-token');
+    const el = await mount((e) => showFound(e, feed));
+    const h = new SessionPanelHarness(el);
+    expect(sheetsText(el)).toContain('.discovered-token');
+    expect(sheetsText(el), 'the element keeps its own styles').toContain('.panel');
+    expect(tokens(h)).toHaveLength(1);
+    const subscribe = vi.spyOn(feed, 'subscribe');
+    el.discoveryView = undefined;
+    await settle(el);
+    expect(sheetsText(el)).not.toContain('.discovered-token');
+    expect(sheetsText(el)).toContain('.panel');
+    expect(tokens(h)).toEqual([]);
+    expect(textOf(h.part('discovered'))).toContain('not shown');
+    // Unsubscribed: a change to the feed no longer re-renders through the removed view.
+    feed.store.observe(observeStorageEntry('localStorage', 'b', jwt({ sub: 'bob' }), Date.now()));
+    feed.emit();
+    await settle(el);
+    expect(textOf(h.part('discovered')), 'still the count it had: nothing asked for a render').toContain('1 token');
+    expect(subscribe).not.toHaveBeenCalled();
   });
 });

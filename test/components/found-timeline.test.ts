@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { observeHarEntry, observeStorageEntry } from '../../src/discovery/index.js';
 import { SessionPanelHarness } from './harness.js';
 import { fakeClock, mount, panelFor, realSession, settle } from './helpers/fixture.js';
-import { storeFeed } from './helpers/discovery-feed.js';
+import { showFound, storeFeed } from './helpers/discovery-feed.js';
 import { shortTime } from '../../components/session-panel/format.js';
 
 /** Found tokens on the rendered timeline (components/session-panel/timeline-found-view.ts), in the element. */
@@ -22,7 +22,7 @@ describe('the timeline draws found tokens', () => {
     feed.store.observe(observeStorageEntry('localStorage', 'auth', JSON.stringify({ access_token: a }), now - 5 * MIN));
     feed.store.observe(observeHarEntry({ startedDateTime: new Date(now - 2 * MIN).toISOString(), time: 5, request: { method: 'GET', url: 'https://api.example/v1/me', headers: [{ name: 'Authorization', value: `Bearer ${a}` }] }, response: { status: 200, headers: [], content: {} } }, null));
     feed.store.observe(observeStorageEntry('localStorage', 'auth', JSON.stringify({ access_token: b }), now - MIN));
-    const el = await mount((e) => (e.discovery = feed));
+    const el = await mount((e) => showFound(e, feed));
     const h = new SessionPanelHarness(el);
     expect(h.root.textContent, 'still waiting for a core session').toContain('Looking for a session…');
     const timeline = h.part('timeline');
@@ -52,7 +52,7 @@ describe('the timeline draws found tokens', () => {
   });
 
   it('nothing found: no timeline on a page without a core session', async () => {
-    const el = await mount((e) => (e.discovery = storeFeed()));
+    const el = await mount((e) => showFound(e, storeFeed()));
     expect(new SessionPanelHarness(el).maybePart('timeline')).toBeNull();
   });
 
@@ -60,7 +60,7 @@ describe('the timeline draws found tokens', () => {
     const { session } = await realSession();
     const feed = storeFeed();
     const { h } = await panelFor(session);
-    h.el.discovery = feed;
+    showFound(h.el, feed);
     await settle(h.el);
     expect(labels(h, 'timeline-token').length, 'the core token bar').toBe(1);
     expect(labels(h, 'timeline-found-token')).toEqual([]);
@@ -79,7 +79,7 @@ describe('the timeline draws found tokens', () => {
     const real = Date.now();
     feed.store.observe(observeStorageEntry('localStorage', 'k', jwt({ sub: 'dana', iat: real / 1000 - 60, exp: real / 1000 + 3600 }), real));
     const { h } = await panelFor(session);
-    h.el.discovery = feed;
+    showFound(h.el, feed);
     await settle(h.el);
     const svgEl = h.part('timeline').querySelector('svg')!;
     const width = Number(svgEl.getAttribute('viewBox')!.split(' ')[2]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDevBackend, createSession, type Session, type Token } from '../../src/core/index.js';
+import { createDevBackend, createSession, type AuthBackend, type BackendCallContext, type Session, type Token } from '../../src/core/index.js';
 import { MapStorage } from './support/map-storage.js';
 import { HOUR } from './support/session-fixture.js';
 
@@ -17,11 +17,21 @@ const delivered = (ms = 40): Promise<void> => new Promise((resolve) => setTimeou
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0) + 400;
 const TTL_S = 60;
 
-function world() {
+/** `realServer`: an issuer that, like createHttpBackend's server, does not follow a session's debug clock shift. */
+function world({ realServer = false } = {}) {
   const issuer = { now: T0 };
   const storage = new MapStorage();
   const namespace = `skew-${randomUUID().slice(0, 8)}`;
-  const backend = createDevBackend({ now: () => issuer.now, keyStorage: 'memory', tokenTtlSeconds: TTL_S });
+  const dev = createDevBackend({ now: () => issuer.now, keyStorage: 'memory', tokenTtlSeconds: TTL_S });
+  const unshifted = (context: BackendCallContext | undefined): BackendCallContext | undefined => (context ? { ...context, clockOffsetMs: 0 } : context);
+  const backend: AuthBackend = realServer
+    ? {
+        anonymous: (req, context) => dev.anonymous(req, unshifted(context)),
+        refresh: (req, context) => dev.refresh(req, unshifted(context)),
+        signIn: (req, context) => dev.signIn(req, unshifted(context)),
+        signOut: (req, context) => dev.signOut(req, unshifted(context)),
+      }
+    : dev;
   const tab = (aheadMs: number): Session => {
     const s = createSession({ backend, storage, namespace, crossTab: true, devtools: false, now: () => issuer.now + aheadMs, requestTimeoutMs: 5000 });
     open.push(s);
@@ -92,5 +102,41 @@ describe('tabs whose clocks differ share one storage', () => {
     issuer.now = refreshed.expirationDate.getTime() + 1;
     const handed = await right.retrieveToken();
     expect(dead(handed, issuer.now), 'handed out a dead token').toBe(false);
+  });
+
+  it('a tab an hour ahead asked for a token before ready (as the Client facade does) says no sign-out either', async () => {
+    const { tab } = world();
+    const right = tab(0);
+    await right.ready;
+    await right.signIn('ann', 'pw');
+    const ahead = tab(HOUR);
+    const signedOut: string[] = [];
+    ahead.subscribe((e) => e.type === 'signed-out' && signedOut.push(e.reason));
+    const early = ahead.retrieveToken(); // before `ready`: start-up and this call wait for the peers' estimate together
+    const also = ahead.retrieveToken();
+    expect((await early).tokenString).toBe(right.snapshot().token!.tokenString);
+    expect((await also).tokenString).toBe(right.snapshot().token!.tokenString);
+    await ahead.ready;
+    expect(signedOut, 'the tab an hour ahead never said the customer was signed out').toEqual([]);
+  });
+
+  it('after a clock shift and its reset, the tab judges tokens other tabs write by the real clock again', async () => {
+    const { issuer, tab } = world({ realServer: true });
+    const shifter = tab(0);
+    await shifter.ready;
+    const other = tab(0);
+    await other.ready;
+    shifter.debug.shiftClock(HOUR); // QA's time travel: the anonymous token is dead on the shifted clock
+    await shifter.retrieveToken(); // a new one, measured on the shifted clock: the issuer looks an hour behind
+    shifter.debug.resetClock();
+    await delivered();
+    issuer.now += 10_000;
+    const refreshed = await other.refreshToken(); // written by a tab on the real clock
+    await delivered();
+    const seen = shifter.snapshot().token!;
+    expect(seen.tokenString).toBe(refreshed.tokenString);
+    expect(seen.expiresAt - seen.exp, 'ms the shifter believes the token lasts past its exp').toBeLessThanOrEqual(1000);
+    issuer.now = seen.exp + 5 * 60_000;
+    expect(dead(await shifter.retrieveToken(), issuer.now), 'handed out a dead token').toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDevBackend } from '../../src/core/dev-backend.js';
+import { createDebugControls } from '../../src/core/debug-controls.js';
 import { createSessionCore } from '../../src/core/session.js';
 import type { Session, SessionEvent } from '../../src/core/types.js';
 import { MapStorage } from './support/map-storage.js';
@@ -19,7 +20,7 @@ async function twoTabs(crossTab = true) {
   const backend = createDevBackend();
   const namespace = `tabs-${randomUUID().slice(0, 8)}`; // test files run in parallel workers: never share a channel
   const make = () => {
-    const session = createSessionCore({ backend, storage, namespace, crossTab, devtools: false });
+    const session = createSessionCore({ backend, storage, namespace, crossTab, devtools: false, debugControls: createDebugControls });
     open.push(session);
     const events: SessionEvent[] = [];
     session.subscribe((e) => events.push(e));
@@ -134,7 +135,7 @@ describe('cross-tab: crossing writes', () => {
     const storage = new MapStorage();
     const namespace = `race-${randomUUID().slice(0, 8)}`;
     const h = held(call);
-    const a = createSessionCore({ backend: h.dev, storage, namespace, crossTab: true, devtools: false });
+    const a = createSessionCore({ backend: h.dev, storage, namespace, crossTab: true, devtools: false, debugControls: createDebugControls });
     open.push(a);
     await a.ready;
     const b = createSessionCore({ backend: h.backend, storage, namespace, crossTab: true, devtools: false });
@@ -194,7 +195,7 @@ describe('cross-tab: crossing writes', () => {
     const storage = new MapStorage();
     const namespace = `race-${randomUUID().slice(0, 8)}`;
     const dev = createDevBackend({ keyStorage: 'memory' });
-    const a = createSessionCore({ backend: dev, storage, namespace, crossTab: true, devtools: false });
+    const a = createSessionCore({ backend: dev, storage, namespace, crossTab: true, devtools: false, debugControls: createDebugControls });
     open.push(a);
     // Tab B read the storage before tab A's first write reached it (a browser restoring two tabs).
     let first = true;

@@ -122,4 +122,27 @@ describe('persistence', () => {
     const asked = createSessionCore({ backend: createDevBackend(), storage: 'memory', devtools: false });
     expect(asked.snapshot().storage, 'memory that was asked for is not a degradation').toEqual({ kind: 'memory', persistent: false, degraded: false });
   });
+
+  it('refuses a value written without endsAt whose receipt lies days in the future (an older version, an edited value)', async () => {
+    const storage = new MapStorage();
+    const clock = new ManualClock();
+    const first = await open(storage, clock);
+    const written = first.session.snapshot().token!;
+    first.session.dispose();
+    // What an older version writes from a tab whose clock is 10 days ahead (or a page script's edit): no endsAt.
+    const value = JSON.parse(storage.getItem('app:state')!);
+    const DAYS = 10 * 86_400_000;
+    delete value.token.endsAt;
+    value.token.receivedAt += DAYS;
+    value.token.expiresAt += DAYS;
+    storage.setItem('app:state', JSON.stringify(value));
+    const second = await open(storage, clock);
+    const errors = second.events.flatMap((e) => (e.type === 'error' ? [e.error.message] : []));
+    expect(errors).toEqual([expect.stringContaining('the token was received in the future')]);
+    expect([...storage.map.keys()].some((key) => key.startsWith('app:state:unreadable:')), 'the value is kept under a backup key').toBe(true);
+    clock.advance(written.expiresAt - clock.t + 3_600_000); // an hour after the token's real end
+    const handed = await second.session.retrieveToken();
+    expect(handed.tokenString, 'the dead token is not handed out').not.toBe(written.tokenString);
+    expect(handed.expirationDate.getTime()).toBeGreaterThan(clock.t);
+  });
 });

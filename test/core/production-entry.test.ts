@@ -1,14 +1,26 @@
 import path from 'node:path';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthServer, type AuthServer } from '../../server/index.js';
 import { createDevBackend } from '../../src/core/dev-backend.js';
 import { findSessionHook, getSessionHook } from '../../src/core/hook.js';
 import * as full from '../../src/core/index.js';
 import * as production from '../../src/core/production.js';
 import type { SessionError } from '../../src/core/errors.js';
+import { createSessionCore } from '../../src/core/session.js';
 
 // session-panel/core/production (src/core/production.ts): the core an app ships, without the dev backend and with the
-// page hook loaded lazily, only for sessions with devtools on (issue #12, item 3).
+// devtools parts (page hook, log wording, session.debug, the HTTP backend's fault switches) loaded lazily, only for
+// sessions with devtools on (issue #12, item 3).
+
+let server: AuthServer;
+beforeAll(async () => {
+  server = await startAuthServer({ tokenTtlSeconds: 600 });
+});
+afterAll(async () => {
+  await server.close();
+});
+const httpBackend = () => production.createHttpBackend({ baseUrl: server.url, apiKey: 'key' });
 
 const caught = (run: () => unknown): SessionError => {
   try {
@@ -72,6 +84,18 @@ describe('the production entry', () => {
     reference.dispose();
   });
 
+  it('says so when the lazy devtools part cannot be loaded (offline, a deploy removed the chunk), and works on', async () => {
+    const failed = new TypeError('Failed to fetch dynamically imported module: https://app.example/assets/devtools-1a2b.js');
+    const session = createSessionCore({ backend: createDevBackend(), storage: 'memory', register: () => Promise.reject(failed) });
+    const said: string[] = [];
+    session.subscribe((e) => e.type === 'state' && said.push(e.what));
+    await session.ready;
+    expect(said).toContain(`devtools could not be loaded: ${failed.message}; this session is not on the page hook`);
+    expect(session.snapshot().tokenStatus).toBe('valid');
+    expect((await session.retrieveToken()).rlm).toBe('anonymous_client');
+    session.dispose();
+  });
+
   it('with devtools off stays off the page hook, keeps no log, and works as the full entry does', async () => {
     const before = findSessionHook()?.list().length ?? 0;
     const session = production.createSession({ backend: createDevBackend(), storage: 'memory', devtools: false });
@@ -89,7 +113,52 @@ describe('the production entry', () => {
     session.dispose();
   });
 
-  it('statically reaches neither the dev backend, its signing, the page hook nor the log wording (a bundler keeps them out)', async () => {
+  it('with devtools off: session.debug says it needs devtools, and the HTTP backend has no fault switches', async () => {
+    const backend = httpBackend();
+    const session = production.createSession({ backend, storage: 'memory', devtools: false });
+    await session.ready;
+    expect(session.snapshot().tokenStatus, 'the session works').toBe('valid');
+    expect(session.debug.faults).toBeNull();
+    for (const control of [() => session.debug.shiftClock(1000), () => session.debug.expireToken(), () => session.debug.storageEntries()]) {
+      const error = caught(control);
+      expect(error).toBeInstanceOf(full.SessionError);
+      expect(error.kind).toBe('invalid-argument');
+      expect(error.message).toContain('needs devtools on');
+    }
+    expect(session.snapshot().clockOffsetMs, 'nothing moved').toBe(0);
+    expect(backend.faults).toBeUndefined();
+    expect(session.snapshot().backend.faults).toBeUndefined();
+    session.dispose();
+  });
+
+  it('with devtools on: by ready, session.debug works and the HTTP backend has its fault switches, as from the full entry', async () => {
+    const backend = httpBackend();
+    const session = production.createSession({ backend, storage: 'memory' });
+    expect(backend.faults, 'not before the devtools chunk arrived').toBeUndefined();
+    await session.ready;
+    session.debug.shiftClock(60_000);
+    expect(session.snapshot().clockOffsetMs).toBe(60_000);
+    expect(session.log().map((e) => e.message)).toContain('clock shifted +1 min (now +1 min ahead)');
+    expect(session.debug.faults).toBe(backend.faults);
+    expect(session.snapshot().backend.faults).toEqual({ offline: false, failNext: {}, expiredNext: false });
+    backend.faults!.setOffline(true);
+    await expect(session.refreshToken()).rejects.toMatchObject({ kind: 'network', message: 'Offline (fault injection): POST /sauth/v3/auth/refresh/client was not sent' });
+    backend.faults!.setOffline(false);
+    backend.faults!.issueExpiredNext();
+    await expect(session.refreshToken(), 'the server honoured the expired-token header').rejects.toMatchObject({ kind: 'invalid-response' });
+    expect(session.debug.storageEntries()[0]!.value).toContain('[token masked]');
+    session.dispose();
+    // The full entry's HTTP backend has them at once; `faultInjection: false` leaves them out of both.
+    expect(full.createHttpBackend({ baseUrl: server.url, apiKey: 'key' }).faults).toBeDefined();
+    const off = production.createHttpBackend({ baseUrl: server.url, apiKey: 'key', faultInjection: false });
+    const offSession = production.createSession({ backend: off, storage: 'memory' });
+    await offSession.ready;
+    expect(off.faults).toBeUndefined();
+    expect(offSession.debug.faults).toBeNull();
+    offSession.dispose();
+  });
+
+  it('statically reaches neither the dev backend, its signing, the page hook, the log wording, session.debug nor the fault switches (a bundler keeps them out)', async () => {
     const entry = path.resolve('src/core/production.ts');
     const result = await build({
       stdin: { contents: `import { createSession, createHttpBackend } from ${JSON.stringify(entry)};\ncreateSession({ backend: createHttpBackend({ baseUrl: 'https://a.example', apiKey: 'k' }), devtools: false });`, resolveDir: process.cwd(), loader: 'js' },
@@ -113,9 +182,10 @@ describe('the production entry', () => {
     const loaded = [...initial].flatMap((o) => Object.keys(outputs[o]!.inputs)).map((file) => path.basename(file));
     expect(loaded).toContain('session.ts');
     expect(loaded).toContain('http-backend.ts');
-    for (const devOnly of ['dev-backend.ts', 'dev-signing.ts', 'hook.ts', 'log-format.ts']) expect(loaded, devOnly).not.toContain(devOnly);
-    // The hook and the log's wording are there for a session with devtools on, as a chunk loaded on demand.
+    const devtoolsParts = ['hook.ts', 'log-format.ts', 'debug-controls.ts', 'http-faults.ts', 'faults.ts'];
+    for (const devOnly of ['dev-backend.ts', 'dev-signing.ts', ...devtoolsParts]) expect(loaded, devOnly).not.toContain(devOnly);
+    // The devtools parts are there for a session with devtools on, as a chunk loaded on demand.
     const lazy = Object.keys(outputs).filter((o) => !initial.has(o) && o.endsWith('.js')).flatMap((o) => Object.keys(outputs[o]!.inputs));
-    expect(lazy.map((file) => path.basename(file))).toEqual(expect.arrayContaining(['hook.ts', 'log-format.ts']));
+    expect(lazy.map((file) => path.basename(file))).toEqual(expect.arrayContaining(devtoolsParts));
   });
 });

@@ -15,10 +15,25 @@ const APP = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" h
   document.body.dataset.ready = 'yes';
 </script></head><body></body></html>`;
 
+// A tab of another app whose session starts when asked, `ahead` ms ahead of the system clock, with 1 s tokens.
+const LATE_APP = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module">
+  import { createSession, createDevBackend } from '/dist/core.js';
+  window.said = [];
+  window.start = async (ahead) => {
+    const now = () => Date.now() + ahead;
+    window.session = createSession({ namespace: 'late-tab-e2e', now, backend: createDevBackend({ now, tokenTtlSeconds: 1 }) });
+    window.session.subscribe((e) => e.type === 'state' && window.said.push(e.what));
+    await window.session.ready;
+  };
+</script></head><body></body></html>`;
+
 declare global {
   interface Window {
     session: import('../../src/core/types.js').Session;
     seen: string[];
+    said: string[];
+    start(aheadMs: number): Promise<void>;
   }
 }
 
@@ -28,7 +43,7 @@ let a: Page;
 let b: Page;
 
 beforeAll(async () => {
-  server = await serveStatic('.', { '/app.html': APP });
+  server = await serveStatic('.', { '/app.html': APP, '/late.html': LATE_APP });
   chromium = await launchChromium();
   a = await chromium.context.newPage();
   await a.goto(`${server.url}/app.html`);
@@ -72,5 +87,35 @@ describe('two tabs of one app', () => {
     const fresh = await b.evaluate(() => window.session.destroySession().then(() => window.session.getUUID()));
     expect(fresh).not.toBe(before);
     await a.waitForFunction((uuid) => window.session.getUUID() === uuid, fresh);
+  });
+});
+
+describe('a tab that finds a stored token dead on its clock', () => {
+  const PEER_WAIT = /waiting up to \d+ ms for another tab's clock/;
+  /** Until the browser has let go of closed tabs' presence locks (Web Locks), so the count is this test's own tabs. */
+  const noOtherTabs = (page: Page): Promise<unknown> =>
+    page.waitForFunction(async () => !(await navigator.locks.query()).held?.some((l) => l.name?.startsWith('session-panel:late-tab-e2e:')));
+
+  it('judges it at once when no other tab holds the session (no wait for a peer clock), and waits when one does', async () => {
+    const writer = await chromium.context.newPage();
+    await writer.goto(`${server.url}/late.html`);
+    await writer.evaluate(() => window.start(0));
+    await writer.close();
+    // A returning visit, alone: the stored 1 s token is dead on the issuer's clock and on this tab's.
+    const alone = await chromium.context.newPage();
+    await alone.goto(`${server.url}/late.html`);
+    await noOtherTabs(alone);
+    await alone.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1100)));
+    await alone.evaluate(() => window.start(0));
+    expect(await alone.evaluate(() => window.session.snapshot().token?.tokenString !== undefined)).toBe(true);
+    expect((await alone.evaluate(() => window.said)).filter((s) => PEER_WAIT.test(s)), 'said by the tab alone').toEqual([]);
+    // The control: a tab an hour ahead joins while that one holds a live token: it sees the token dead and waits
+    // for the peer's estimate (which tells it the token is live).
+    const ahead = await chromium.context.newPage();
+    await ahead.goto(`${server.url}/late.html`);
+    await ahead.evaluate(() => window.start(3600_000));
+    expect((await ahead.evaluate(() => window.said)).filter((s) => PEER_WAIT.test(s))).toHaveLength(1);
+    await ahead.close();
+    await alone.close();
   });
 });

@@ -86,6 +86,13 @@ describe('one tab in the real DevTools window: a page signed in with the real oi
     expect(id).toContain('id token');
     expect(access).toContain('access token');
     expect(access).toContain('https://api.session-panel.test');
+    // The discovery view (given by the panel page, not built into the element) brings its styles: adopted sheets, no inline <style>.
+    const styled = await panel.target.evaluate<string>(`(() => {
+      const root = document.querySelector('session-panel').shadowRoot;
+      const s = getComputedStyle(root.querySelector('.discovered-session'));
+      return [s.borderTopStyle, s.borderTopWidth, root.querySelectorAll('style').length].join(' ');
+    })()`);
+    expect(styled, "the discovery view's styles apply in the shadow root").toBe('solid 1px 0');
   });
 
   test('a refresh (signinSilent with the refresh token) shows in the token endpoint response and in storage', async () => {

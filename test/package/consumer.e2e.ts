@@ -160,9 +160,12 @@ describe('the packed package in a Vite + strict TypeScript app', () => {
     expect(production).not.toContain(signing[0]);
     expect(production.flatMap((c) => c.moduleIds).filter((id) => /\/lit|components\/session-panel/.test(id))).toEqual([]);
     // session-panel/core/production with devtools off: neither the dev backend (its description, its module) nor
-    // the page hook (its global's name) is in what the page loads; the hook stays a lazy chunk nobody loads.
+    // the devtools parts (the page hook's global, the fault header, the clock shift wording) are in what the page
+    // loads; they stay a lazy chunk nobody loads.
     const productionCode = production.map((c) => c.code).join('\n');
-    for (const marker of ['in-page dev backend', '__SESSION_PANEL__', 'session-panel-dev-backend']) expect(productionCode, marker).not.toContain(marker);
+    for (const marker of ['in-page dev backend', '__SESSION_PANEL__', 'session-panel-dev-backend', 'x-session-panel-fault', 'clock shifted']) {
+      expect(productionCode, marker).not.toContain(marker);
+    }
     expect(production.flatMap((c) => c.moduleIds).filter((id) => /dist\/(core|dev-signing)\.js$/.test(id))).toEqual([]);
     const lazy = production.flatMap((c) => c.dynamicImports).flatMap((name) => staticClosure(chunks, chunks.find((c) => c.fileName === name)!));
     expect(lazy.filter((c) => !production.includes(c) && c.code.includes('__SESSION_PANEL__'))).toHaveLength(1);

@@ -181,3 +181,23 @@ describe('limits follow the core; receivers stay all-or-nothing, the sender fits
     expect(new Set(COMMAND_NAMES).size).toBe(16);
   });
 });
+
+describe('the snapshot\'s issuer clock estimate (issuerClock)', () => {
+  test('passes as the core gives it; a snapshot from an older copy without it still parses', () => {
+    expect(snapshot.issuerClock?.source).toBe('measured');
+    expect(parseSnapshot(snapshot)).toEqual(snapshot);
+    const { issuerClock: _left, ...older } = snapshot;
+    expect(parseSnapshot(older)).toEqual(older);
+  });
+
+  test('a malformed one: the receiver refuses the snapshot, the sender leaves out that field only and counts it', () => {
+    for (const bad of [{ source: 'guessed' }, { source: 'measured', offsetMs: '12' }, 'measured', null]) {
+      const malformed = { ...snapshot, issuerClock: bad };
+      expect(parseSnapshot(malformed), JSON.stringify(bad)).toBe(parseSnapshot(null));
+      const dropped: string[] = [];
+      const { issuerClock: _gone, ...rest } = snapshot;
+      expect(safeParse(parseSnapshot, malformed, { drop: (reason) => void dropped.push(reason) })).toEqual(rest);
+      expect(dropped).toEqual(['field']);
+    }
+  });
+});

@@ -1,4 +1,12 @@
 import { DiscoveryStore, type DiscoveryFeed, type Place } from '../../../src/discovery/index.js';
+import { discoveryView } from '../../../components/session-panel/discovery-view.js';
+import type { SessionPanel } from '../../../components/session-panel/session-panel.js';
+
+/** Gives the element a feed and the view that shows it, as the extension's panel page does (src/extension/panel.ts). */
+export function showFound(el: SessionPanel, feed: DiscoveryFeed): void {
+  el.discoveryView = discoveryView;
+  el.discovery = feed;
+}
 
 /** A discovery feed over a real store, as the extension's panel builds one; emit() tells the panel it changed. */
 export function storeFeed(): DiscoveryFeed & { emit(): void; removed: Place[] } {

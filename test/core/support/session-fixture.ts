@@ -1,4 +1,5 @@
 import { createDevBackend, type DevBackend, type DevBackendOptions } from '../../../src/core/dev-backend.js';
+import { createDebugControls } from '../../../src/core/debug-controls.js';
 import { describeEvent } from '../../../src/core/log-format.js';
 import { createSessionCore, type SessionCoreOptions } from '../../../src/core/session.js';
 import type { Session, SessionEvent } from '../../../src/core/types.js';
@@ -28,7 +29,7 @@ export async function readySession(
 ): Promise<Fixture> {
   const clock = new ManualClock();
   const backend = createDevBackend({ now: clock.now, ...backendOptions });
-  const session = createSessionCore({ storage: 'memory', devtools: false, now: clock.now, backend, describe: describeEvent, ...options });
+  const session = createSessionCore({ storage: 'memory', devtools: false, now: clock.now, backend, describe: describeEvent, debugControls: createDebugControls, ...options });
   const events: SessionEvent[] = [];
   session.subscribe((e) => events.push(e));
   await session.ready;
