@@ -29,16 +29,16 @@ export function webOrigin(url: string): string | null {
 /**
  * The child frames worth reading: http(s) documents of an origin other than the top page's (same-origin frames share
  * its storage and cookies, which the top reading already covers), one frame per origin (frames of one origin share
- * storage), in the browser's order, at most `max`. about:blank and srcdoc frames are left out: they share their
+ * storage), in the browser's order, at most MAX_FRAMES. about:blank and srcdoc frames are left out: they share their
  * parent's origin. A sandboxed frame is read under its URL's origin and labelled by what the browser reports for it
  * (its opaque origin) afterwards.
  */
-export function framesToRead(frames: readonly FrameRef[], topUrl: string, max = MAX_FRAMES): FrameRef[] {
+export function framesToRead(frames: readonly FrameRef[], topUrl: string): FrameRef[] {
   const top = webOrigin(topUrl);
   const seen = new Set<string>();
   const out: FrameRef[] = [];
   for (const frame of frames) {
-    if (out.length >= max) break;
+    if (out.length >= MAX_FRAMES) break;
     if (frame.frameId === 0) continue;
     const origin = webOrigin(frame.url);
     if (origin === null || origin === top || seen.has(origin)) continue;

@@ -6,9 +6,10 @@
  * See router.ts for how every side rebuilds the routes after a restart. Listeners are registered synchronously so
  * Chrome can wake the worker.
  */
-import { adaptPort, backgroundDiscoveryApis, ext, followCommits, forgetStaleCommitListener, runScript } from './browser.js';
+import { adaptPort, discoveryApis, ext, followCommits, forgetStaleCommitListener, runScript } from './browser.js';
 import { devLog } from './debug.js';
 import { createDiscoveryService } from './discovery/background-discovery.js';
+import { PANEL_PAGE } from './panel-page.js';
 import { createRouter } from './router.js';
 // crxjs builds each as a self-contained IIFE and gives its path in the build (no web_accessible_resources: see
 // vite.extension.ts), for scripting.executeScript.
@@ -33,9 +34,9 @@ const router = createRouter({
 const discovery = createDiscoveryService({
   extensionId: ext.runtime.id,
   extensionOrigin: ext.runtime.getURL(''),
-  apis: backgroundDiscoveryApis,
-  // The panel page (devtools.ts names it too) in a tab, where one click can grant the cookies permission.
-  grantPagePath: (tabId) => `src/extension/panel.html?tabId=${tabId}`,
+  apis: discoveryApis,
+  // The panel page in a tab, where one click can grant the cookies permission.
+  grantPagePath: (tabId) => `${PANEL_PAGE}?tabId=${tabId}`,
 });
 
 ext.runtime.onConnect.addListener((raw) => {

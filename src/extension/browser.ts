@@ -6,6 +6,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { PortConnector, PortLike } from '../transport/port-like.js';
+import type { DiscoveryApis } from './discovery/background-discovery.js';
 
 export const ext = browser;
 export type MessageSender = Runtime.MessageSender;
@@ -146,14 +147,15 @@ export function forgetStaleCommitListener(): void {
   event.removeListener(noop);
 }
 
-// ---- discovery through the background (Firefox) ----------------------------------------------------------------
+// ---- discovery: reading the inspected page (Chrome's panel directly, Firefox's through the background) -------
 
 /**
- * Whether the panel reads the inspected page through the background (discovery-port.ts) rather than itself. Firefox
- * gives a DevTools panel only devtools.*, runtime and extension (no scripting, cookies or permissions; checked in
- * test/e2e/firefox.e2e.ts), so its build always goes through the background, also when the panel page is opened as
- * a tab, where those APIs would exist: one path, the one the toolbox takes, is the one tested. Anywhere else the
- * panel reads directly when it can (Chrome).
+ * Whether the panel reads the inspected page through the background (discovery/relayed-discovery.ts on the panel's
+ * side, discovery/background-discovery.ts on the background's) rather than itself. Firefox gives a DevTools panel
+ * only devtools.*, runtime and extension (no scripting, cookies or permissions; checked in test/e2e/firefox.e2e.ts),
+ * so its build always goes through the background, also when the panel page is opened as a tab, where those APIs
+ * would exist: one path, the one the toolbox takes, is the one tested. Anywhere else the panel reads directly when it
+ * can (Chrome).
  */
 export function readsPageThroughBackground(): boolean {
   const manifest = browser.runtime.getManifest() as { browser_specific_settings?: { gecko?: unknown } };
@@ -171,10 +173,10 @@ export function cookiePermissionAskerHere(): (() => Promise<boolean>) | null {
 }
 
 /**
- * Runs a self-contained function (page-reader.ts) in one frame of a tab and returns its result: the background's
- * side of discovery. Rejects with the browser's reason when the page cannot be scripted.
+ * Runs a self-contained function (page-reader.ts) in one frame of a tab and returns its result. Rejects with the
+ * browser's reason, in its own words, when the page cannot be scripted.
  */
-export async function runFunctionInFrame<T>(
+async function runFunctionInFrame<T>(
   tabId: number,
   frameId: number,
   world: 'ISOLATED' | 'MAIN',
@@ -198,8 +200,13 @@ function cookiesApi(): typeof browser.cookies | undefined {
   return (browser as { cookies?: typeof browser.cookies }).cookies;
 }
 
-/** What the background's discovery service needs from the browser (background-discovery.ts). */
-export const backgroundDiscoveryApis = {
+/**
+ * What discovery needs from the browser: all of it for the background's service (background-discovery.ts), which
+ * answers Firefox's panel; Chrome's panel, which may call these APIs itself, runs the reader and lists frames with the
+ * same `run` and `frames` (browser-discovery.ts), so both paths word errors alike; both fit the frame list with
+ * src/protocol/discovery.ts's fitFrames.
+ */
+export const discoveryApis: DiscoveryApis = {
   run: runFunctionInFrame,
   async tabUrl(tabId: number): Promise<string | undefined> {
     return (await browser.tabs.get(tabId).catch(() => undefined))?.url;
@@ -241,4 +248,3 @@ export const backgroundDiscoveryApis = {
     return () => browser.tabs.onRemoved.removeListener(l);
   },
 };
-export type BackgroundDiscoveryApis = typeof backgroundDiscoveryApis;

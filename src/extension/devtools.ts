@@ -3,12 +3,9 @@
  * "Session" tab. The panel page it names opens its own port, named by the inspected tab id.
  */
 import { createDevtoolsPanel } from './browser.js';
+import { PANEL_PAGE } from './panel-page.js';
 
+export { PANEL_PAGE };
 export const PANEL_TITLE = 'Session';
-/**
- * From the extension's root, with the leading slash: Firefox resolves a relative path against the DevTools page's own
- * address (src/extension/src/extension/panel.html, a blank panel), Chrome against the root either way.
- */
-export const PANEL_PAGE = '/src/extension/panel.html';
 
 void createDevtoolsPanel(PANEL_TITLE, '', PANEL_PAGE);

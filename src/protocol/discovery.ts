@@ -13,7 +13,7 @@ import { INVALID, arr, bool, int, lit, nullable, obj, safeParse, str, tagged, tu
  * the background checks what the panel asks, the panel checks what comes back (it carries the page's own values).
  */
 
-export const DISCOVERY_PORT_PREFIX = 'session-panel:discovery:';
+const DISCOVERY_PORT_PREFIX = 'session-panel:discovery:';
 
 export function discoveryPortName(tabId: TabId): string {
   return `${DISCOVERY_PORT_PREFIX}${tabId}`;
@@ -35,7 +35,13 @@ export const DISCOVERY_LIMITS = {
   /** page-reader.ts MAX_KEYS (per storage) and MAX_RECORDS (IndexedDB). */
   entries: 2000,
   records: 500,
+  /**
+   * An address: page-reader.ts URL_LIMIT, and a listed frame's (fitFrames). Both are sent without their query and
+   * fragment, so only a path this long is cut (a reading) or left out (a frame).
+   */
   url: 8192,
+  /** Frames listed for one tab (fitFrames keeps the first ones: the panel reads a few of them anyway). */
+  frames: 1024,
   problems: 16,
   problem: 1024,
   /** Cookies the cookies API may list for one URL (browsers cap a domain at a few hundred). */
@@ -47,7 +53,7 @@ export const DISCOVERY_LIMITS = {
   answerBytes: 16 * 1024 * 1024,
 } as const;
 
-export const REMOVABLE_SOURCES = ['cookie', 'localStorage', 'sessionStorage'] as const;
+const REMOVABLE_SOURCES = ['cookie', 'localStorage', 'sessionStorage'] as const;
 export type RemovableSource = (typeof REMOVABLE_SOURCES)[number];
 
 /** What a panel may ask. Each names one job; the background adds nothing a panel did not ask for. */
@@ -111,6 +117,15 @@ export const parseDiscoveryAsk = guard<DiscoveryAsk>((v) => {
 });
 
 /**
+ * The id of a message that is one of our asks in all but its request (an address over the limit, a field of the
+ * wrong type), else null: the background answers such an ask with an error rather than leaving it to time out.
+ */
+export function malformedAskId(v: unknown): string | null {
+  const ask = safeParse(obj({ source: lit(PORT_SOURCE), v: lit(PROTOCOL_VERSION), kind: lit('ask'), id: parseRequestId }), v);
+  return ask === INVALID ? null : ask.id;
+}
+
+/**
  * The panel's guard for what the background sends. The answer's value is checked afterwards against the op it
  * answers (parseAnswerValue), since only the asking side knows which op an id was for.
  */
@@ -169,7 +184,7 @@ const storageDelta: Parser<WireStorageDelta> = obj({
 });
 /** document.cookie: at most a few hundred cookies of 4 KB each in any browser. */
 const cookieString = str(DISCOVERY_LIMITS.value);
-export const parsePageReading: Parser<WirePageReading> = obj(
+const parsePageReading: Parser<WirePageReading> = obj(
   {
     full: bool,
     at: int(0),
@@ -188,9 +203,31 @@ export interface WireFrame {
   readonly url: string;
 }
 /** A tab's frames: browsers list every frame, a page of ads can have hundreds; the panel reads a few of them. */
-export const parseFrames: Parser<WireFrame[]> = arr(obj({ frameId, parentFrameId: int(-1, 2 ** 40), url }), 1024);
-export const parseCookies: Parser<WireCookie[]> = arr(obj({ name: str(4096), value: str(DISCOVERY_LIMITS.value), httpOnly: bool }), DISCOVERY_LIMITS.cookies);
+const parseFrames: Parser<WireFrame[]> = arr(obj({ frameId, parentFrameId: int(-1, 2 ** 40), url }), DISCOVERY_LIMITS.frames);
+const parseCookies: Parser<WireCookie[]> = arr(obj({ name: str(4096), value: str(DISCOVERY_LIMITS.value), httpOnly: bool }), DISCOVERY_LIMITS.cookies);
 const parseGlobals = tuple(bool, bool) as Parser<[boolean, boolean]>;
+
+/**
+ * A tab's frames as the browser lists them, made fit for the panel (both paths: Chrome's panel lists them itself,
+ * Firefox's through the background, whose answer must pass parseFrames): each address without its query and fragment
+ * (tokens ride there, an OAuth callback's in its fragment; the panel needs only a frame's origin), a frame whose
+ * address is still over the limit left out rather than the whole list refused, and at most the first
+ * DISCOVERY_LIMITS.frames.
+ */
+export function fitFrames(frames: readonly WireFrame[]): WireFrame[] {
+  const out: WireFrame[] = [];
+  for (const f of frames) {
+    if (out.length >= DISCOVERY_LIMITS.frames) break;
+    const address = withoutQueryOrFragment(f.url);
+    if (address.length <= DISCOVERY_LIMITS.url) out.push({ frameId: f.frameId, parentFrameId: f.parentFrameId, url: address });
+  }
+  return out;
+}
+
+/** `https://a.example/cb?code=1#access_token=…` → `https://a.example/cb` (as page-reader.ts does in the page). */
+function withoutQueryOrFragment(url: string): string {
+  return url.split(/[?#]/, 1)[0] ?? '';
+}
 
 /** What each op's answer must be. */
 export interface DiscoveryAnswers {

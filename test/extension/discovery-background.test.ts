@@ -139,7 +139,9 @@ const answers = (port: MemoryPort): unknown[] => {
   return got;
 };
 
+const START = location.href;
 afterEach(() => {
+  history.replaceState(null, '', START);
   for (const d of discoveries) d.stop();
   discoveries = [];
   relays = [];
@@ -195,6 +197,30 @@ describe('discovery through the background', () => {
     await until('dropped', () => service.dropped.byReason.get('schema') === 1);
   });
 
+  it('child frames: an address over 8 KB or over a thousand frames no longer refuses the whole list; the others are read', async () => {
+    setup();
+    const long = 'q'.repeat(9000);
+    fake.apis.frames = async () => [
+      { frameId: 0, parentFrameId: -1, url: location.href },
+      { frameId: 2, parentFrameId: 0, url: `https://ads.example/${long}` },
+      { frameId: 3, parentFrameId: 0, url: `https://widget.example/frame?session=${long}#id_token=${long}` },
+      ...Array.from({ length: 1100 }, (_, i) => ({ frameId: 10 + i, parentFrameId: 0, url: 'about:blank' })),
+    ];
+    localStorage.setItem('widget.token', jwt({ sub: 'framed', exp: 4_000_000_000 }));
+    const r = relay();
+    const listed = await r.frames!();
+    expect(listed.slice(0, 2)).toEqual([
+      { frameId: 0, parentFrameId: -1, url: location.href },
+      { frameId: 3, parentFrameId: 0, url: 'https://widget.example/frame' },
+    ]);
+    expect(listed).toHaveLength(DISCOVERY_LIMITS.frames);
+    const discovery = new PanelDiscovery(r);
+    discoveries.push(discovery);
+    discovery.start();
+    await until('frame 3 read', () => fake.runs.includes(`${TAB}/3/ISOLATED/readPage`));
+    expect(fake.runs.filter((run) => run.endsWith('/ISOLATED/readPage')), 'the top, then the one frame of another origin').toEqual([`${TAB}/0/ISOLATED/readPage`, `${TAB}/3/ISOLATED/readPage`]);
+  });
+
   it('a port that is not from one of our pages is refused; a port of another name is left to the router', async () => {
     setup();
     const foreign = await rawPort({ id: 'someone-else', url: `${ORIGIN}x.html` });
@@ -208,28 +234,63 @@ describe('discovery through the background', () => {
     expect(service.onConnect(server)).toBe(false);
   });
 
-  it('asks outside the schema are dropped and counted, never answered, and the port keeps working', async () => {
+  it('asks outside the schema are dropped and counted; one of ours with a valid id gets an error answer, and the port keeps working', async () => {
     setup();
     localStorage.setItem('k', 'v');
     const port = await rawPort();
     const got = answers(port);
-    const bad: unknown[] = [
+    const silent: unknown[] = [
       null,
       'readPage',
-      { source: PORT_SOURCE, v: PROTOCOL_VERSION, kind: 'ask', id: 'a1', request: { op: 'eval', code: 'alert(1)' } },
       { source: PORT_SOURCE, v: 2, kind: 'ask', id: 'a2', request: { op: 'syneriseGlobals' } },
       { source: PORT_SOURCE, v: PROTOCOL_VERSION, kind: 'ask', id: 'bad id!', request: { op: 'syneriseGlobals' } },
+      { source: PORT_SOURCE, v: PROTOCOL_VERSION, kind: 'answer', id: 'a6', ok: true, value: null },
+    ];
+    const malformed: unknown[] = [
+      { source: PORT_SOURCE, v: PROTOCOL_VERSION, kind: 'ask', id: 'a1', request: { op: 'eval', code: 'alert(1)' } },
       makeAsk('a3', { op: 'readPage', reset: 'yes' as unknown as boolean, withIndexedDb: false }),
       makeAsk('a4', { op: 'removeFromPage', source: 'indexedDB' as 'cookie', key: 'x' }),
       makeAsk('a5', { op: 'removeFromPage', source: 'localStorage', key: 'k'.repeat(DISCOVERY_LIMITS.key + 1) }),
     ];
-    for (const m of bad) port.postMessage(m);
-    await until('drops counted', () => (service.dropped.byReason.get('schema') ?? 0) === bad.length);
+    for (const m of [...silent, ...malformed]) port.postMessage(m);
+    await until('drops counted', () => (service.dropped.byReason.get('schema') ?? 0) === silent.length + malformed.length);
+    await until('the error answers', () => got.length === malformed.length);
+    expect(got).toEqual(['a1', 'a3', 'a4', 'a5'].map((id) => makeAnswer(id, { ok: false, error: 'the request was malformed' })));
     expect(localStorage.getItem('k'), 'nothing ran').toBe('v');
     port.postMessage(makeAsk('ok1', { op: 'syneriseGlobals' }));
-    await until('the answer', () => got.length === 1);
-    expect(got).toEqual([makeAnswer('ok1', { ok: true, value: [false, false] })]);
+    await until('the answer', () => got.length === malformed.length + 1);
+    expect(got.at(-1)).toEqual(makeAnswer('ok1', { ok: true, value: [false, false] }));
     expect(fake.runs).toEqual([`${TAB}/0/MAIN/syneriseGlobals`]);
+  });
+
+  it('a cookie ask the background cannot take (an address over the wire’s limit) fails at once, not after the ask’s timeout', async () => {
+    setup();
+    fake.granted = true;
+    const r = relay(); // its timeout: 2 s
+    // Today's answer, not the relay's "did not answer" after its timeout.
+    await expect(r.cookies!.getAll(`${location.origin}/cb#access_token=${'x'.repeat(9000)}`)).rejects.toThrow('the request was malformed');
+    expect(service.dropped.byReason.get('schema')).toBe(1);
+  });
+
+  it('a page whose address is over 8 KB (an OAuth callback with tokens in its fragment) is read, and its fragment never leaves it', async () => {
+    setup();
+    fake.granted = true;
+    fake.cookieJar = [{ name: 'sid', value: jwt({ sub: 'httponly', exp: 4_000_000_000 }), httpOnly: true }];
+    fake.apis.frames = async () => [{ frameId: 0, parentFrameId: -1, url: location.href }];
+    const fragmentToken = 'y'.repeat(9000);
+    history.replaceState(null, '', `/callback?state=s#access_token=${fragmentToken}`);
+    fake.tabUrl = location.href;
+    localStorage.setItem('auth.token', jwt({ sub: 'stored', exp: 4_000_000_000 }));
+    const asked: string[] = [];
+    const cookiesGetAll = fake.apis.cookiesGetAll;
+    fake.apis.cookiesGetAll = (url) => (asked.push(url), cookiesGetAll(url));
+    const discovery = new PanelDiscovery(relay());
+    discoveries.push(discovery);
+    discovery.start();
+    await until('both tokens', () => discovery.store.size === 2);
+    expect(discovery.state().detail).toBe('');
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked), 'the cookies API is asked about the page without its query or fragment').toEqual(new Set([`${location.origin}/callback`]));
   });
 
   it('each answer goes to the port that asked, and only there', async () => {
@@ -256,6 +317,25 @@ describe('discovery through the background', () => {
     fake.tabUrl = undefined;
     await expect(r.cookies!.getAll(location.href)).rejects.toThrow('this tab’s address is not available to the extension');
     expect(fake.cookieJar).toHaveLength(1);
+  });
+
+  it('granted, but the cookies API fails once (just after the grant): it is asked again on the next reading, not only when a cookie changes', async () => {
+    setup();
+    fake.granted = true;
+    fake.cookieJar = [{ name: 'sid', value: jwt({ sub: 'httponly', exp: 4_000_000_000 }), httpOnly: true }];
+    fake.apis.frames = async () => [];
+    let calls = 0;
+    const cookiesGetAll = fake.apis.cookiesGetAll;
+    fake.apis.cookiesGetAll = async (url) => {
+      if (calls++ === 0) throw new Error('the cookies permission is not granted');
+      return cookiesGetAll(url);
+    };
+    const discovery = new PanelDiscovery(relay());
+    discoveries.push(discovery);
+    discovery.start();
+    await until('the HttpOnly cookie, on a later reading', () => discovery.store.size === 1);
+    expect(calls).toBe(2);
+    expect([...discovery.store.tokens()][0]!.places.values().next().value?.place).toMatchObject({ source: 'cookie', key: 'sid' });
   });
 
   it('an answer over the byte cap becomes a plain error, not a message that big', async () => {
@@ -324,6 +404,19 @@ describe('the optional cookies permission from a panel without a permissions API
     expect(service.stats().grantsWaiting).toBe(1);
     for (const l of fake.tabListeners) l(99);
     expect(await asked).toBe(false);
+  });
+
+  it('the grant tab cannot open: the ask fails at once with the reason, and nothing is left waiting', async () => {
+    setup();
+    fake.apis.openTab = async () => {
+      throw new Error('Tabs cannot be opened in this window');
+    };
+    await expect(relay(null).cookies!.request()).rejects.toThrow('could not open the permission page: Tabs cannot be opened in this window');
+    expect(service.stats().grantsWaiting).toBe(0);
+    expect(fake.permissionListeners.size + fake.tabListeners.size, 'no listener left behind').toBe(0);
+    fake.apis.openTab = async () => undefined; // opened, but the browser gave no tab id: it could never be followed
+    await expect(relay(null).cookies!.request()).rejects.toThrow('could not open the permission page');
+    expect(service.stats().grantsWaiting).toBe(0);
   });
 
   it('nobody decides: the ask answers false after the wait; already granted: true at once, no tab', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPage, removeFromPage, syneriseGlobals, type PageReading } from '../../src/extension/discovery/page-reader.js';
+import { DISCOVERY_LIMITS } from '../../src/protocol/discovery.js';
 
 /**
  * Chrome runs these functions in the page from their source text (executeScript({ func })), so each must work
@@ -13,7 +14,9 @@ function rebuilt<F extends (...args: never[]) => unknown>(fn: F): F {
 const read = rebuilt(readPage) as (reset: boolean, idb: boolean) => Promise<PageReading>;
 const remove = rebuilt(removeFromPage);
 
+const START = location.href;
 afterEach(() => {
+  history.replaceState(null, '', START);
   localStorage.clear();
   sessionStorage.clear();
   for (const c of document.cookie.split(';')) {
@@ -47,6 +50,18 @@ describe('page reader (runs in the page from its source)', () => {
     localStorage.setItem('huge', 'x'.repeat(3 * 1024 * 1024));
     const reading = await read(false, false);
     expect(reading.localStorage?.changed[0]?.[1].length).toBe(1024 * 1024);
+  });
+
+  it('reports the page’s address without its query or fragment (where an OAuth callback carries its tokens), within the wire’s limit', async () => {
+    const token = 'x'.repeat(9000);
+    history.replaceState(null, '', `/callback?code=abc#access_token=${token}&token_type=bearer`);
+    expect(location.href.length).toBeGreaterThan(DISCOVERY_LIMITS.url);
+    expect((await read(false, false)).url).toBe(`${location.origin}/callback`);
+    // A path longer than the limit is cut there (cookies match a path by its start, so nothing they need is lost).
+    history.replaceState(null, '', `/${'p'.repeat(9000)}?q=1`);
+    const cut = (await read(false, false)).url;
+    expect(cut).toHaveLength(DISCOVERY_LIMITS.url);
+    expect(cut).toBe(`${location.origin}/${'p'.repeat(9000)}`.slice(0, DISCOVERY_LIMITS.url));
   });
 
   it('removes a storage entry or a cookie, and says whether it is gone', () => {

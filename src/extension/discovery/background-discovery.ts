@@ -1,7 +1,9 @@
 import {
   DISCOVERY_LIMITS,
+  fitFrames,
   makeAnswer,
   makeCookiesChanged,
+  malformedAskId,
   parseDiscoveryAsk,
   tabIdFromDiscoveryPortName,
   type DiscoveryRequest,
@@ -59,7 +61,7 @@ export interface DiscoveryService {
 interface Grant {
   readonly port: PortLike;
   readonly id: string;
-  readonly tab: number | undefined;
+  readonly tab: number;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
@@ -97,6 +99,9 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
     if (!grants.delete(grant)) return;
     clearTimeout(grant.timer);
     post(grant.port, makeAnswer(grant.id, { ok: true, value: granted }));
+    unwatchGrantsIfNone();
+  };
+  const unwatchGrantsIfNone = (): void => {
     if (grants.size === 0 && stopGrantEvents) {
       stopGrantEvents();
       stopGrantEvents = null;
@@ -130,7 +135,7 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
       case 'removeFromPage':
         return apis.run(tabId, request.frameId ?? 0, 'ISOLATED', removeFromPage, [request.source, request.key]);
       case 'frames':
-        return apis.frames(tabId);
+        return fitFrames(await apis.frames(tabId));
       case 'syneriseGlobals':
         return apis.run(tabId, 0, 'MAIN', syneriseGlobals, []);
       case 'cookiesGranted':
@@ -151,8 +156,19 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
         // permissions.request needs a click in the asking page; Firefox's DevTools pages have no permissions API,
         // and a click there is no user gesture here. So the panel page opens as a tab, where one click grants it;
         // this ask is answered when the permission is added, the tab is closed, or after grantWaitMs.
+        // Failing to open it fails the ask at once (the panel says why), rather than waiting for a tab nobody sees.
         watchGrants();
-        const tab = await apis.openTab(options.grantPagePath(tabId)).catch(() => undefined);
+        let tab: number | undefined;
+        try {
+          tab = await apis.openTab(options.grantPagePath(tabId));
+        } catch (error) {
+          unwatchGrantsIfNone();
+          throw new Error(`could not open the permission page: ${reason(error)}`);
+        }
+        if (tab === undefined) {
+          unwatchGrantsIfNone();
+          throw new Error('could not open the permission page');
+        }
         const grant: Grant = {
           port,
           id,
@@ -177,7 +193,14 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
     ports.add(port);
     port.onMessage.addListener((raw) => {
       const ask = parseDiscoveryAsk(raw);
-      if (!ask) return dropped.drop('schema');
+      if (!ask) {
+        dropped.drop('schema');
+        // One of our asks whose request is not one we take (an address over the limit, a field of the wrong type):
+        // answered, so the panel hears why now instead of waiting out its timeout. Anything else gets no word back.
+        const id = malformedAskId(raw);
+        if (id !== null) post(port, makeAnswer(id, { ok: false, error: 'the request was malformed' }));
+        return;
+      }
       answer(tabId, port, ask.id, ask.request).then(
         (value) => {
           if (value === PENDING) return;

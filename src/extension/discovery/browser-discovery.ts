@@ -1,4 +1,5 @@
-import { ext } from '../browser.js';
+import { discoveryApis, ext } from '../browser.js';
+import { fitFrames } from '../../protocol/discovery.js';
 import type { Cookie, FrameRef } from '../../discovery/index.js';
 import type { DiscoveryBrowser } from './panel-discovery.js';
 import type { DevtoolsNetworkLike, FinishedRequest } from './network-observer.js';
@@ -13,15 +14,8 @@ import { readPage, removeFromPage, syneriseGlobals, type PageReading } from './p
  */
 export function browserDiscovery(tabId: number): DiscoveryBrowser {
   const scripting = ext.scripting as typeof ext.scripting | undefined;
-  async function run<T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[], frameId = 0): Promise<T> {
-    if (!scripting) throw new Error('this browser does not let the panel read the page');
-    const target = { tabId, frameIds: [frameId] };
-    const [first] = await scripting.executeScript({ target, world, func: func as () => unknown, args } as Parameters<typeof scripting.executeScript>[0]);
-    if (!first) throw new Error('the page did not answer');
-    const failure = (first as { error?: unknown }).error;
-    if (failure) throw new Error(String(failure));
-    return first.result as T;
-  }
+  const run = <T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[], frameId = 0): Promise<T> =>
+    scripting ? discoveryApis.run(tabId, frameId, world, func, args) : Promise.reject(new Error('this browser does not let the panel read the page'));
   const cookiesApi = ext.cookies as typeof ext.cookies | undefined;
   const permissions = ext.permissions as typeof ext.permissions | undefined;
   const network = devtoolsNetwork();
@@ -29,13 +23,11 @@ export function browserDiscovery(tabId: number): DiscoveryBrowser {
     network,
     readPage: (reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb]),
     removeFromPage: (source, key, frameId = 0) => run<boolean>('ISOLATED', removeFromPage, [source, key], frameId),
-    // Child frames: the tab's frames as the browser lists them, each read on its own by frame id (a frame that went
-    // away meanwhile fails alone, not the whole reading).
+    // Child frames: the tab's frames as the browser lists them (as the background lists them for Firefox's panel),
+    // each read on its own by frame id (a frame that went away meanwhile fails alone, not the whole reading).
     async frames(): Promise<FrameRef[]> {
-      const nav = ext.webNavigation as typeof ext.webNavigation | undefined;
-      if (!nav) return [];
-      const all = (await nav.getAllFrames({ tabId })) ?? [];
-      return all.map((f) => ({ frameId: f.frameId, parentFrameId: f.parentFrameId, url: f.url }));
+      if (!(ext.webNavigation as typeof ext.webNavigation | undefined)) return [];
+      return fitFrames(await discoveryApis.frames(tabId));
     },
     readFrame: (frameId, reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb], frameId),
     syneriseGlobals: () => run<[boolean, boolean]>('MAIN', syneriseGlobals, []),

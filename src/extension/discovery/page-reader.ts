@@ -7,7 +7,7 @@
  * The reader keeps, in the isolated world only, a fingerprint of what it last returned (cookie string, one hash per
  * storage entry and IndexedDB record), and returns only what changed, so a poll once a second costs reading the
  * storage, not sending it. Values are cut at READ_LIMIT characters; at most MAX_KEYS entries per storage and
- * MAX_RECORDS IndexedDB records are read.
+ * MAX_RECORDS IndexedDB records are read. These are the limits src/protocol/discovery.ts checks a reading against.
  */
 
 export interface StorageDelta {
@@ -23,6 +23,11 @@ export interface PageReading {
   /** True when this reading starts from nothing (first read, or reset): changed lists everything. */
   readonly full: boolean;
   readonly at: number;
+  /**
+   * The document's address without its query and fragment, cut at URL_LIMIT characters: its origin and path are all
+   * the panel needs (the cookies API matches a cookie by them), while an OAuth callback carries its tokens in the
+   * fragment (or a code in the query), which must not leave the page, and can run past any sensible bound.
+   */
   readonly url: string;
   /**
    * The document's origin as the browser computes it (`self.origin` read in the isolated world, where the page's
@@ -45,6 +50,7 @@ export async function readPage(reset: boolean, withIndexedDb: boolean): Promise<
   const MAX_KEYS = 2000;
   const MAX_RECORDS = 500;
   const MAX_DATABASES = 20;
+  const URL_LIMIT = 8192;
   const g = globalThis as unknown as { __sessionPanelSeen?: { cookies: string | null; storages: Record<string, Map<string, number>>; idb: Map<string, number> } };
   const full = reset || !g.__sessionPanelSeen;
   if (full || !g.__sessionPanelSeen) g.__sessionPanelSeen = { cookies: null, storages: {}, idb: new Map() };
@@ -157,7 +163,8 @@ export async function readPage(reset: boolean, withIndexedDb: boolean): Promise<
     seen.idb = after;
     indexedDB = changed.length || removed.length || full ? { changed, removed } : null;
   }
-  return { full, at: Date.now(), url: location.href, origin: self.origin, cookies, localStorage: local, sessionStorage: session, indexedDB, problems };
+  const url = (location.href.split(/[?#]/, 1)[0] ?? '').slice(0, URL_LIMIT);
+  return { full, at: Date.now(), url, origin: self.origin, cookies, localStorage: local, sessionStorage: session, indexedDB, problems };
 }
 
 /** Runs in the page (isolated world): deletes one cookie (every path and domain it may be set on) or storage entry. */

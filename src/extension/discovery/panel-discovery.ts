@@ -75,6 +75,8 @@ export class PanelDiscovery implements DiscoveryFeed {
   #cookies: Cookie[] = [];
   #globals: [boolean, boolean] = [false, false];
   #access: CookieAccess = 'unavailable';
+  /** The last cookies API read failed (the API may appear a moment after the grant): the next reading asks again. */
+  #cookiesApiFailed = false;
   #stopCookieEvents: (() => void) | null = null;
   #stopVisible: (() => void) | null = null;
   #notifyQueued = false;
@@ -189,7 +191,7 @@ export class PanelDiscovery implements DiscoveryFeed {
     this.#url = reading.url;
     const at = reading.at;
     if (this.#access === 'granted' && this.#browser.cookies) {
-      if (reading.full || reading.cookies !== null) await this.#readCookiesApi(at);
+      if (reading.full || reading.cookies !== null || this.#cookiesApiFailed) await this.#readCookiesApi(at);
     } else if (reading.cookies !== null) {
       this.#cookies = parseCookieString(reading.cookies);
       this.store.scan('cookie', observeCookieString(reading.cookies, at), at);
@@ -299,8 +301,10 @@ export class PanelDiscovery implements DiscoveryFeed {
     if (!cookies || !this.#url) return;
     try {
       this.#cookies = await cookies.getAll(this.#url);
+      this.#cookiesApiFailed = false;
       this.store.scan('cookie', this.#cookies.map((c) => observeCookie(c, at)), at);
     } catch (error) {
+      this.#cookiesApiFailed = true;
       this.#setDetail(`Could not read cookies: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

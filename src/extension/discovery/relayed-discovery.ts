@@ -25,9 +25,9 @@ import type { PageReading } from './page-reader.js';
  */
 
 /** How long an ask waits for its answer (a page reading, or the cookies API). */
-export const ASK_TIMEOUT_MS = 15_000;
+const ASK_TIMEOUT_MS = 15_000;
 /** A permission request waits for the user in another tab (the background answers when they decide). */
-export const GRANT_TIMEOUT_MS = 11 * 60_000;
+const GRANT_TIMEOUT_MS = 11 * 60_000;
 
 export interface RelayOptions {
   readonly tabId: TabId;

@@ -8,7 +8,8 @@ import { SignJWT } from 'jose';
  *                          one in an HttpOnly cookie (`ff_sid`, Set-Cookie); `window.__callApi()` sends the storage
  *                          token as a bearer to /oauth/token, whose JSON response carries a fresh access token
  *   /framed-tokens         no token of its own; an iframe from `localhost` (another origin of this server) whose page
- *                          keeps a JWT in its localStorage (`widget.jwt`)
+ *                          keeps a JWT in its localStorage (`widget.jwt`); the iframe's address carries the page's own
+ *                          query and fragment (an OAuth callback's tokens, passed on to a frame)
  *   /widget                that iframe's page
  *   /oauth/token           that token endpoint: `response-user-1`'s token on the first call, `response-user-2`'s after
  *   /hostile?core=<origin> a page with a real core session (core.js from the extension test site) that, once our page
@@ -53,7 +54,12 @@ export async function startTokenSite(): Promise<TokenSite> {
       );
     if (url.pathname === '/framed-tokens') {
       const other = `http://localhost:${(server.address() as AddressInfo).port}`;
-      return html(`<h1>framed</h1><iframe src="${other}/widget"></iframe><script>document.body.dataset.ready = 'yes';</script>`);
+      return html(
+        `<h1>framed</h1><iframe id="widget"></iframe><script>
+  document.getElementById('widget').src = ${JSON.stringify(`${other}/widget`)} + location.search + location.hash;
+  document.body.dataset.ready = 'yes';
+</script>`,
+      );
     }
     if (url.pathname === '/widget')
       return html(`<p>widget</p><script>localStorage.setItem('widget.jwt', ${JSON.stringify(tokens.widget)}); document.body.dataset.ready = 'yes';</script>`);
