@@ -6,14 +6,18 @@
 //   node bench/compare.mjs /tmp/sp-baseline extension 2
 //
 // Each run prints its own table, headed by which tree, the round and the load average when it started.
+// --same-bench runs this checkout's bench file in both trees (it measures each tree's build, dist/ and src/core), so a
+// change to the bench itself (a new column, the per-hop table) is not mistaken for a change in what it measures.
 // Not a *.bench.mjs file: `npm run bench` does not pick it up.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const [baseline, name = 'extension', roundsArg = '2'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const sameBench = args.includes('--same-bench');
+const [baseline, name = 'extension', roundsArg = '2'] = args.filter((a) => a !== '--same-bench');
 if (!baseline || !existsSync(path.join(baseline, 'bench', `${name}.bench.mjs`))) {
-  console.error('usage: node bench/compare.mjs <baseline checkout, built> [bench name, default extension] [rounds, default 2]');
+  console.error('usage: node bench/compare.mjs <baseline checkout, built> [bench name, default extension] [rounds, default 2] [--same-bench]');
   process.exit(2);
 }
 const trees = [
@@ -24,8 +28,9 @@ const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 let failed = 0;
 for (let round = 1; round <= Number(roundsArg); round++) {
   for (const [label, dir] of trees) {
-    console.log(`\n=== ${label} (${dir}), round ${round}, ${new Date().toISOString()}, load ${load()}`);
-    const run = spawnSync(process.execPath, ['--expose-gc', `bench/${name}.bench.mjs`], { cwd: dir, stdio: 'inherit' });
+    const file = sameBench ? path.resolve('bench', `${name}.bench.mjs`) : `bench/${name}.bench.mjs`;
+    console.log(`\n=== ${label} (${dir}), round ${round}, ${new Date().toISOString()}, load ${load()}${sameBench ? ', bench file of this checkout' : ''}`);
+    const run = spawnSync(process.execPath, ['--expose-gc', file], { cwd: dir, stdio: 'inherit' });
     if (run.status !== 0) failed++;
   }
 }

@@ -23,6 +23,7 @@ import {
   messageBytes,
 } from '../protocol/byte-budget.js';
 import type { PageUpdate } from '../protocol/messages.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
 import type { PortConnector, PortLike } from '../transport/port-like.js';
 
 /**
@@ -143,6 +144,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   };
   const relayUpdate = (update: PageUpdate, bytes: number): void => {
     if (latest.size === 0 && bucket.take(bytes)) {
+      stampHop('bridge-out', update);
       toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update }));
       return;
     }
@@ -151,6 +153,18 @@ export function createBridge(deps: BridgeDeps): Bridge {
     if (key === null) return floodDrop('over-budget');
     floodDrop('coalesced', latest.put(key, update, bytes));
     scheduleFlush();
+  };
+  /**
+   * A flush's batch: on as one message when nothing waits and the budget has its bytes now (the usual case), else
+   * item by item as relayUpdate does (snapshots and lists coalesce, history is dropped), so the bounds are the same.
+   */
+  const relayBatch = (updates: readonly PageUpdate[], bytes: number): void => {
+    if (latest.size === 0 && bucket.take(bytes)) {
+      for (const u of updates) stampHop('bridge-out', u);
+      toWorker(makePortMessage<BridgeToWorker, 'updates'>('updates', { updates }));
+      return;
+    }
+    for (const u of updates) relayUpdate(u, messageBytes(u));
   };
   const scheduleFlush = (): void => {
     const first = latest.peek();
@@ -161,6 +175,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     flushTimer = undefined;
     for (let w = latest.peek(); w && bucket.take(w.bytes); w = latest.peek()) {
       latest.shift();
+      stampHop('bridge-out', w.item);
       if (attached) toWorker(makePortMessage<BridgeToWorker, 'update'>('update', { update: w.item }));
     }
     scheduleFlush();
@@ -269,15 +284,21 @@ export function createBridge(deps: BridgeDeps): Bridge {
   };
 
   const onPageMessage = (data: unknown): void => {
+    const arrived = hopNow();
     if (!withinRate()) return floodDrop('rate');
     const msg = parsePageMessage(data);
     if (!msg) return dropped.drop('page-schema');
     const bytes = messageBytes(msg);
-    if (bytes > maxMessageBytes) return floodDrop('too-large');
+    if (bytes > maxMessageBytes) return floodDrop('too-large', msg.kind === 'updates' ? msg.updates.length : 1);
     switch (msg.kind) {
       case 'update':
         if (!attached) return dropped.drop('not-attached');
+        stampHop('bridge-in', msg.update, arrived);
         return relayUpdate(msg.update, bytes);
+      case 'updates':
+        if (!attached) return dropped.drop('not-attached');
+        for (const u of msg.updates) stampHop('bridge-in', u, arrived);
+        return relayBatch(msg.updates, bytes);
       case 'result':
         if (seen.get(msg.id) !== 'running') return dropped.drop('unknown-id');
         remember(msg.id, msg.result);

@@ -81,6 +81,32 @@ export function fitLogReplay(entries: readonly LogEntry[]): readonly LogEntry[] 
   return [note, ...kept];
 }
 
+/** Room kept under MAX_MESSAGE_BYTES for a batch message's envelope. */
+const BATCH_ENVELOPE_BYTES = 256;
+
+/**
+ * Splits a flush's updates, in order, into batches that each fit one message: at most LIMITS.batch updates and
+ * MAX_MESSAGE_BYTES of JSON with the envelope (the bridge and the worker drop a larger message whole). An update too
+ * large on its own goes alone (and is dropped as too large, as it would be anyway).
+ */
+export function packBatches(updates: readonly PageUpdate[], maxBytes = MAX_MESSAGE_BYTES): PageUpdate[][] {
+  const out: PageUpdate[][] = [];
+  let current: PageUpdate[] = [];
+  let bytes = 0;
+  for (const u of updates) {
+    const b = messageBytes(u) + 1; // + the comma between items
+    if (current.length > 0 && (current.length >= LIMITS.batch || bytes + b + BATCH_ENVELOPE_BYTES > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(u);
+    bytes += b;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
 /** After a count: the note heading a batch from which events outside the wire protocol were left out. */
 export const DROPPED_NOTE = 'events left out by the DevTools extension (outside the wire protocol); the snapshot is current';
 
@@ -115,6 +141,11 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
    * (a snapshot without a uuid, say) is dropped whole (outgoing-schema). What is sent passes the strict parser.
    */
   const sendUpdate = (update: PageUpdate): void => {
+    const fitted = fitUpdate(update);
+    if (fitted) post(makePageMessage('update', { update: fitted }));
+  };
+  /** The update as sendUpdate would send it (fitted to the schema), or null when it is dropped whole (counted). */
+  const fitUpdate = (update: PageUpdate): PageUpdate | null => {
     let fitted = safeParse(parsePageUpdate, update, dropped);
     if (
       fitted !== INVALID &&
@@ -127,7 +158,10 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
       const at = fitted.events[0]?.at ?? Date.now();
       fitted = { ...fitted, events: [{ type: 'state', at, what: `${left} ${DROPPED_NOTE}` }, ...fitted.events] };
     }
-    if (fitted === INVALID) return dropped.drop('outgoing-schema');
+    if (fitted === INVALID) {
+      dropped.drop('outgoing-schema');
+      return null;
+    }
     if (fitted.type === 'log') {
       const entries = fitLogReplay(fitted.entries);
       if (entries !== fitted.entries) {
@@ -135,7 +169,14 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
         fitted = { ...fitted, entries: [...entries] };
       }
     }
-    post(makePageMessage('update', { update: fitted }));
+    return fitted;
+  };
+  /** A flush's updates, fitted, in order: sent as few messages as the byte and count limits allow (packBatches). */
+  const sendBatch = (list: readonly PageUpdate[]): void => {
+    const fitted = list.map(fitUpdate).filter((u): u is PageUpdate => u !== null);
+    for (const batch of packBatches(fitted)) {
+      post(batch.length === 1 ? makePageMessage('update', { update: batch[0]! }) : makePageMessage('updates', { updates: batch }));
+    }
   };
 
   const summary = (s: Session): SessionSummary | null => {
@@ -147,20 +188,26 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
     }
   };
 
-  const sendSessions = (): void => {
+  const sessionsUpdate = (): PageUpdate => {
     const sessions: SessionSummary[] = [];
     for (const w of watched.values()) {
       const s = summary(w.session);
       if (s) sessions.push(s);
     }
-    sendUpdate({ type: 'sessions', sessions: sessions.slice(0, LIMITS.sessions) });
+    return { type: 'sessions', sessions: sessions.slice(0, LIMITS.sessions) };
   };
-  const sendSnapshot = (w: Watched): void => {
+  const sendSessions = (): void => sendUpdate(sessionsUpdate());
+  const snapshotUpdate = (w: Watched): PageUpdate | null => {
     try {
-      sendUpdate({ type: 'snapshot', sessionId: w.session.id, snapshot: w.session.snapshot() });
+      return { type: 'snapshot', sessionId: w.session.id, snapshot: w.session.snapshot() };
     } catch {
       dropped.drop('snapshot-threw');
+      return null;
     }
+  };
+  const sendSnapshot = (w: Watched): void => {
+    const u = snapshotUpdate(w);
+    if (u) sendUpdate(u);
   };
   const sendLog = (w: Watched): void => {
     try {
@@ -176,9 +223,11 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
     if (!attached) return;
     lastFlush = now();
     flushCount++;
+    // One batch per flush (in this order), so a page change is one message on every hop, not one per update.
+    const batch: PageUpdate[] = [];
     if (sessionsDirty) {
       sessionsDirty = false;
-      sendSessions();
+      batch.push(sessionsUpdate());
     }
     for (const id of [...dirty]) {
       dirty.delete(id);
@@ -191,10 +240,12 @@ export function createPageAgent(options: PageAgentOptions): PageAgent {
           events.unshift({ type: 'state', at: events[0]!.at, what: `${w.skipped} ${SKIPPED_NOTE}` });
           w.skipped = 0;
         }
-        sendUpdate({ type: 'events', sessionId: id, events });
+        batch.push({ type: 'events', sessionId: id, events });
       }
-      sendSnapshot(w);
+      const snap = snapshotUpdate(w);
+      if (snap) batch.push(snap);
     }
+    sendBatch(batch);
   };
 
   const schedule = (): void => {

@@ -27,6 +27,8 @@ import {
   type ByteBucket,
 } from '../protocol/byte-budget.js';
 import type { PageUpdate } from '../protocol/messages.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
+import { FRAMES_PER_TAB, FRAMES_WITH_SESSIONS, FRAME_PLACE_GRACE_MS, FramePlaces } from '../protocol/frame-cap.js';
 import type { PortLike, PortSender } from '../transport/port-like.js';
 
 /**
@@ -72,6 +74,12 @@ export interface RouterOptions {
   readonly tabBurstBytes?: number;
   readonly maxMessageBytes?: number;
   readonly now?: () => number;
+  /** Frames per tab whose sessions are followed, the top frame included (frame-cap.ts). */
+  readonly maxFramesWithSessions?: number;
+  /** Frames per tab with a bridge kept at all. */
+  readonly maxFrames?: number;
+  /** How long a followed frame keeps its place after its document went. */
+  readonly framePlaceGraceMs?: number;
 }
 
 interface FrameUpdate {
@@ -115,9 +123,14 @@ export interface Router {
   onFrameCommitted(commit: FrameCommit): void;
   readonly dropped: DropCounter;
   stats(): { bridges: number; panels: number; waiting: number };
+  /** Per tab with a panel: frames followed (places held, kept ones included) and frames not followed so far. */
+  frameStats(): { tabs: number; followed: number; refused: number };
   /** Tabs with flow state (budget, waiting updates, drop counts) and the bytes of updates waiting for budget. */
   flowStats(): { tabs: number; queuedBytes: number; queuedUpdates: number };
 }
+
+/** How often, at most, a tab's panels hear how many frames are not followed (a page adding frames one by one). */
+const PLACES_REPORT_MS = 500;
 
 export function createRouter(options: RouterOptions): Router {
   const graceMs = options.graceMs ?? 3000;
@@ -138,6 +151,19 @@ export function createRouter(options: RouterOptions): Router {
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
   /** Where the next round-robin round starts, so no tab is always served first. */
   let turn = 0;
+  const maxFramesWithSessions = options.maxFramesWithSessions ?? FRAMES_WITH_SESSIONS;
+  const maxFrames = options.maxFrames ?? FRAMES_PER_TAB;
+  /** Each tab's places for frames with sessions (frame-cap.ts); released when the tab's last panel closes. */
+  const places = new Map<TabId, FramePlaces>();
+  const placesOf = (tabId: TabId): FramePlaces => {
+    let p = places.get(tabId);
+    if (!p) places.set(tabId, (p = new FramePlaces(maxFramesWithSessions, options.framePlaceGraceMs ?? FRAME_PLACE_GRACE_MS, now)));
+    return p;
+  };
+  const placesSaid = new Map<TabId, number>();
+  /** Bridges let go for the frame limit (their last messages may still arrive). */
+  const letGo = new WeakSet<Bridge>();
+  let placesTimer: ReturnType<typeof setTimeout> | undefined;
 
   const post = (port: PortLike, message: WorkerToPanel | WorkerToBridge): void => {
     try {
@@ -199,6 +225,7 @@ export function createRouter(options: RouterOptions): Router {
     let bridge: Bridge | null = null;
 
     port.onMessage.addListener((raw) => {
+      const arrived = hopNow();
       const msg = parseBridgeToWorker(raw);
       if (!msg) return dropped.drop('bridge-schema');
       if (msg.kind === 'ready') {
@@ -207,13 +234,26 @@ export function createRouter(options: RouterOptions): Router {
         // browser gives none (a bridge is our code in its own world, so its word is still not the page's).
         const documentId = typeof sender.documentId === 'string' && sender.documentId ? sender.documentId : msg.instance;
         const origin = typeof sender.origin === 'string' && sender.origin ? sender.origin : msg.origin;
+        const known = bridges.get(tabId);
+        if (frameId !== 0 && !known?.has(frameId) && (known?.size ?? 0) >= maxFrames) {
+          // The tab has all the frames the worker keeps: this one is not followed (its agent never starts).
+          dropped.drop('frame-cap');
+          placesOf(tabId).refuse(frameId);
+          reportPlaces();
+          post(port, makePortMessage<WorkerToBridge, 'detach'>('detach', {}));
+          return;
+        }
         bridge = { port, info: { frameId, documentId, origin: origin.slice(0, 512), url } };
         register(tabId, bridge);
         if (!msg.agent) safely('agent', () => inject.agentInto(tabId, frameId, sender.documentId));
         return;
       }
       if (!bridge) return dropped.drop('bridge-not-ready');
-      if (msg.kind === 'update') relay(tabId, frameId, msg.update);
+      if (msg.kind === 'update' || msg.kind === 'updates') {
+        if (!followed(tabId, bridge, msg.kind === 'update' ? [msg.update] : msg.updates)) return;
+        if (msg.kind === 'update') relay(tabId, frameId, msg.update, arrived);
+        else relayBatch(tabId, frameId, msg.updates, arrived);
+      }
       else if (msg.kind === 'drops') countDrops(tabId, frameId, 'bridge', msg.count);
       else toPanels(tabId, makePortMessage<WorkerToPanel, 'result'>('result', { id: msg.id, result: msg.result }));
     });
@@ -222,6 +262,7 @@ export function createRouter(options: RouterOptions): Router {
       if (!bridge || current?.get(frameId)?.port !== port) return;
       current.delete(frameId);
       if (current.size === 0) bridges.delete(tabId);
+      places.get(tabId)?.release(frameId);
       forgetFrame(tabId, frameId);
       toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...bridge.info, state: 'detached' }));
     });
@@ -235,6 +276,7 @@ export function createRouter(options: RouterOptions): Router {
     if (old) {
       // A new document in the same frame (reload, navigation) can connect before the old one's port is gone.
       old.port.disconnect();
+      places.get(tabId)?.release(frameId);
       forgetFrame(tabId, frameId);
       toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...old.info, state: 'detached' }));
     }
@@ -274,6 +316,8 @@ export function createRouter(options: RouterOptions): Router {
       if (s.size === 0) {
         panels.delete(tabId);
         flows.delete(tabId); // nobody to deliver to: what waited and the counts go
+        places.delete(tabId);
+        placesSaid.delete(tabId);
 
         // Nobody is looking: tell the page to stop streaming and let the bridges disconnect.
         for (const b of bridges.get(tabId)?.values() ?? []) post(b.port, makePortMessage<WorkerToBridge, 'detach'>('detach', {}));
@@ -282,10 +326,51 @@ export function createRouter(options: RouterOptions): Router {
     });
 
     post(port, makePortMessage<WorkerToPanel, 'welcome'>('welcome', { tabId, frames: framesOf(tabId) }));
+    const refused = places.get(tabId)?.refused() ?? 0;
+    if (refused > 0) post(port, makePortMessage<WorkerToPanel, 'unfollowed'>('unfollowed', { count: refused, limit: maxFramesWithSessions }));
     for (const b of bridges.get(tabId)?.values() ?? []) post(b.port, makePortMessage<WorkerToBridge, 'attach'>('attach', {}));
     // Frames whose bridge is not connected (the panel just opened, or a fresh worker): the bridge goes in now, or an
     // existing one (a panel was open before) reconnects.
     safely('bridges', () => inject.bridges(tabId));
+  }
+
+  /**
+   * Whether a frame's updates go on: a frame that lists sessions must hold one of the tab's places (frame-cap.ts).
+   * Over the limit, the frame is let go: the panels hear it detached, its bridge is told to detach (its agent goes
+   * quiet), what it had waiting goes, and it is counted for the panel's line.
+   */
+  function followed(tabId: TabId, bridge: Bridge, updates: readonly PageUpdate[]): boolean {
+    if (letGo.has(bridge)) return false; // what it sent before it heard it was let go
+    const frameId = bridge.info.frameId as FrameId;
+    const p = placesOf(tabId);
+    if (p.follows(frameId) || !updates.some((u) => u.type === 'sessions' && u.sessions.length > 0)) return true;
+    if (p.admit(frameId)) return true;
+    dropped.drop('frame-cap');
+    letGo.add(bridge);
+    const frames = bridges.get(tabId);
+    if (frames?.get(frameId) === bridge) {
+      frames.delete(frameId);
+      if (frames.size === 0) bridges.delete(tabId);
+    }
+    forgetFrame(tabId, frameId);
+    toPanels(tabId, makePortMessage<WorkerToPanel, 'frame'>('frame', { ...bridge.info, state: 'detached' }));
+    post(bridge.port, makePortMessage<WorkerToBridge, 'detach'>('detach', {}));
+    reportPlaces();
+    return false;
+  }
+
+  /** Each tab's count of frames not followed, to its panels when it changed (at most one message per tab per PLACES_REPORT_MS). */
+  function reportPlaces(): void {
+    if (placesTimer !== undefined) return;
+    placesTimer = setTimeout(() => {
+      placesTimer = undefined;
+      for (const [tabId, p] of places) {
+        const count = p.refused();
+        if (count === (placesSaid.get(tabId) ?? 0)) continue;
+        placesSaid.set(tabId, count);
+        toPanels(tabId, makePortMessage<WorkerToPanel, 'unfollowed'>('unfollowed', { count, limit: maxFramesWithSessions }));
+      }
+    }, PLACES_REPORT_MS);
   }
 
   function flowOf(tabId: TabId): TabFlow {
@@ -302,12 +387,15 @@ export function createRouter(options: RouterOptions): Router {
     return flow;
   }
 
-  const deliver = (tabId: TabId, { frameId, update }: FrameUpdate): void =>
+  const deliver = (tabId: TabId, { frameId, update }: FrameUpdate): void => {
+    stampHop('worker-out', update);
     toPanels(tabId, makePortMessage<WorkerToPanel, 'update'>('update', { frameId, update }));
+  };
 
   /** A page update for a tab's panels: at once within the tab's budget, else its latest state waits (bounded). */
-  function relay(tabId: TabId, frameId: FrameId, update: PageUpdate): void {
+  function relay(tabId: TabId, frameId: FrameId, update: PageUpdate, arrived?: number): void {
     if (!panels.get(tabId)?.size) return; // nobody looking (the bridge is told to detach)
+    stampHop('worker-in', update, arrived);
     const bytes = messageBytes(update);
     if (bytes > maxMessageBytes) return countDrops(tabId, frameId, 'worker', 1, 'too-large');
     const flow = flowOf(tabId);
@@ -316,6 +404,23 @@ export function createRouter(options: RouterOptions): Router {
     if (key === null) return countDrops(tabId, frameId, 'worker', 1, 'over-budget');
     countDrops(tabId, frameId, 'worker', flow.latest.put(`${frameId}:${key}`, { frameId, update }, bytes), 'coalesced');
     scheduleFlush();
+  }
+
+  /**
+   * A flush's batch for a tab's panels: on as one message when nothing of the tab waits and its budget has the bytes
+   * now, else item by item as relay does (the same bounds: snapshots and lists coalesce, history is dropped).
+   */
+  function relayBatch(tabId: TabId, frameId: FrameId, updates: readonly PageUpdate[], arrived?: number): void {
+    if (!panels.get(tabId)?.size) return;
+    for (const u of updates) stampHop('worker-in', u, arrived);
+    const bytes = messageBytes(updates);
+    if (bytes > maxMessageBytes) return countDrops(tabId, frameId, 'worker', updates.length, 'too-large');
+    const flow = flowOf(tabId);
+    if (flow.latest.size === 0 && flow.bucket.take(bytes)) {
+      for (const u of updates) stampHop('worker-out', u);
+      return toPanels(tabId, makePortMessage<WorkerToPanel, 'updates'>('updates', { frameId, updates }));
+    }
+    for (const u of updates) relay(tabId, frameId, u);
   }
 
   function scheduleFlush(): void {
@@ -470,6 +575,11 @@ export function createRouter(options: RouterOptions): Router {
       bridges: [...bridges.values()].reduce((n, m) => n + m.size, 0),
       panels: panelCount(),
       waiting: [...waiting.values()].reduce((n, l) => n + l.length, 0),
+    }),
+    frameStats: () => ({
+      tabs: places.size,
+      followed: [...places.values()].reduce((n, p) => n + p.held(), 0),
+      refused: [...places.values()].reduce((n, p) => n + p.refused(), 0),
     }),
     flowStats: () => ({
       tabs: flows.size,

@@ -104,6 +104,8 @@ export const LIMITS = {
   credential: 1024,
   /** Other short page strings (namespace, uuid, deviceId). */
   short: 256,
+  /** Updates in one batch: what one flush of the page agent sends (the session list, each session's events and snapshot). */
+  batch: 1 + 2 * 64,
 } as const;
 
 // ---- core data -------------------------------------------------------------------------------------------------
@@ -321,6 +323,11 @@ export type PageHandover = Envelope<typeof PAGE_SOURCE, 'channel', Record<never,
 /** MAIN world → bridge, over the channel. */
 export type PageMessage =
   | Envelope<typeof PAGE_SOURCE, 'update', { readonly update: PageUpdate }>
+  /**
+   * What one flush of the agent sends, in order, as one message: each hop then handles a page change in one task
+   * (one render in the panel) instead of one per update. Checked and budgeted as a whole; over budget, item by item.
+   */
+  | Envelope<typeof PAGE_SOURCE, 'updates', { readonly updates: readonly PageUpdate[] }>
   | Envelope<typeof PAGE_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>;
 
 /** Bridge → MAIN world, over the channel. */
@@ -338,6 +345,7 @@ export type BridgeMessage =
 export type BridgeToWorker =
   | Envelope<typeof PORT_SOURCE, 'ready', { readonly instance: string; readonly origin: string; readonly agent: boolean }>
   | Envelope<typeof PORT_SOURCE, 'update', { readonly update: PageUpdate }>
+  | Envelope<typeof PORT_SOURCE, 'updates', { readonly updates: readonly PageUpdate[] }>
   | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>
   /** How many page updates this bridge dropped so far for the byte bounds (byte-budget.ts); sent at most once a second. */
   | Envelope<typeof PORT_SOURCE, 'drops', { readonly count: number }>;
@@ -360,9 +368,12 @@ export type WorkerToPanel =
   | Envelope<typeof PORT_SOURCE, 'welcome', { readonly tabId: number; readonly frames: readonly FrameInfo[] }>
   | Envelope<typeof PORT_SOURCE, 'frame', FrameInfo & { readonly state: 'attached' | 'detached' }>
   | Envelope<typeof PORT_SOURCE, 'update', { readonly frameId: number; readonly update: PageUpdate }>
+  | Envelope<typeof PORT_SOURCE, 'updates', { readonly frameId: number; readonly updates: readonly PageUpdate[] }>
   | Envelope<typeof PORT_SOURCE, 'result', { readonly id: string; readonly result: WireResult }>
   /** Page updates of one frame dropped so far for the byte bounds (its bridge's and the worker's), for the panel to say. */
-  | Envelope<typeof PORT_SOURCE, 'drops', { readonly frameId: number; readonly count: number }>;
+  | Envelope<typeof PORT_SOURCE, 'drops', { readonly frameId: number; readonly count: number }>
+  /** Frames of the tab not followed so far because the tab has `limit` frames with sessions already (frame-cap.ts). */
+  | Envelope<typeof PORT_SOURCE, 'unfollowed', { readonly count: number; readonly limit: number }>;
 
 /** A frame's current document, as the browser records it (the port's sender), never as the page says. */
 export interface FrameInfo {
@@ -393,10 +404,17 @@ function envelope<S extends string, M extends Record<string, Parser<unknown>>>(s
   };
 }
 
+/** A batch: one update or more (LIMITS.batch at most), each checked as a single update is. */
+const parseBatch: Parser<PageUpdate[]> = (v, fit) => {
+  const items = arr(parsePageUpdate, LIMITS.batch)(v, fit);
+  return items === INVALID || items.length === 0 ? INVALID : items;
+};
+
 const pageHandover = envelope(PAGE_SOURCE, { channel: empty }) as Parser<PageHandover>;
 
 const pageMessage = envelope(PAGE_SOURCE, {
   update: obj({ update: parsePageUpdate }),
+  updates: obj({ updates: parseBatch }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
 }) as Parser<PageMessage>;
 
@@ -409,6 +427,7 @@ const bridgeMessage = envelope(BRIDGE_SOURCE, {
 const bridgeToWorker = envelope(PORT_SOURCE, {
   ready: obj({ instance: parseDocumentId, origin: str(512), agent: bool }),
   update: obj({ update: parsePageUpdate }),
+  updates: obj({ updates: parseBatch }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
   drops: obj({ count: int(0) }),
 }) as Parser<BridgeToWorker>;
@@ -428,8 +447,10 @@ const workerToPanel = envelope(PORT_SOURCE, {
   welcome: obj({ tabId: int(0), frames: arr(obj(frameInfo), 256) }),
   frame: obj({ ...frameInfo, state: lit('attached', 'detached') }),
   update: obj({ frameId: frameIdP, update: parsePageUpdate }),
+  updates: obj({ frameId: frameIdP, updates: parseBatch }),
   result: obj({ id: parseRequestId, result: parseWireResult }),
   drops: obj({ frameId: frameIdP, count: int(0) }),
+  unfollowed: obj({ count: int(0), limit: int(1, 100_000) }),
 }) as Parser<WorkerToPanel>;
 
 // ---- guards (one per direction) --------------------------------------------------------------------------------

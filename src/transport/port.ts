@@ -8,11 +8,14 @@ import {
   parseWorkerToPanel,
   resultFits,
   type FrameInfo,
+  type PageUpdate,
   type PanelToWorker,
   type TabId,
   type WorkerToPanel,
 } from '../protocol/messages.js';
 import { messageBytes } from '../protocol/byte-budget.js';
+import { hopNow, stampHop } from '../protocol/hop-probe.js';
+import { framesNotFollowedLine } from '../protocol/frame-cap.js';
 import type { PortConnector, PortLike } from './port-like.js';
 import type {
   ConnectionState,
@@ -165,6 +168,8 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   let welcomes = 0;
   let pageGone = false;
   let announcement: string | null = null;
+  /** Frames of the tab the worker said it does not follow (the frame limit), as last said in the log. */
+  let unfollowed = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -246,15 +251,58 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
   };
 
   const onMessage = (raw: unknown): void => {
+    const arrived = hopNow();
     const msg = parseWorkerToPanel(raw);
     if (!msg) {
       dropped.drop('schema');
       return;
     }
-    handle(msg);
+    handle(msg, arrived);
   };
 
-  const handle = (msg: WorkerToPanel): void => {
+  /** One page update of a frame (alone, or an item of a batch, in order). */
+  const onUpdate = (frameId: number, u: PageUpdate, arrived?: number): void => {
+    const frame = frames.get(frameId);
+    if (!frame) {
+      dropped.drop('unknown-frame'); // the worker announces every frame before its updates
+      return;
+    }
+    frame.confirmed = true;
+    stampHop('panel-in', u, arrived);
+    if (u.type === 'sessions') {
+      frame.sessions = u.sessions;
+      for (const id of [...frame.snapshotBytes.keys()]) if (!u.sessions.some((x) => x.id === id)) frame.snapshotBytes.delete(id);
+      emitSessions();
+      return;
+    }
+    // Updates for sessions this frame did not announce are outside what the panel asked for (another frame's
+    // session of the same id included: each frame speaks only for its own sessions).
+    if (!frame.sessions.some((s) => s.id === u.sessionId)) {
+      dropped.drop('unknown-session');
+      return;
+    }
+    const sessionId = transportSessionId(frameId, u.sessionId);
+    if (u.type === 'snapshot') {
+      // What the panel keeps of a frame's sessions is bounded in bytes too (issue #9): the snapshots together.
+      const bytes = messageBytes(u.snapshot);
+      const others = [...frame.snapshotBytes].reduce((n, [id, b]) => (id === u.sessionId ? n : n + b), 0);
+      if (others + bytes > frameSnapshotBytes) {
+        frame.snapshotsLeftOut++;
+        dropped.drop('frame-snapshot-bytes');
+        const now = Date.now();
+        if (link !== 'connected' || now - frame.snapshotsSaidAt < 1000) return;
+        frame.snapshotsSaidAt = now;
+        setLink('connected', snapshotsLeftOutLine(frame.snapshotsLeftOut, frameId === 0 ? 'the page' : frameLabel(frame.origin), frameSnapshotBytes));
+        return;
+      }
+      frame.snapshotBytes.set(u.sessionId, bytes);
+      snapshots.set(sessionId, u.snapshot);
+    }
+    emit({ ...u, sessionId });
+    if (u.type === 'log' && announcement !== null) announce();
+  };
+
+  const handle = (msg: WorkerToPanel, arrived?: number): void => {
     switch (msg.kind) {
       case 'welcome': {
         attempt = 0;
@@ -297,47 +345,12 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         } else removeFrame(msg.frameId);
         return;
       }
-      case 'update': {
-        const frame = frames.get(msg.frameId);
-        if (!frame) {
-          dropped.drop('unknown-frame'); // the worker announces every frame before its updates
-          return;
-        }
-        frame.confirmed = true;
-        const u = msg.update;
-        if (u.type === 'sessions') {
-          frame.sessions = u.sessions;
-          for (const id of [...frame.snapshotBytes.keys()]) if (!u.sessions.some((x) => x.id === id)) frame.snapshotBytes.delete(id);
-          emitSessions();
-          return;
-        }
-        // Updates for sessions this frame did not announce are outside what the panel asked for (another frame's
-        // session of the same id included: each frame speaks only for its own sessions).
-        if (!frame.sessions.some((s) => s.id === u.sessionId)) {
-          dropped.drop('unknown-session');
-          return;
-        }
-        const sessionId = transportSessionId(msg.frameId, u.sessionId);
-        if (u.type === 'snapshot') {
-          // What the panel keeps of a frame's sessions is bounded in bytes too (issue #9): the snapshots together.
-          const bytes = messageBytes(u.snapshot);
-          const others = [...frame.snapshotBytes].reduce((n, [id, b]) => (id === u.sessionId ? n : n + b), 0);
-          if (others + bytes > frameSnapshotBytes) {
-            frame.snapshotsLeftOut++;
-            dropped.drop('frame-snapshot-bytes');
-            const now = Date.now();
-            if (link !== 'connected' || now - frame.snapshotsSaidAt < 1000) return;
-            frame.snapshotsSaidAt = now;
-            setLink('connected', snapshotsLeftOutLine(frame.snapshotsLeftOut, msg.frameId === 0 ? 'the page' : frameLabel(frame.origin), frameSnapshotBytes));
-            return;
-          }
-          frame.snapshotBytes.set(u.sessionId, bytes);
-          snapshots.set(sessionId, u.snapshot);
-        }
-        emit({ ...u, sessionId });
-        if (u.type === 'log' && announcement !== null) announce();
+      case 'update':
+        return onUpdate(msg.frameId, msg.update, arrived);
+      case 'updates':
+        // One flush of the page, one task here: the viewer renders once for all of it.
+        for (const u of msg.updates) onUpdate(msg.frameId, u, arrived);
         return;
-      }
       case 'drops': {
         // The byte bounds (byte-budget.ts) dropped updates of a flooding frame: said in the log, one line per report.
         const frame = frames.get(msg.frameId);
@@ -346,6 +359,13 @@ export function createPortTransport(options: PortTransportOptions): PortTranspor
         frame.drops = msg.count;
         const total = [...frames.values()].reduce((n, f) => n + f.drops, 0);
         if (link === 'connected') setLink('connected', droppedLine(total));
+        return;
+      }
+      case 'unfollowed': {
+        // The worker follows at most `limit` frames with sessions per tab (frame-cap.ts): said in one line per report.
+        if (msg.count <= unfollowed || link !== 'connected') return;
+        unfollowed = msg.count;
+        setLink('connected', framesNotFollowedLine(msg.count, msg.limit));
         return;
       }
       case 'result': {

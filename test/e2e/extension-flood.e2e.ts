@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { until } from './extension-support/cdp.js';
-import { openPanelPage, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
+import { expectedSeeded, openPanelPage, openRealDevtoolsPanel, openTestTab, pageUuid } from './extension-support/panel.js';
+import { FRAMES_WITH_SESSIONS } from '../../src/protocol/frame-cap.js';
 import { useExtensionSuite } from './extension-support/suite.js';
 
 /**
@@ -115,4 +116,44 @@ describe('a sandboxed iframe (opaque origin) running our core', () => {
       .toBe(true);
     await panel.close();
   });
+});
+
+/** Iframes with a session on the page: well past the limit (each costs Chromium a document; 200 took 17 s at load 16). */
+const FRAMES = 100;
+
+describe('a page with many iframes, each with a session', () => {
+  test('the panel lists at most the frame limit, says how many it does not follow, and still drives the page', async () => {
+    const t0 = Date.now();
+    const step = (what: string) => console.log(`[frames e2e] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+    const { page, tabId } = await openTestTab(env.b, `${env.site.origin}/many-frames?frames=${FRAMES}&ns=top`);
+    await until('the iframes, each with its look-alike session', () =>
+      page.evaluate((n) => {
+        const frames = [...document.querySelectorAll('iframe')];
+        return frames.length === n && frames.every((f) => f.contentDocument?.body?.dataset.ready === 'yes') ? true : undefined;
+      }, FRAMES), 30_000);
+    step(`page with ${FRAMES} iframes`);
+    const panel = await openPanelPage(env.b, tabId);
+    const part = (name: string) => panel.locator(`session-panel [part~="${name}"]`);
+    const options = panel.locator('session-panel select[aria-label="Session"] option');
+    const notFollowed = async () =>
+      panel.evaluate<number>(`Math.max(0, ...JSON.parse(document.querySelector('session-panel').exportLog()).entries
+        .map((e) => /^Not following (\\d+) more frames of this page/.exec(e.message)?.[1] ?? 0).map(Number))`);
+    // Every iframe's bridge says where it is; 31 of them and the top page are followed, the rest are not.
+    await until('the panel says how many frames it does not follow', async () => ((await notFollowed()) === FRAMES - (FRAMES_WITH_SESSIONS - 1) ? true : undefined), 60_000);
+    step('the line');
+    await expect.poll(() => options.count(), { timeout: 20_000 }).toBe(FRAMES_WITH_SESSIONS);
+    const texts = await options.allTextContents();
+    expect(texts.filter((t) => t.startsWith('top ')), 'the top page’s session is one of them').toHaveLength(1);
+    expect(await part('log').textContent()).toMatch(new RegExp(`Not following ${FRAMES - (FRAMES_WITH_SESSIONS - 1)} more frames of this page: the extension follows at most ${FRAMES_WITH_SESSIONS} frames with sessions per tab`));
+    // Still responsive: a Regenerate with a seed, clicked in the panel, reaches the top page's core and shows.
+    const expected = await expectedSeeded(page, 'among-many-frames');
+    await part('seed-input').fill('among-many-frames');
+    await part('regenerate-button').click();
+    await expect.poll(() => pageUuid(page), { timeout: 20_000 }).toBe(expected);
+    await expect.poll(async () => (await part('uuid').textContent())?.includes(expected), { timeout: 20_000 }).toBe(true);
+    step('regenerate shown');
+    expect(await options.count(), 'no frame slipped in meanwhile').toBe(FRAMES_WITH_SESSIONS);
+    await panel.close();
+    await page.close();
+  }, 120_000);
 });

@@ -56,7 +56,7 @@ const body = {
 const wrongFor: Record<string, fc.Arbitrary<unknown>> = {
   source: fc.string().filter((s) => ![PAGE_SOURCE, BRIDGE_SOURCE, PORT_SOURCE].includes(s)),
   v: fc.anything().filter((v) => v !== PROTOCOL_VERSION),
-  kind: fc.string({ maxLength: 12 }).filter((s) => !['ready', 'update', 'result', 'attach', 'detach', 'command', 'welcome', 'frame', 'channel'].includes(s)),
+  kind: fc.string({ maxLength: 12 }).filter((s) => !['ready', 'update', 'updates', 'result', 'attach', 'detach', 'command', 'welcome', 'frame', 'channel'].includes(s)),
   id: fc.oneof(fc.string().filter((s) => !/^[A-Za-z0-9_-]{1,64}$/.test(s)), fc.integer(), fc.constant(null)),
   sessionId: fc.oneof(fc.integer(), fc.constant(null), fc.string({ minLength: 129, maxLength: 200 })),
   command: fc.string().filter((s) => !['refreshToken', 'retrieveToken', 'regenerateUUID', 'destroySession', 'signIn', 'signOut', 'expireToken', 'failNext', 'setOffline', 'issueExpiredNext', 'clearFaults', 'clearLog'].includes(s)),

@@ -34,7 +34,7 @@ async function setup(count = 1): Promise<{ agent: PageAgent; posted: PageMessage
   });
   return { agent, posted, list, hook };
 }
-const updates = (posted: PageMessage[]) => posted.flatMap((m) => (m.kind === 'update' ? [m.update] : []));
+const updates = (posted: PageMessage[]) => posted.flatMap((m) => (m.kind === 'update' ? [m.update] : m.kind === 'updates' ? [...m.updates] : []));
 
 describe('page agent (MAIN world) with real sessions', () => {
   test('silent until attached; on attach: the list, then each session’s snapshot and log', async () => {

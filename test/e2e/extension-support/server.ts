@@ -20,6 +20,8 @@ import { build } from 'vite';
  *                          log history), then the real core's session; window.__flood() makes every look-alike emit
  *                          events as fast as the page can (30 s at most) until window.__stopFlood(), which returns
  *                          how many it emitted
+ *   /many-frames?frames=N  the top page's session, then N same-origin iframes (default 200), each with a look-alike
+ *                          hook and session of its own (/lookalike?i=k: a copy of the top session's snapshot)
  */
 export interface TestSite {
   readonly origin: string;
@@ -149,6 +151,40 @@ export async function startTestSite(): Promise<TestSite> {
   window.__seen = { messages: 0, globals: Object.getOwnPropertyNames(window), symbols: Object.getOwnPropertySymbols(window).map(String) };
   addEventListener('message', () => window.__seen.messages++, true);
 </script></head><body><h1>plain page</h1><script>document.body.dataset.ready = 'yes';</script></body></html>`,
+      );
+    if (url.pathname === '/many-frames') {
+      const n = Math.min(1000, Number(url.searchParams.get('frames') ?? '200'));
+      return send(
+        'text/html',
+        page(`<h1>many frames</h1>${sessionsScript.replace("document.body.dataset.ready = 'yes';", `for (let i = 0; i < ${n}; i++) {
+    const f = document.createElement('iframe');
+    f.src = '/lookalike?i=' + i;
+    f.width = 40;
+    f.height = 20;
+    document.body.append(f);
+  }
+  document.body.dataset.ready = 'yes';`)}`),
+      );
+    }
+    if (url.pathname === '/lookalike')
+      return send(
+        'text/html',
+        page(`<script>
+  const i = new URLSearchParams(location.search).get('i');
+  const real = parent.__session;
+  const sessions = [];
+  const listeners = new Set();
+  const hook = {
+    version: 1,
+    list: () => sessions,
+    get: (id) => sessions.find((s) => s.id === id),
+    register(s) { sessions.push(s); for (const l of listeners) l(sessions); return () => {}; },
+    subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
+  };
+  Object.defineProperty(window, '__SESSION_PANEL__', { value: hook, configurable: true });
+  hook.register({ id: 'frame-' + i, snapshot: () => ({ ...real.snapshot(), namespace: 'frame-' + i }), subscribe: () => () => {}, log: () => [] });
+  document.body.dataset.ready = 'yes';
+</script>`),
       );
     if (url.pathname === '/flood') return send('text/html', page(`<h1>flood page</h1>${floodScript}`));
     if (url.pathname === '/embedded')
