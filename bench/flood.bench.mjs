@@ -7,6 +7,10 @@
 //     tab, with its own panel, regenerates its UUID every 2 s: page change → new UUID in that panel's DOM, before the
 //     flood and during it (max of several). Then the flooding panel's heap and the worker's heap (after a GC), the
 //     bytes the panel says it retains, and the panel's heap once the flooding page has navigated away.
+//  3. Many frames (the frame limit, src/protocol/frame-cap.ts): a page that creates SP_FLOOD_FRAMES iframes (default
+//     200), each with a look-alike session on a hook of its own: how many sessions the panel lists, how many frames
+//     it says it does not follow, the panel's and the worker's heap after GC (before, with the page, after it left),
+//     and a page change → panel DOM with all of it there.
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +20,7 @@ import { attachChild } from './cdp-child.mjs';
 const FLOOD_SECONDS = Number(process.env.SP_FLOOD_SECONDS ?? 60);
 const FLOOD_SESSIONS = Number(process.env.SP_FLOOD_SESSIONS ?? 8);
 const FRAMES = 5;
+const MANY_FRAMES = Number(process.env.SP_FLOOD_FRAMES ?? 200);
 const EXT = path.resolve('dist/extension');
 if (!existsSync(path.join(EXT, 'manifest.json'))) {
   console.error('dist/extension is missing: run `node scripts/build.mjs extension` (npm run bench builds it)');
@@ -70,6 +75,36 @@ const floodPage = page(`<script type="module">
   window.__stopFlood = () => ((running = false), emitted);
   document.body.dataset.ready = 'yes';
 </script>`);
+// The top page's session, then MANY_FRAMES same-origin iframes, each a look-alike hook and session copying its snapshot.
+const manyFramesPage = page(`<script type="module">
+  import { createSession } from '/core.js';
+  window.__session = createSession({ storage: 'memory', namespace: 'top' });
+  await window.__session.ready;
+  for (let i = 0; i < ${MANY_FRAMES}; i++) {
+    const f = document.createElement('iframe');
+    f.src = '/lookalike?i=' + i;
+    f.width = 40;
+    f.height = 20;
+    document.body.append(f);
+  }
+  document.body.dataset.ready = 'yes';
+</script>`);
+const lookalikePage = page(`<script>
+  const i = new URLSearchParams(location.search).get('i');
+  const real = parent.__session;
+  const sessions = [];
+  const listeners = new Set();
+  const hook = {
+    version: 1,
+    list: () => sessions,
+    get: (id) => sessions.find((s) => s.id === id),
+    register(s) { sessions.push(s); for (const l of listeners) l(sessions); return () => {}; },
+    subscribe(l) { listeners.add(l); return () => listeners.delete(l); },
+  };
+  Object.defineProperty(window, '__SESSION_PANEL__', { value: hook, configurable: true });
+  hook.register({ id: 'frame-' + i, snapshot: () => ({ ...real.snapshot(), namespace: 'frame-' + i }), subscribe: () => () => {}, log: () => [] });
+  document.body.dataset.ready = 'yes';
+</script>`);
 const framesPage = page(`${Array.from({ length: FRAMES - 1 }, () => '<iframe src="/frame"></iframe>').join('')}<script>document.body.dataset.ready = 'yes';</script>`);
 const server = createServer((req, res) => {
   const send = (type, body) => res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
@@ -79,6 +114,8 @@ const server = createServer((req, res) => {
   if (req.url === '/flood') return send('text/html', floodPage);
   if (req.url === '/frames') return send('text/html', framesPage);
   if (req.url === '/frame') return send('text/html', page('<p>frame</p>'));
+  if (req.url === '/many-frames') return send('text/html', manyFramesPage);
+  if (req.url?.startsWith('/lookalike?')) return send('text/html', lookalikePage);
   if (req.url === '/') return send('text/html', normalPage);
   res.writeHead(404).end();
 });
@@ -223,6 +260,61 @@ try {
     'bytes the flooding panel retains (MB, its data-retained-bytes)': { before: mb(before.retained), 'after flood': mb(after.retained), 'after the page left': mb(gone.retained) },
   });
   console.log(`flooding panel says: ${letGo}`);
+
+  // 3. Many frames, each with a session.
+  const workerBefore = await workerHeap();
+  const many = await openTab(`${origin}/many-frames`);
+  await many.p.waitForFunction((n) => {
+    const frames = [...document.querySelectorAll('iframe')];
+    return frames.length === n && frames.every((f) => f.contentDocument?.body?.dataset.ready === 'yes');
+  }, MANY_FRAMES, { timeout: 120_000 });
+  const manyCdp = await context.newCDPSession(many.panel);
+  const manyHeap = () => heapOf((m) => manyCdp.send(m));
+  const notFollowed = () => many.panel.evaluate(() => Math.max(0, ...JSON.parse(document.querySelector('session-panel').exportLog()).entries
+    .map((e) => Number(/^Not following (\d+) more frames/.exec(e.message)?.[1] ?? 0))));
+  const listed = () => many.panel.evaluate(() => document.querySelector('session-panel').shadowRoot.querySelectorAll('select[aria-label="Session"] option').length);
+  const tOpen = Date.now();
+  // Settled: the count said and the list stable for a second.
+  let last = -1;
+  for (let stable = 0; stable < 4 && Date.now() - tOpen < 120_000; await sleep(250)) {
+    const now = `${await notFollowed()}/${await listed()}`;
+    stable = now === last && !now.startsWith('0/') ? stable + 1 : 0;
+    last = now;
+  }
+  const settledMs = Date.now() - tOpen - 1000;
+  const withFrames = { panel: await manyHeap(), worker: await workerHeap(), listed: await listed(), notFollowed: await notFollowed() };
+  await many.panel.evaluate(() => {
+    const el = document.querySelector('session-panel');
+    window.__seen = new Map();
+    new MutationObserver(() => {
+      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
+      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
+    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
+  });
+  const manyLatency = [];
+  for (let i = 0; i < 5; i++) {
+    const { uuid, t0 } = await many.p.evaluate(async (seed) => {
+      const t0 = performance.timeOrigin + performance.now();
+      const done = window.__session.regenerateUUIDWithClientIdentifier(seed);
+      const uuid = window.__session.getUUID();
+      await done;
+      return { uuid, t0 };
+    }, `many-frames-${i}`);
+    manyLatency.push((await (await many.panel.waitForFunction((u) => window.__seen.get(u), uuid, { timeout: 60_000 })).jsonValue()) - t0);
+  }
+  await many.p.goto(`${origin}/`);
+  await many.panel.waitForFunction(() => document.querySelector('session-panel').shadowRoot.querySelectorAll('select[aria-label="Session"] option').length <= 1, null, { timeout: 60_000 });
+  await sleep(500);
+  const manyGone = { panel: await manyHeap(), worker: await workerHeap(), listed: await listed() };
+  console.log(`\nmany frames: a page with ${MANY_FRAMES} iframes, each with a look-alike session, and the top page's session`);
+  console.table({
+    'sessions the panel lists (top page + frames followed)': { 'with the page': withFrames.listed, 'after it left': manyGone.listed },
+    'frames the panel says it does not follow': { 'with the page': withFrames.notFollowed, 'after it left': '' },
+    'panel JS heap after GC (MB)': { 'with the page': mb(withFrames.panel), 'after it left': mb(manyGone.panel) },
+    [`worker JS heap after GC (MB; before the page: ${mb(workerBefore)})`]: { 'with the page': mb(withFrames.worker), 'after it left': mb(manyGone.worker) },
+    'panel open → list and count settled (ms)': { 'with the page': settledMs, 'after it left': '' },
+  });
+  console.table({ 'page change → panel DOM with the frames there (ms)': stat(manyLatency) });
 } finally {
   await withExt.close();
   await plain.close();

@@ -4,7 +4,9 @@ import { css } from 'lit';
 export const discoveredStyles = css`
   .discovered-session { border: 1px solid var(--_border); border-radius: var(--_radius); padding: 6px 10px; margin: 8px 0; }
   .discovered-session > h4 { margin: 2px 0 6px; overflow-wrap: anywhere; }
-  .discovered-token { border-top: 1px solid var(--_surface); padding: 6px 0; }
+  /* Rows out of view are not laid out or painted (the countdown changes every row's text each second); a row keeps
+     the height it last had (auto), 220 px (a typical row with one warning) before it was first drawn. */
+  .discovered-token { border-top: 1px solid var(--_surface); padding: 6px 0; content-visibility: auto; contain-intrinsic-size: auto 220px; }
   .discovered-token > p:first-child { display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; margin: 0 0 6px; }
   .discovered-token details { margin-top: 4px; }
   .discovered-token details > summary { font-size: 12px; color: var(--_muted); }

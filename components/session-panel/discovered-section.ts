@@ -1,4 +1,6 @@
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
+import type { DirectiveResult } from 'lit/directive.js';
+import { guard } from 'lit/directives/guard.js';
 import { discoveredSessions, discoveredStatus, fingerprint, frameName, isDeletable, lifetimeMs, span, type DiscoveredSession, type DiscoveredTokenView, type DiscoveryFeed, type Place, type PlaceRecord } from '../../src/discovery/index.js';
 import { claimsView, decode } from './claims-view.js';
 import { countdown, dateTime, relativeTime } from './format.js';
@@ -182,41 +184,55 @@ export class DiscoveredSection implements ReactiveController {
     </div>`;
   }
 
+  /*
+   * The once-a-second tick re-renders the element, so this list renders again every second: each part below is
+   * guarded on what it shows. A session's heading, warnings and history change only with the store (a new
+   * DiscoveredSession per store version); a token's row only when its data (a new view per store version), its
+   * status or countdown text, or its own state (revealed, confirming, selected, claims open) changed, and then its
+   * details (places, buttons, claims) only when they did. A row whose countdown text stayed the same costs a few
+   * comparisons (test/components/discovered-renders.test.ts counts the parts Lit sets).
+   */
   #session(feed: DiscoveryFeed, session: DiscoveredSession, now: number): TemplateResult {
-    const title = session.sub !== null ? `sub ${session.sub}` : 'no subject';
-    return html`<article class="discovered-session" aria-label=${`Session ${title}${session.iss ? ` from ${session.iss}` : ''}`}>
-      <h4>${title}${session.iss ? html` <span class="muted">· ${session.iss}</span>` : nothing}</h4>
-      ${session.warnings.map((w) => html`<p class="flag ${w.level}" role="note">${w.text}</p>`)}
-      ${session.tokens.length > 1 /* the list below is newest first; the history line reads oldest → newest */
-        ? html`<p class="note">History: ${session.tokens
-            .map((t) => `${t.entry.facts.kind} token issued ${dateTime(t.entry.facts.iat ?? t.entry.firstSeen)}, first seen ${dateTime(t.entry.firstSeen)}${t.entry.broughtBy ? ` from ${t.entry.broughtBy.method} ${t.entry.broughtBy.path}` : ''}`)
-            .join(' → ')}</p>`
-        : nothing}
-      ${[...session.tokens].reverse().map((t) => this.#token(feed, t, now))}
+    return html`<article class="discovered-session" aria-label=${sessionLabel(session)}>
+      ${guard([session], () => sessionHead(session))} ${newestFirst(session).map((t) => this.#token(feed, t, now))}
     </article>`;
   }
 
-  #token(feed: DiscoveryFeed, view: DiscoveredTokenView, now: number): TemplateResult {
+  #token(feed: DiscoveryFeed, view: DiscoveredTokenView, now: number): DirectiveResult {
     const { entry } = view;
     const { facts } = entry;
     const status = discoveredStatus(facts, entry.firstSeen, now);
     const left = facts.exp !== null ? facts.exp - now : null;
-    const life = lifetimeMs(facts);
-    const places = [...entry.places.values()];
+    const text = left === null ? 'no expiry' : left > 0 ? `expires in ${countdown(left)}` : `expired ${relativeTime(left)}`;
     const revealed = this.#revealed === entry.token;
-    const deletable = places.filter((r) => r.goneAt === null && isDeletable(r.place));
     const confirming = this.#confirming?.token === entry.token ? this.#confirming : null;
     const selected = this.#selected === entry.token;
-    return html`<div class="discovered-token${selected ? ' selected' : ''}" part="discovered-token" data-status=${status} data-token-id=${fingerprint(entry.token)}
-      tabindex="-1" aria-current=${selected ? 'true' : nothing}>
-      <p>
-        <span class="badge ${status}">${status}</span>
-        <strong>${facts.kind} token</strong>
-        <span data-field="countdown">${left === null ? 'no expiry' : left > 0 ? `expires in ${countdown(left)}` : `expired ${relativeTime(left)}`}</span>
-        ${facts.exp !== null ? html`<span class="muted">· ${dateTime(facts.exp)}</span>` : nothing}
-        ${view.present ? nothing : html`<span class="muted">· no longer stored</span>`}
-      </p>
-      <dl>
+    const opened = this.#opened.has(entry.token);
+    // The decoded claims, while open, read the clock ("in 59 min"): then the details follow it.
+    const clock = opened ? now : 0;
+    return guard(
+      [view, status, text, revealed, confirming, selected, opened, clock],
+      () => html`<div class="discovered-token${selected ? ' selected' : ''}" part="discovered-token" data-status=${status} data-token-id=${fingerprint(entry.token)}
+        tabindex="-1" aria-current=${selected ? 'true' : nothing}>
+        <p>
+          <span class="badge ${status}">${status}</span>
+          <strong>${facts.kind} token</strong>
+          <span data-field="countdown">${text}</span>
+          ${facts.exp !== null ? html`<span class="muted">· ${dateTime(facts.exp)}</span>` : nothing}
+          ${view.present ? nothing : html`<span class="muted">· no longer stored</span>`}
+        </p>
+        ${guard([view, revealed, confirming, opened, clock], () => this.#details(feed, view, revealed, confirming, opened, now))}
+      </div>`,
+    );
+  }
+
+  #details(feed: DiscoveryFeed, view: DiscoveredTokenView, revealed: boolean, confirming: { place: Place } | null, opened: boolean, now: number): TemplateResult {
+    const { entry } = view;
+    const { facts } = entry;
+    const life = lifetimeMs(facts);
+    const places = [...entry.places.values()];
+    const deletable = places.filter((r) => r.goneAt === null && isDeletable(r.place));
+    return html`<dl>
         <dt>Subject</dt>
         <dd class="mono" data-field="sub">sub ${facts.sub ?? '—'}</dd>
         <dt>Issuer</dt>
@@ -248,11 +264,10 @@ export class DiscoveredSection implements ReactiveController {
       </dl>
       ${confirming ? this.#confirm(feed, confirming.place) : nothing}
       ${view.warnings.map((w) => html`<p class="flag ${w.level}" role="note">${w.text}</p>`)}
-      <details ?open=${this.#opened.has(entry.token)} @toggle=${(e: Event) => this.#toggled(entry.token, e)}>
+      <details ?open=${opened} @toggle=${(e: Event) => this.#toggled(entry.token, e)}>
         <summary>Decoded header and claims</summary>
-        ${this.#opened.has(entry.token) ? claimsView(decode(entry.token), now) : nothing}
-      </details>
-    </div>`;
+        ${opened ? claimsView(decode(entry.token), now) : nothing}
+      </details>`;
   }
 
   #confirm(feed: DiscoveryFeed, place: Place): TemplateResult {
@@ -296,6 +311,33 @@ export class DiscoveredSection implements ReactiveController {
     this.#timer = setTimeout(() => this.hide(), REVEAL_TIMEOUT_MS);
     this.host.requestUpdate();
   }
+}
+
+function sessionTitle(session: DiscoveredSession): string {
+  return session.sub !== null ? `sub ${session.sub}` : 'no subject';
+}
+
+function sessionLabel(session: DiscoveredSession): string {
+  return `Session ${sessionTitle(session)}${session.iss ? ` from ${session.iss}` : ''}`;
+}
+
+/** A session's heading, warnings and history line (oldest → newest; the rows below are newest first). */
+function sessionHead(session: DiscoveredSession): TemplateResult {
+  return html`<h4>${sessionTitle(session)}${session.iss ? html` <span class="muted">· ${session.iss}</span>` : nothing}</h4>
+    ${session.warnings.map((w) => html`<p class="flag ${w.level}" role="note">${w.text}</p>`)}
+    ${session.tokens.length > 1
+      ? html`<p class="note">History: ${session.tokens
+          .map((t) => `${t.entry.facts.kind} token issued ${dateTime(t.entry.facts.iat ?? t.entry.firstSeen)}, first seen ${dateTime(t.entry.firstSeen)}${t.entry.broughtBy ? ` from ${t.entry.broughtBy.method} ${t.entry.broughtBy.path}` : ''}`)
+          .join(' → ')}</p>`
+      : nothing}`;
+}
+
+/** The session's tokens newest first, computed once per session (a new one per store version). */
+const reversed = new WeakMap<DiscoveredSession, readonly DiscoveredTokenView[]>();
+function newestFirst(session: DiscoveredSession): readonly DiscoveredTokenView[] {
+  let list = reversed.get(session);
+  if (!list) reversed.set(session, (list = [...session.tokens].reverse()));
+  return list;
 }
 
 function placeName(place: Place): string {

@@ -23,6 +23,8 @@ export function createSession(options: SessionOptions & { requestTimeoutMs?: num
   }
   // Only a missing backend means "the dev backend"; `backend: null` is a mistake and is reported as one.
   const backend = options.backend === undefined ? createDevBackend(typeof options.now === 'function' ? { now: options.now } : {}) : options.backend;
+  // An HTTP backend made by the production entry's createHttpBackend gets its fault switches here too.
+  armHttpFaults(backend);
   return createSessionCore({
     ...options,
     backend,

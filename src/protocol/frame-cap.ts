@@ -19,7 +19,7 @@ const REFUSED_IDS = 1024;
 
 /** The line the panel shows about frames not followed. */
 export function framesNotFollowedLine(count: number, limit = FRAMES_WITH_SESSIONS): string {
-  return `Not following ${count} more frame${count === 1 ? '' : 's'} of this page: the extension follows at most ${limit} frames with sessions per tab (the top page and the frames already shown keep their place)`;
+  return `Not following ${count} more frame${count === 1 ? '' : 's'} of this page: at most ${limit} frames with sessions per tab (the top page and the frames shown keep their place)`;
 }
 
 /** One tab's places. Frame ids are the browser's (0 is the top frame). */

@@ -148,7 +148,11 @@ describe('the production entry', () => {
     await expect(session.refreshToken(), 'the server honoured the expired-token header').rejects.toMatchObject({ kind: 'invalid-response' });
     expect(session.debug.storageEntries()[0]!.value).toContain('[token masked]');
     session.dispose();
-    // The full entry's HTTP backend has them at once; `faultInjection: false` leaves them out of both.
+    // The full entry's HTTP backend has them at once, and its createSession arms one from the production entry;
+    // `faultInjection: false` leaves them out of both.
+    const mixed = httpBackend();
+    full.createSession({ backend: mixed, storage: 'memory', devtools: false }).dispose();
+    expect(mixed.faults?.state()).toEqual({ offline: false, failNext: {}, expiredNext: false });
     expect(full.createHttpBackend({ baseUrl: server.url, apiKey: 'key' }).faults).toBeDefined();
     const off = production.createHttpBackend({ baseUrl: server.url, apiKey: 'key', faultInjection: false });
     const offSession = production.createSession({ backend: off, storage: 'memory' });

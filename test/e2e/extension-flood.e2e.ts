@@ -144,7 +144,7 @@ describe('a page with many iframes, each with a session', () => {
     await expect.poll(() => options.count(), { timeout: 20_000 }).toBe(FRAMES_WITH_SESSIONS);
     const texts = await options.allTextContents();
     expect(texts.filter((t) => t.startsWith('top ')), 'the top page’s session is one of them').toHaveLength(1);
-    expect(await part('log').textContent()).toMatch(new RegExp(`Not following ${FRAMES - (FRAMES_WITH_SESSIONS - 1)} more frames of this page: the extension follows at most ${FRAMES_WITH_SESSIONS} frames with sessions per tab`));
+    expect(await part('log').textContent()).toMatch(new RegExp(`Not following ${FRAMES - (FRAMES_WITH_SESSIONS - 1)} more frames of this page: at most ${FRAMES_WITH_SESSIONS} frames with sessions per tab`));
     // Still responsive: a Regenerate with a seed, clicked in the panel, reaches the top page's core and shows.
     const expected = await expectedSeeded(page, 'among-many-frames');
     await part('seed-input').fill('among-many-frames');

@@ -42,9 +42,9 @@ describe('FramePlaces', () => {
 
   test('the panel line names the count and the limit', () => {
     expect(framesNotFollowedLine(1, 32)).toBe(
-      'Not following 1 more frame of this page: the extension follows at most 32 frames with sessions per tab (the top page and the frames already shown keep their place)',
+      'Not following 1 more frame of this page: at most 32 frames with sessions per tab (the top page and the frames shown keep their place)',
     );
-    expect(framesNotFollowedLine(168)).toMatch(/^Not following 168 more frames of this page: .* at most 32 frames/);
+    expect(framesNotFollowedLine(168)).toMatch(/^Not following 168 more frames of this page: at most 32 frames/);
     expect(FRAMES_WITH_SESSIONS).toBe(32);
   });
 });
