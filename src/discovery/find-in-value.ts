@@ -55,12 +55,14 @@ class Walk {
     const trimmed = value.trim().replace(/^Bearer\s+/i, '').replace(/^"(.*)"$/s, '$1');
     if (isJwt(trimmed)) return this.add(trimmed, path, kindOfKey(key));
     if (depth >= MAX_DEPTH) return;
-    const decoded = decodedForms(trimmed);
-    if (decoded !== null) return this.text(decoded, path, key, depth + 1);
+    // JSON before decoding: JSON holding a URL-encoded string (`"next":"%2Fhome"`) decoded whole is JSON no more, and
+    // its tokens would lose their path and key. Its strings are decoded one by one as they are walked.
     if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && trimmed.length <= MAX_JSON_CHARS) {
       const parsed = parseJson(trimmed);
       if (parsed.ok) return this.any(parsed.value, path, depth + 1);
     }
+    const decoded = decodedForms(trimmed);
+    if (decoded !== null) return this.text(decoded, path, key, depth + 1);
     const before = this.found.length;
     if (trimmed.length >= MIN_JWT) for (const token of findJwtsInText(trimmed)) this.add(token, path, kindOfKey(key));
     if (OPAQUE_KEY.test(key) && trimmed.length > 0 && this.found.length === before && this.opaque.length < MAX_TOKENS_PER_VALUE)

@@ -202,8 +202,8 @@ function cookiesApi(): typeof browser.cookies | undefined {
 
 /**
  * What discovery needs from the browser: all of it for the background's service (background-discovery.ts), which
- * answers Firefox's panel; Chrome's panel, which may call these APIs itself, runs the reader and lists frames with the
- * same `run` and `frames` (browser-discovery.ts), so both paths word errors alike; both fit the frame list with
+ * answers Firefox's panel; Chrome's panel, which may call these APIs itself, uses the same calls (browser-discovery.ts:
+ * all but the tab and grant ones), so both paths word errors alike; both fit the frame list with
  * src/protocol/discovery.ts's fitFrames.
  */
 export const discoveryApis: DiscoveryApis = {
@@ -218,7 +218,7 @@ export const discoveryApis: DiscoveryApis = {
   cookiesGranted: (): Promise<boolean> => browser.permissions.contains({ permissions: ['cookies'] }),
   async cookiesGetAll(url: string): Promise<{ name: string; value: string; httpOnly: boolean }[]> {
     const api = cookiesApi();
-    if (!api) throw new Error('the cookies permission is not granted');
+    if (!api) throw new Error('the cookies API is not available: the permission is not granted (yet)');
     return (await api.getAll({ url })).map((c) => ({ name: c.name, value: c.value, httpOnly: c.httpOnly }));
   },
   async cookiesRemove(url: string, name: string): Promise<boolean> {

@@ -102,6 +102,16 @@ describe('findInText: JWTs as auth SDKs store them', () => {
     expect(JSON.stringify(opaque)).not.toContain('opaque-refresh-value');
   });
 
+  it('JSON that holds a URL-encoded string keeps its tokens’ paths and kinds (it is not URL-decoded whole)', () => {
+    const token = jwt({ sub: 'a' });
+    const value = JSON.stringify({ redirect: 'https://app.example/?next=%22home%22&x=%00', session: { access_token: token } });
+    expect(findInText(value, base).found.map((f) => [f.token, f.place.path, f.keyKind])).toEqual([[token, 'session.access_token', 'access']]);
+    // The fast-check counterexample that found it (the nested-JWT property, seed 1566853368).
+    expect(findInText(JSON.stringify([{ '%00': false }, token]), base).found.map((f) => f.place.path)).toEqual(['[1]']);
+    // A URL-encoded cookie value holding JSON is still decoded first, then walked.
+    expect(findInText(encodeURIComponent(JSON.stringify({ access_token: token })), base).found.map((f) => [f.place.path, f.keyKind])).toEqual([['access_token', 'access']]);
+  });
+
   it('finds nothing in values without a JWT (generated JSON and text)', () => {
     fc.assert(fc.property(fc.jsonValue(), (value) => findInText(JSON.stringify(value), base).found.length === 0));
     fc.assert(fc.property(fc.string(), (value) => findInText(value, base).found.length === 0));

@@ -419,6 +419,24 @@ describe('the optional cookies permission from a panel without a permissions API
     expect(service.stats().grantsWaiting).toBe(0);
   });
 
+  it('a grant that ends while another grant tab opens leaves that one still listening', async () => {
+    setup();
+    const first = relay(null).cookies!.request();
+    await until('the first grant tab', () => fake.opened.length === 1);
+    let open: (tab: number) => void = () => {};
+    fake.apis.openTab = (path) => (fake.opened.push(path), new Promise<number>((r) => (open = r)));
+    const second = relay(null).cookies!.request();
+    await until('the second tab opening', () => fake.opened.length === 2);
+    for (const l of fake.tabListeners) l(99); // the first tab closed: its grant ends, and with it the listeners
+    expect(await first).toBe(false);
+    open(100);
+    await until('the second grant waiting', () => service.stats().grantsWaiting === 1);
+    fake.granted = true;
+    for (const l of fake.permissionListeners) l(['cookies']);
+    expect(await second).toBe(true);
+    expect(fake.permissionListeners.size + fake.tabListeners.size, 'no listener left behind').toBe(0);
+  });
+
   it('nobody decides: the ask answers false after the wait; already granted: true at once, no tab', async () => {
     setup({ grantWaitMs: 30 });
     expect(await relay(null).cookies!.request()).toBe(false);

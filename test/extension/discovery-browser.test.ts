@@ -21,9 +21,15 @@ const ext = vi.hoisted(() => ({
   frameResult: new Map<number, unknown>(),
   scriptError: null as unknown,
   executed: [] as string[],
+  /** The cookies namespace, present once the optional permission is granted. */
+  cookies: undefined as undefined | { getAll(o: { url: string }): Promise<unknown[]>; remove(o: { url: string; name: string }): Promise<unknown>; onChanged: { addListener(l: () => void): void; removeListener(l: () => void): void } },
+  cookieAsks: [] as string[],
 }));
 vi.mock('webextension-polyfill', () => ({
   default: {
+    get cookies() {
+      return ext.cookies;
+    },
     runtime: { id: 'ext', getManifest: () => ({}), getURL: (p: string) => `chrome-extension://ext/${p}` },
     scripting: {
       async executeScript(o: { target: { tabId: number; frameIds: number[] }; world: string; func: (...a: unknown[]) => unknown; args: unknown[] }) {
@@ -35,7 +41,7 @@ vi.mock('webextension-polyfill', () => ({
       },
     },
     webNavigation: { getAllFrames: async () => ext.frames.map((f) => ({ ...f, errorOccurred: false, processId: 1 })) },
-    permissions: { contains: async () => false },
+    permissions: { contains: async () => ext.cookies !== undefined, request: async () => true },
     tabs: { get: async () => ({ url: location.href }) },
   },
 }));
@@ -68,6 +74,8 @@ beforeEach(() => {
   ext.frameResult.clear();
   ext.scriptError = null;
   ext.executed = [];
+  ext.cookies = undefined;
+  ext.cookieAsks = [];
 });
 afterEach(() => {
   localStorage.clear();
@@ -146,5 +154,26 @@ describe('running the page reader in a frame: one helper, one wording of its err
     expect((await direct.readFrame!(7, true, false)).localStorage?.changed).toEqual([['k', 'v']]);
     expect(await direct.syneriseGlobals()).toEqual([false, false]);
     expect(ext.executed).toEqual([`${TAB}/7/ISOLATED/readPage`, `${TAB}/0/MAIN/syneriseGlobals`]);
+  });
+});
+
+describe('the cookies API: the same calls on both paths', () => {
+  it('lists and removes through the same calls, and says the same when the API is not there', async () => {
+    const direct = browserDiscovery(TAB).cookies!;
+    const relayed = throughBackground().cookies!;
+    const missing = 'the cookies API is not available: the permission is not granted (yet)';
+    expect([await direct.granted(), await relayed.granted()]).toEqual([false, false]);
+    await expect(direct.getAll(location.href)).rejects.toThrow(missing);
+    await expect(relayed.getAll(location.href)).rejects.toThrow(missing);
+    ext.cookies = {
+      getAll: async ({ url }) => (ext.cookieAsks.push(`getAll ${url}`), [{ name: 'sid', value: 'v', httpOnly: true, domain: 'localhost', path: '/' }]),
+      remove: async ({ url, name }) => (ext.cookieAsks.push(`remove ${url} ${name}`), { url, name }),
+      onChanged: { addListener: () => {}, removeListener: () => {} },
+    };
+    expect([await direct.granted(), await relayed.granted()]).toEqual([true, true]);
+    expect(await direct.getAll(location.href)).toEqual([{ name: 'sid', value: 'v', httpOnly: true }]);
+    expect(await relayed.getAll(location.href)).toEqual([{ name: 'sid', value: 'v', httpOnly: true }]);
+    expect([await direct.remove(location.href, 'sid'), await relayed.remove(location.href, 'sid')]).toEqual([true, true]);
+    expect(ext.cookieAsks).toEqual([`getAll ${location.href}`, `getAll ${location.href}`, `remove ${location.href} sid`, `remove ${location.href} sid`]);
   });
 });

@@ -176,6 +176,7 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
           timer: setTimeout(() => endGrant(grant, false), options.grantWaitMs ?? 10 * 60_000),
         };
         grants.add(grant);
+        watchGrants(); // again: another grant that ended while this tab opened may have stopped the listeners
         return PENDING;
       }
     }

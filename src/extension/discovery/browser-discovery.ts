@@ -1,6 +1,6 @@
 import { discoveryApis, ext } from '../browser.js';
 import { fitFrames } from '../../protocol/discovery.js';
-import type { Cookie, FrameRef } from '../../discovery/index.js';
+import type { FrameRef } from '../../discovery/index.js';
 import type { DiscoveryBrowser } from './panel-discovery.js';
 import type { DevtoolsNetworkLike, FinishedRequest } from './network-observer.js';
 import { readPage, removeFromPage, syneriseGlobals, type PageReading } from './page-reader.js';
@@ -16,7 +16,6 @@ export function browserDiscovery(tabId: number): DiscoveryBrowser {
   const scripting = ext.scripting as typeof ext.scripting | undefined;
   const run = <T>(world: 'ISOLATED' | 'MAIN', func: (...args: never[]) => T | Promise<T>, args: unknown[], frameId = 0): Promise<T> =>
     scripting ? discoveryApis.run(tabId, frameId, world, func, args) : Promise.reject(new Error('this browser does not let the panel read the page'));
-  const cookiesApi = ext.cookies as typeof ext.cookies | undefined;
   const permissions = ext.permissions as typeof ext.permissions | undefined;
   const network = devtoolsNetwork();
   return {
@@ -31,29 +30,15 @@ export function browserDiscovery(tabId: number): DiscoveryBrowser {
     },
     readFrame: (frameId, reset, withIndexedDb) => run<PageReading>('ISOLATED', readPage, [reset, withIndexedDb], frameId),
     syneriseGlobals: () => run<[boolean, boolean]>('MAIN', syneriseGlobals, []),
+    // The cookies API through the same calls the background makes for Firefox's panel; only the request is the
+    // panel's own, and must be called from the click itself: Chrome asks the user only within a user gesture.
     cookies: permissions
       ? {
-          granted: () => permissions.contains({ permissions: ['cookies'] }),
-          // Must be called from the click itself: Chrome asks the user only within a user gesture.
+          granted: () => discoveryApis.cookiesGranted(),
           request: () => permissions.request({ permissions: ['cookies'] }),
-          async getAll(url) {
-            const api = (ext.cookies as typeof ext.cookies | undefined) ?? cookiesApi;
-            if (!api) throw new Error('the cookies API appears only after the permission is granted; reopen DevTools');
-            const all = await api.getAll({ url });
-            return all.map((c): Cookie => ({ name: c.name, value: c.value, httpOnly: c.httpOnly }));
-          },
-          async remove(url, name) {
-            const api = ext.cookies as typeof ext.cookies | undefined;
-            if (!api) return false;
-            return (await api.remove({ url, name })) !== null;
-          },
-          onChanged(listener) {
-            const api = ext.cookies as typeof ext.cookies | undefined;
-            if (!api) return () => {};
-            const l = (): void => listener();
-            api.onChanged.addListener(l);
-            return () => api.onChanged.removeListener(l);
-          },
+          getAll: (url) => discoveryApis.cookiesGetAll(url),
+          remove: (url, name) => discoveryApis.cookiesRemove(url, name),
+          onChanged: (listener) => discoveryApis.onCookieChanged(listener),
         }
       : null,
     visible: () => document.visibilityState !== 'hidden',
