@@ -356,7 +356,8 @@ describe('timeouts', () => {
   });
 
   it('a hanging attempt within the call budget is retried (attemptTimeoutMs < timeoutMs)', async () => {
-    const { backend, requests } = harness(server.url, { timeoutMs: 10_000, attemptTimeoutMs: 100 });
+    // 1 s per attempt: long enough that the second (answered) attempt never times out too on a loaded machine.
+    const { backend, requests } = harness(server.url, { timeoutMs: 10_000, attemptTimeoutMs: 1000 });
     server.setFaults({ hang: true, remaining: 1 });
     const token = await backend.anonymous({ uuid: UUID, deviceId: DEVICE });
     expect(decodeJwt(token).sub).toBe(UUID);
