@@ -41,16 +41,22 @@ export interface FoundItem {
   readonly token: string;
 }
 
-/** The drawn items of the lane in time order (for keyboard moves), with keys the drawing marks as focused. */
+/**
+ * The drawn items of the lane in time order (for keyboard moves), with keys the drawing marks as focused. A key holds
+ * the item's token too: two values of one row may share a start (iat in whole seconds, a request that brought two).
+ */
 export function foundItems(lane: FoundLane): FoundItem[] {
   const items: FoundItem[] = [];
   for (const row of lane.rows) {
     const kind = row.key.slice(row.key.lastIndexOf('\u0000') + 1);
-    for (const b of row.bars) items.push({ key: `${row.key}\u0000bar\u0000${b.start}`, at: b.start, label: `${row.label}: ${foundBarLabel(b)}`, token: b.token });
-    for (const m of row.marks) items.push({ key: `${row.key}\u0000${m.kind}\u0000${m.at}`, at: m.at, label: `${row.label}: ${foundMarkLabel(m, kind)}`, token: m.token });
+    for (const b of row.bars) items.push({ key: barKey(row.key, b), at: b.start, label: `${row.label}: ${foundBarLabel(b)}`, token: b.token });
+    for (const m of row.marks) items.push({ key: markKey(row.key, m), at: m.at, label: `${row.label}: ${foundMarkLabel(m, kind)}`, token: m.token });
   }
   return items;
 }
+
+const barKey = (row: string, b: FoundBar): string => `${row}\u0000bar\u0000${b.start}\u0000${b.token}`;
+const markKey = (row: string, m: FoundMark): string => `${row}\u0000${m.kind}\u0000${m.at}\u0000${m.token}`;
 
 /** The timeline's drawing of the rows, and what a click on an item does (selects its token's entry in the list). */
 export interface FoundDrawing extends FoundRowsDrawing {
@@ -64,7 +70,7 @@ export function foundRows(lane: FoundLane, d: FoundDrawing): TemplateResult[] {
     return svg`<g class="found-row" part="timeline-found" aria-label=${`Found on this page: ${row.label}`} role="group">
       <line class="lane" x1="0" x2=${d.width} y1=${y + BAR_H + 6} y2=${y + BAR_H + 6}></line>
       ${row.bars.map((b) => {
-        const item = byKey.get(`${row.key}\u0000bar\u0000${b.start}`)!;
+        const item = byKey.get(barKey(row.key, b))!;
         const x0 = d.x(b.start);
         const x1 = Math.max(x0 + 2, d.x(b.end));
         const past = Math.max(0, Math.min(x1, d.nowX) - x0);
@@ -76,7 +82,7 @@ export function foundRows(lane: FoundLane, d: FoundDrawing): TemplateResult[] {
         </g>`;
       })}
       ${row.marks.map((m) => {
-        const item = byKey.get(`${row.key}\u0000${m.kind}\u0000${m.at}`)!;
+        const item = byKey.get(markKey(row.key, m))!;
         const my = m.kind === 'new-value' ? y + BAR_H / 2 : y + BAR_H + 6;
         return svg`<g class="mark found-${m.kind}${item.key === d.focused ? ' focused' : ''}" part="timeline-found-mark" role="img" aria-label=${item.label}
             transform="translate(${d.x(m.at)},${my})" @mouseenter=${() => d.hover(item.label)} @click=${() => d.select(m.token)}>

@@ -93,4 +93,16 @@ describe('foundLane: found tokens on the timeline', () => {
     expect(outside.rows[0]!.marks).toEqual([]);
     expect(foundItems(view).map((i) => i.label)[0]).toMatch(/^sub busy · access tokens: found access token, /);
   });
+
+  it('two values of one row issued in the same second are two items with their own keys and labels', () => {
+    const store = new DiscoveryStore();
+    const a = jwt({ iss: 'https://id.example', sub: 'twin', iat: sec(T0), exp: sec(T0 + 30 * MIN) });
+    const b = jwt({ iss: 'https://id.example', sub: 'twin', iat: sec(T0), exp: sec(T0 + 60 * MIN) });
+    store.observe(observeStorageEntry('localStorage', 'first', a, T0 + MIN));
+    store.observe(observeStorageEntry('sessionStorage', 'second', b, T0 + 2 * MIN));
+    const bars = foundItems(lane(store, T0 + 3 * MIN)).filter((i) => i.at === T0 && / found access token/.test(i.label));
+    expect(bars.map((i) => i.token).sort()).toEqual([a, b].sort());
+    expect(new Set(bars.map((i) => i.key)).size, 'one key per drawn value').toBe(2);
+  });
 });
+
