@@ -12,7 +12,7 @@
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildCoreForPage, launchChromium } from './support.mjs';
+import { WATCH_UUIDS_SHOWN, buildCoreForPage, launchChromium } from './support.mjs';
 import { attachChild } from './cdp-child.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -146,14 +146,7 @@ try {
     if (ok) break;
     await sleep(50);
   }
-  await dtPanel.evaluate(`(() => {
-    const el = document.querySelector('session-panel');
-    window.__seen = new Map();
-    new MutationObserver(() => {
-      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
-      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
-    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
-  })()`);
+  await dtPanel.evaluate(WATCH_UUIDS_SHOWN);
   const seenInDevtools = async (uuid) => {
     for (;;) {
       const t = await dtPanel.evaluate(`window.__seen.get(${JSON.stringify(uuid)}) ?? null`);

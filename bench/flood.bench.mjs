@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildCoreForPage, launchChromium } from './support.mjs';
+import { WATCH_UUIDS_SHOWN, buildCoreForPage, launchChromium } from './support.mjs';
 import { attachChild } from './cdp-child.mjs';
 
 const FLOOD_SECONDS = Number(process.env.SP_FLOOD_SECONDS ?? 60);
@@ -200,14 +200,7 @@ try {
   const uuidIn = (panel, u) => panel.waitForFunction((x) => document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="uuid"]')?.textContent.includes(x), u, { timeout: 60_000 });
   await uuidIn(normal.panel, await normal.p.evaluate(() => window.__session.getUUID()));
   await flood.panel.waitForFunction(() => document.querySelector('session-panel')?.shadowRoot?.querySelector('[part~="log"]'), null, { timeout: 60_000 });
-  await normal.panel.evaluate(() => {
-    const el = document.querySelector('session-panel');
-    window.__seen = new Map();
-    new MutationObserver(() => {
-      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
-      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
-    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
-  });
+  await normal.panel.evaluate(WATCH_UUIDS_SHOWN);
   let change = 0;
   const latency = async () => {
     const { uuid, t0 } = await normal.p.evaluate(async (seed) => {
@@ -283,14 +276,7 @@ try {
   }
   const settledMs = Date.now() - tOpen - 1000;
   const withFrames = { panel: await manyHeap(), worker: await workerHeap(), listed: await listed(), notFollowed: await notFollowed() };
-  await many.panel.evaluate(() => {
-    const el = document.querySelector('session-panel');
-    window.__seen = new Map();
-    new MutationObserver(() => {
-      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
-      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
-    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
-  });
+  await many.panel.evaluate(WATCH_UUIDS_SHOWN);
   const manyLatency = [];
   for (let i = 0; i < 5; i++) {
     const { uuid, t0 } = await many.p.evaluate(async (seed) => {

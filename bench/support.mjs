@@ -55,6 +55,20 @@ export function table(title, rows) {
  * The real core for a benchmark's test page, built from source into a temp dir (the page imports `/core.js` and the
  * chunks beside it). Shared by the benchmarks that drive the extension against a page using the core.
  */
+/**
+ * Evaluated in a panel page (a string, so it also runs in the DevTools window's frame): records in `window.__seen`
+ * when each UUID first shows in the panel's `uuid` part, on the page's clock (performance.timeOrigin + now()), so the
+ * benches compare it with when the inspected page made the change.
+ */
+export const WATCH_UUIDS_SHOWN = `(() => {
+    const el = document.querySelector('session-panel');
+    window.__seen = new Map();
+    new MutationObserver(() => {
+      const m = el.shadowRoot.querySelector('[part~="uuid"]')?.textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/);
+      if (m && !window.__seen.has(m[0])) window.__seen.set(m[0], performance.timeOrigin + performance.now());
+    }).observe(el.shadowRoot, { subtree: true, childList: true, characterData: true });
+})()`;
+
 export async function buildCoreForPage(prefix) {
   const { mkdtempSync, readFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
